@@ -1,0 +1,60 @@
+# Celeriac developer tasks. Run `make` or `make help` for the list.
+
+SWIFT ?= swift
+PG = scripts/pg.sh
+
+# Recursively expanded (`?=`), so scripts/pg.sh only runs when a recipe needs it; `url` is
+# cheap and side-effect free. Override to point at another server.
+export CELERIAC_DATABASE_URL ?= $(shell scripts/pg.sh url)
+export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
+
+LINT_PATHS = $(wildcard Sources Tests Package.swift)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup db-up db-down db-destroy build demo test bench lint clean
+
+help: ## Show this help
+	@echo "Usage: make <target>"
+	@echo
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## Install PostgreSQL, libpq headers and pkg-config if missing, then build
+	$(PG) install
+	$(SWIFT) build
+
+db-up: ## Start the throwaway local PostgreSQL cluster (idempotent)
+	$(PG) start
+
+db-down: ## Stop the local PostgreSQL cluster
+	$(PG) stop
+
+db-destroy: ## Stop the local PostgreSQL cluster and delete its data
+	$(PG) destroy
+
+build: ## Build all targets (debug)
+	$(SWIFT) build
+
+demo: db-up ## Build the demo and run the walkthrough (migrate, worker, tasks, shutdown)
+	$(SWIFT) build --product demo
+	scripts/demo.sh
+
+test: db-up ## Run the test suite against the local cluster
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: db-up ## Build release and run the benchmark
+	$(SWIFT) build -c release --product celeriac
+	.build/release/celeriac bench
+
+lint: ## Lint with swift-format (strict) if available
+	@if [ -z "$(LINT_PATHS)" ]; then \
+		echo "note: nothing to lint (no Sources, Tests or Package.swift)"; \
+	elif $(SWIFT) format --version >/dev/null 2>&1; then \
+		echo "$(SWIFT) format lint --recursive --strict $(LINT_PATHS)"; \
+		$(SWIFT) format lint --recursive --strict $(LINT_PATHS); \
+	else \
+		echo "note: '$(SWIFT) format' is not available; skipping lint"; \
+	fi
+
+clean: ## Remove build artifacts
+	rm -rf .build

@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Celeriac",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Celeriac", targets: ["Celeriac"]),
+        .library(name: "CeleriacCLI", targets: ["CeleriacCLI"]),
+        .executable(name: "celeriac", targets: ["celeriac"]),
+        .executable(name: "demo", targets: ["Demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The C library, seen through a module map. Only CeleriacPostgres imports it.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // The one module that talks to libpq: connections, results, errors, LISTEN/NOTIFY.
+        .target(
+            name: "CeleriacPostgres",
+            dependencies: ["CLibPQ"]
+        ),
+        // Turns sql/migrations/*.sql into Swift string constants at build time, so the
+        // SQL files stay the single source of truth and every binary carries them.
+        .executableTarget(name: "EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+        // The public library: app, tasks, canvas, producer, results, worker, schema.
+        .target(
+            name: "Celeriac",
+            dependencies: [
+                "CeleriacPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        // Command-line commands any user executable can host (`worker`, `migrate`, …).
+        .target(
+            name: "CeleriacCLI",
+            dependencies: [
+                "Celeriac",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The standalone admin executable: everything that needs no task code.
+        .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI"]),
+        // The Celery walkthrough, in Swift.
+        .executableTarget(name: "Demo", dependencies: ["Celeriac", "CeleriacCLI"]),
+        .testTarget(
+            name: "CeleriacTests",
+            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI"]
+        ),
+        .testTarget(
+            name: "CeleriacIntegrationTests",
+            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI"]
+        ),
+    ]
+)

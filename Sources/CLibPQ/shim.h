@@ -1,0 +1,4 @@
+#ifndef CELERIAC_CLIBPQ_SHIM_H
+#define CELERIAC_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

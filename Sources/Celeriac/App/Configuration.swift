@@ -1,0 +1,186 @@
+import CeleriacPostgres
+import Foundation
+
+/// Every setting of a Celeriac app, with Celery's names in the comments.
+///
+/// Settings can be assigned in code (`app.conf.workerConcurrency = 2`) or taken from
+/// environment variables (see ``applyEnvironment(_:)``); command-line flags override both.
+public struct Configuration: Sendable {
+    /// The PostgreSQL URL or conninfo string (`CELERIAC_DATABASE_URL`). Used as both
+    /// broker and result backend.
+    public var databaseURL: String = "postgres://localhost:5432/celeriac"
+    /// The schema holding Celeriac's tables (`CELERIAC_SCHEMA`, default `celeriac`).
+    public var schema: String = "celeriac"
+
+    /// `task_track_started`: report ``TaskState/started`` while a task runs (otherwise
+    /// a running task reads as ``TaskState/pending``, as in Celery).
+    public var taskTrackStarted: Bool = false
+    /// `task_time_limit`: the hard limit on one attempt (enforced by the process pool).
+    public var taskTimeLimit: Duration?
+    /// `task_soft_time_limit`: when the running task is cancelled cooperatively.
+    public var taskSoftTimeLimit: Duration?
+    /// `result_expires`: how long final results are kept (default one day; nil keeps them).
+    public var resultExpires: Duration? = .seconds(86_400)
+    /// `task_default_queue`.
+    public var taskDefaultQueue: String = "celery"
+    /// `task_routes`: task-name patterns (`*` wildcards) to queue names. The first
+    /// matching pattern, in lexical order of patterns, wins; exact names win over patterns.
+    public var taskRoutes: [String: String] = [:]
+    /// `task_default_priority` (0…255, higher runs first).
+    public var taskDefaultPriority: Int = 0
+    /// `task_acks_late`: a task whose worker dies is run again (at-least-once) instead of failed.
+    public var taskAcksLate: Bool = false
+    /// `task_reject_on_worker_lost`: with acks-late, re-queue tasks whose worker died.
+    public var taskRejectOnWorkerLost: Bool = false
+    /// `task_default_max_retries` (Celery: 3).
+    public var taskDefaultMaxRetries: Int = 3
+    /// `task_default_retry_delay` (Celery: 3 minutes).
+    public var taskDefaultRetryDelay: Duration = .seconds(180)
+    /// The largest accepted JSON payload (arguments, results), in bytes.
+    public var maxPayloadBytes: Int = 1 << 20
+
+    /// `worker_concurrency`: tasks a worker runs at once (default: the number of cores).
+    public var workerConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The most tasks claimed in one statement (claims are also capped by free slots).
+    public var workerClaimBatchSize: Int = 100
+    /// The most completions written in one statement.
+    public var workerCompletionBatchSize: Int = 500
+    /// How often an idle worker polls even without a notification.
+    public var workerPollInterval: Duration = .seconds(1)
+    /// How often a worker renews its leases and its registry row.
+    public var workerHeartbeatInterval: Duration = .seconds(5)
+    /// How long a claim stays valid without renewal (database clock).
+    public var workerLeaseDuration: Duration = .seconds(20)
+    /// How long a warm shutdown waits for running tasks.
+    public var workerShutdownGrace: Duration = .seconds(60)
+    /// Connections a producer opens at most.
+    public var producerPoolSize: Int = 4
+
+    public init() {}
+
+    /// Overrides settings from `CELERIAC_*` environment variables that are set:
+    /// `CELERIAC_DATABASE_URL`, `CELERIAC_SCHEMA`, `CELERIAC_DEFAULT_QUEUE`,
+    /// `CELERIAC_WORKER_CONCURRENCY`, `CELERIAC_RESULT_EXPIRES` (seconds),
+    /// `CELERIAC_TASK_ACKS_LATE` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
+    /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
+    /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL` (seconds).
+    /// - Throws: ``ConfigurationError`` naming the variable when a value does not parse.
+    public mutating func applyEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func seconds(_ key: String) throws -> Duration? {
+            guard let text = environment[key] else { return nil }
+            guard let value = Double(text), value >= 0 else {
+                throw ConfigurationError("\(key) must be a number of seconds, got '\(text)'")
+            }
+            return .fromSeconds(value)
+        }
+        func flag(_ key: String) throws -> Bool? {
+            guard let text = environment[key]?.lowercased() else { return nil }
+            switch text {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw ConfigurationError("\(key) must be true or false, got '\(text)'")
+            }
+        }
+        if let value = environment["CELERIAC_DATABASE_URL"], !value.isEmpty { databaseURL = value }
+        if let value = environment["CELERIAC_SCHEMA"], !value.isEmpty { schema = value }
+        if let value = environment["CELERIAC_DEFAULT_QUEUE"], !value.isEmpty { taskDefaultQueue = value }
+        if let text = environment["CELERIAC_WORKER_CONCURRENCY"] {
+            guard let value = Int(text) else {
+                throw ConfigurationError("CELERIAC_WORKER_CONCURRENCY must be an integer, got '\(text)'")
+            }
+            workerConcurrency = value
+        }
+        if let value = try seconds("CELERIAC_RESULT_EXPIRES") { resultExpires = value }
+        if let value = try flag("CELERIAC_TASK_ACKS_LATE") { taskAcksLate = value }
+        if let value = try seconds("CELERIAC_TASK_TIME_LIMIT") { taskTimeLimit = value }
+        if let value = try seconds("CELERIAC_TASK_SOFT_TIME_LIMIT") { taskSoftTimeLimit = value }
+        if let value = try seconds("CELERIAC_LEASE_SECONDS") { workerLeaseDuration = value }
+        if let value = try seconds("CELERIAC_HEARTBEAT_SECONDS") { workerHeartbeatInterval = value }
+        if let value = try seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = value }
+    }
+
+    /// Checks every setting and names the first bad one.
+    public func validate() throws {
+        guard SQLText.isSafeIdentifier(schema) else {
+            throw ConfigurationError(
+                "invalid schema name '\(schema)': use lower-case letters, digits and _ (at most 48 characters)"
+            )
+        }
+        try QueueName.validate(taskDefaultQueue)
+        for (pattern, queue) in taskRoutes {
+            do { try QueueName.validate(queue) } catch {
+                throw ConfigurationError("task_routes['\(pattern)']: \(error)")
+            }
+        }
+        guard workerConcurrency >= 1 else {
+            throw ConfigurationError("worker_concurrency must be at least 1, got \(workerConcurrency)")
+        }
+        guard (0...255).contains(taskDefaultPriority) else {
+            throw ConfigurationError("task_default_priority must be between 0 and 255, got \(taskDefaultPriority)")
+        }
+        guard workerClaimBatchSize >= 1, workerCompletionBatchSize >= 1 else {
+            throw ConfigurationError("claim and completion batch sizes must be at least 1")
+        }
+        guard workerLeaseDuration > workerHeartbeatInterval * 2 else {
+            throw ConfigurationError(
+                "the lease (\(workerLeaseDuration)) must be longer than two heartbeats (\(workerHeartbeatInterval))"
+            )
+        }
+        guard maxPayloadBytes > 0 else { throw ConfigurationError("max payload bytes must be positive") }
+        if let soft = taskSoftTimeLimit, let hard = taskTimeLimit, soft > hard {
+            throw ConfigurationError("task_soft_time_limit (\(soft)) is longer than task_time_limit (\(hard))")
+        }
+        _ = try DatabaseURL(databaseURL)
+    }
+
+    /// The queue a task goes to when the caller names none: routes first, then the default queue.
+    public func queue(forTask name: String) -> String {
+        if let exact = taskRoutes[name] { return exact }
+        for pattern in taskRoutes.keys.sorted() where Glob.matches(pattern, name) {
+            if let queue = taskRoutes[pattern] { return queue }
+        }
+        return taskDefaultQueue
+    }
+}
+
+/// A setting that is missing or malformed.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Queue name rules, shared with the `tasks.queue` check constraint.
+public enum QueueName {
+    /// Throws a ``ConfigurationError`` unless `name` uses letters, digits and `_ . : @ -`
+    /// (1 to 100 characters).
+    public static func validate(_ name: String) throws {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "@") || byte == UInt8(ascii: "-")
+        }
+        guard allowed, (1...100).contains(name.utf8.count) else {
+            throw ConfigurationError(
+                "invalid queue name '\(name)': use letters, digits and _ . : @ - (1 to 100 characters)"
+            )
+        }
+    }
+}
+
+/// Shell-style `*` patterns for task routes.
+enum Glob {
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return pattern == text }
+        var rest = Substring(text)
+        guard let first = parts.first, rest.hasPrefix(first) else { return false }
+        rest = rest.dropFirst(first.count)
+        for (index, part) in parts.enumerated().dropFirst() {
+            if index == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) }
+            guard let range = rest.range(of: part) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return true
+    }
+}

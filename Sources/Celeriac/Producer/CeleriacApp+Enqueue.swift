@@ -1,0 +1,157 @@
+import CeleriacPostgres
+import Foundation
+
+extension CeleriacApp {
+    /// Builds the row for one call, applying routes, defaults and payload limits.
+    /// - Throws: ``EnqueueError`` for an invalid queue, priority or oversized payload.
+    public func message(
+        task name: String,
+        args: String,
+        options call: CallOptions = CallOptions(),
+        taskOptions: TaskOptions? = nil
+    ) throws -> TaskMessage {
+        let conf = self.conf
+        let options = taskOptions ?? registeredTask(named: name)?.options
+        guard !name.isEmpty, name.utf8.count <= 200 else {
+            throw EnqueueError("invalid task name '\(name)': it must have 1 to 200 characters")
+        }
+        let queue = call.queue ?? options?.queue ?? conf.queue(forTask: name)
+        do { try QueueName.validate(queue) } catch { throw EnqueueError("\(error)") }
+        let priority = call.priority ?? options?.priority ?? conf.taskDefaultPriority
+        guard (0...255).contains(priority) else {
+            throw EnqueueError("priority must be between 0 and 255, got \(priority)")
+        }
+        let kwargs = call.kwargs ?? "{}"
+        let size = args.utf8.count + kwargs.utf8.count
+        guard size <= conf.maxPayloadBytes else {
+            throw EnqueueError(
+                "the arguments of \(name) take \(size) bytes, more than the limit of \(conf.maxPayloadBytes) (max payload bytes)"
+            )
+        }
+        if let countdown = call.countdown, countdown < .zero {
+            throw EnqueueError("countdown must not be negative, got \(countdown)")
+        }
+        return TaskMessage(
+            id: call.taskID ?? UUID.v7(),
+            name: name,
+            args: args,
+            kwargs: kwargs,
+            queue: queue,
+            priority: priority,
+            countdown: call.countdown,
+            eta: call.eta,
+            expires: call.expires,
+            maxRetries: call.maxRetries
+        )
+    }
+
+    /// Inserts one task in its own transaction and wakes a worker. Returns at once.
+    public func enqueue(_ message: TaskMessage) async throws {
+        let queries = try self.queries
+        try await pool.run { connection in
+            try connection.execute(queries.insertOne, message.parameters + [queries.channel])
+        }
+    }
+
+    /// Inserts many tasks with one statement (one round trip, one commit, one NOTIFY per queue).
+    public func enqueue(_ messages: [TaskMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        let queries = try self.queries
+        let parameters = Self.bulkParameters(messages) + [queries.channel]
+        try await pool.run { connection in
+            try connection.execute(queries.insertMany, parameters)
+        }
+    }
+
+    /// Enqueues on a connection the caller already holds, inside whatever transaction it
+    /// has open: the task exists only if that transaction commits.
+    ///
+    /// ```swift
+    /// try connection.transaction { connection in
+    ///     try connection.execute("INSERT INTO orders (id) VALUES ($1)", [orderID])
+    ///     try app.enqueue(add.message(2, 3), on: connection)
+    /// }
+    /// ```
+    public func enqueue(_ message: TaskMessage, on connection: Connection) throws {
+        let queries = try self.queries
+        try connection.execute(queries.insertOne, message.parameters + [queries.channel])
+    }
+
+    /// Runs `body` in one transaction on a pooled connection, on that connection's own
+    /// thread. Tasks enqueued through the ``Transaction`` exist only if it commits.
+    ///
+    /// ```swift
+    /// try await app.transaction { tx in
+    ///     try tx.execute("UPDATE accounts SET paid = true WHERE id = $1", [accountID])
+    ///     try tx.enqueue(sendReceipt.message(accountID))
+    /// }
+    /// ```
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
+        let queries = try self.queries
+        return try await pool.run { connection in
+            try connection.transaction { connection in
+                try body(Transaction(connection: connection, queries: queries))
+            }
+        }
+    }
+
+    /// Enqueues a task by name with JSON arguments (Celery's `send_task`), for callers
+    /// that do not link the task's code.
+    public func sendTask(
+        _ name: String,
+        args: String = "[]",
+        options: CallOptions = CallOptions()
+    ) async throws -> AsyncResult<JSONValue> {
+        try Self.checkJSON(args, kind: "args", expected: "array")
+        if let kwargs = options.kwargs { try Self.checkJSON(kwargs, kind: "kwargs", expected: "object") }
+        let message = try message(task: name, args: args, options: options)
+        try await enqueue(message)
+        return AsyncResult(id: message.id, app: self)
+    }
+
+    static func checkJSON(_ text: String, kind: String, expected: String) throws {
+        let value: JSONValue
+        do { value = try JSONValue(json: text) } catch {
+            throw EnqueueError("\(kind) is not valid JSON: \(text.prefix(80))")
+        }
+        switch (value, expected) {
+        case (.array, "array"), (.object, "object"): return
+        default: throw EnqueueError("\(kind) must be a JSON \(expected), got \(text.prefix(80))")
+        }
+    }
+
+    static func bulkParameters(_ messages: [TaskMessage]) -> [String?] {
+        func column(_ value: (TaskMessage) -> String?) -> String? {
+            SQLText.arrayLiteral(messages.lazy.map(value))
+        }
+        return [
+            column { $0.id.celeryString }, column { $0.name }, column { $0.queue }, column { String($0.priority) },
+            column { $0.args }, column { $0.kwargs }, column { $0.options }, column { $0.chain },
+            column { $0.eta.map { String($0.timeIntervalSince1970) } },
+            column { $0.countdown.map { String($0.seconds) } },
+            column { $0.expires.map { String($0.timeIntervalSince1970) } },
+            column { $0.maxRetries.map(String.init) }, column { $0.parentID?.celeryString },
+            column { $0.rootID?.celeryString },
+        ]
+    }
+}
+
+/// A transaction on the caller's behalf: run SQL and enqueue tasks atomically.
+///
+/// Lives on the connection's thread for the duration of ``CeleriacApp/transaction(_:)``.
+public struct Transaction {
+    /// The connection, for anything the helpers below do not cover.
+    public let connection: Connection
+    let queries: Queries
+
+    /// Runs one statement inside the transaction.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        try connection.execute(sql, parameters)
+    }
+
+    /// Enqueues a task that exists only if the transaction commits.
+    public func enqueue(_ message: TaskMessage) throws {
+        try connection.execute(queries.insertOne, message.parameters + [queries.channel])
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// One task row ready to insert: what ``TaskDefinition/delay(_:)`` and friends send.
+///
+/// Build one with ``TaskDefinition/message(_:options:)`` to enqueue in bulk
+/// (``CeleriacApp/enqueue(_:)-([TaskMessage])``) or on your own transaction
+/// (``Transaction/enqueue(_:)``).
+public struct TaskMessage: Sendable {
+    /// The id, known before insert (time-ordered).
+    public var id: UUID
+    /// The registered task name.
+    public var name: String
+    /// Positional arguments as a JSON array.
+    public var args: String
+    /// Keyword arguments as a JSON object.
+    public var kwargs: String
+    /// The queue (already routed and validated).
+    public var queue: String
+    /// 0…255, higher first.
+    public var priority: Int
+    /// Run no earlier than this long after insert (database clock).
+    public var countdown: Duration?
+    /// Run no earlier than this moment.
+    public var eta: Date?
+    /// Revoke instead of running after this moment.
+    public var expires: Date?
+    /// Overrides the task's retry limit.
+    public var maxRetries: Int?
+    /// Extra per-call options, a JSON object.
+    public var options: String = "{}"
+    /// The remaining chain steps, a JSON array (see `sql/migrations/0001_core.sql`).
+    public var chain: String?
+    /// The task whose result created this one.
+    public var parentID: UUID?
+    /// The first task of its chain.
+    public var rootID: UUID?
+
+    /// The statement parameters for `insert_one`, in order (without the channel).
+    var parameters: [String?] {
+        [
+            id.celeryString, name, queue, String(priority), args, kwargs, options, chain,
+            eta.map { String($0.timeIntervalSince1970) }, countdown.map { String($0.seconds) },
+            expires.map { String($0.timeIntervalSince1970) }, maxRetries.map(String.init),
+            parentID?.celeryString, rootID?.celeryString,
+        ]
+    }
+}
+
+/// How one call is sent: Celery's `apply_async` options.
+public struct CallOptions: Sendable {
+    /// Delay before the task may run.
+    public var countdown: Duration?
+    /// Earliest moment it may run.
+    public var eta: Date?
+    /// After this moment it is revoked instead of run.
+    public var expires: Date?
+    /// The queue, overriding routes.
+    public var queue: String?
+    /// The priority, 0…255.
+    public var priority: Int?
+    /// A chosen id (default: a new time-ordered UUID).
+    public var taskID: UUID?
+    /// Overrides the task's retry limit.
+    public var maxRetries: Int?
+    /// Keyword arguments, as a JSON object (for tasks declaring `argumentNames`).
+    public var kwargs: String?
+
+    public init(
+        countdown: Duration? = nil,
+        eta: Date? = nil,
+        expires: Date? = nil,
+        queue: String? = nil,
+        priority: Int? = nil,
+        taskID: UUID? = nil,
+        maxRetries: Int? = nil,
+        kwargs: String? = nil
+    ) {
+        self.countdown = countdown
+        self.eta = eta
+        self.expires = expires
+        self.queue = queue
+        self.priority = priority
+        self.taskID = taskID
+        self.maxRetries = maxRetries
+        self.kwargs = kwargs
+    }
+}

@@ -1,0 +1,233 @@
+import CeleriacPostgres
+
+/// Every statement Celeriac runs, for one schema. Prepared once per session.
+///
+/// The schema name is validated (``Configuration/validate()``) before it is spliced in;
+/// every value is a `$n` parameter.
+struct Queries: Sendable {
+    let schema: String
+    /// The NOTIFY channel workers listen on; the payload is the queue name.
+    let channel: String
+
+    init(schema: String) {
+        self.schema = schema
+        channel = "\(schema).tasks"
+        let s = schema
+        func named(_ name: String, _ sql: String) -> PreparedStatement {
+            PreparedStatement(name: "celeriac_\(s)_\(name)", sql: sql)
+        }
+
+        // One task, with a NOTIFY only when it is runnable now. One round trip, one commit.
+        // $1 id, $2 name, $3 queue, $4 priority, $5 args, $6 kwargs, $7 options, $8 chain,
+        // $9 eta (epoch seconds), $10 countdown seconds, $11 expires (epoch seconds), $12 max_retries, $13 parent, $14 root, $15 channel
+        insertOne = named(
+            "insert_one",
+            """
+            WITH inserted AS (
+                INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
+                                       run_at, expires_at, max_retries, parent_id, root_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                        coalesce(to_timestamp($9::float8), now()) + make_interval(secs => coalesce($10::float8, 0)),
+                        to_timestamp($11::float8), $12, $13, $14)
+                RETURNING queue, run_at <= now() AS due
+            )
+            SELECT pg_notify($15, queue) FROM inserted WHERE due
+            """
+        )
+
+        // Many tasks in one statement from parallel arrays; one NOTIFY per distinct due queue.
+        insertMany = named(
+            "insert_many",
+            """
+            WITH inserted AS (
+                INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
+                                       run_at, expires_at, max_retries, parent_id, root_id)
+                SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
+                       coalesce(to_timestamp(i.eta), now()) + make_interval(secs => coalesce(i.countdown, 0)),
+                       to_timestamp(i.expires), i.max_retries, i.parent, i.root
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[],
+                            $7::jsonb[], $8::jsonb[], $9::float8[], $10::float8[], $11::float8[],
+                            $12::int[], $13::uuid[], $14::uuid[])
+                     AS i(id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires,
+                          max_retries, parent, root)
+                RETURNING queue, run_at <= now() AS due
+            )
+            SELECT pg_notify($15, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE due) AS q
+            """
+        )
+
+        // Claim up to $2 runnable tasks from the queues $1 for owner $3 with a lease of $4 seconds.
+        // SKIP LOCKED lets concurrent workers take disjoint rows without waiting; the attempt is
+        // counted here, so a task that kills its worker still uses up its attempts.
+        claim = named(
+            "claim",
+            """
+            WITH picked AS (
+                SELECT id FROM \(s).tasks
+                WHERE state IN ('queued', 'retry') AND queue = ANY($1::text[]) AND run_at <= now()
+                ORDER BY priority DESC, run_at, id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE \(s).tasks AS t
+            SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
+                lease_expires_at = now() + make_interval(secs => $4::float8)
+            FROM picked
+            WHERE t.id = picked.id
+            RETURNING t.id, t.name, t.args::text, t.kwargs::text, t.options::text, t.attempt, t.retries,
+                      t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
+                      t.root_id, t.parent_id
+            """
+        )
+
+        // Seconds until the next scheduled task of these queues becomes due (NULL if none).
+        nextDue = named(
+            "next_due",
+            """
+            SELECT extract(epoch FROM min(run_at) - now())::float8 FROM \(s).tasks
+            WHERE state IN ('queued', 'retry') AND queue = ANY($1::text[])
+            """
+        )
+
+        // Write a batch of outcomes, fenced by owner ($7) and attempt: a worker that lost its
+        // lease cannot overwrite anything. Succeeded/failed/revoked rows move to results; retries
+        // go back to the queue; the next chain step is inserted in this same statement, and the
+        // remaining steps of a failed chain are recorded as failed. Returns the ids applied.
+        complete = named(
+            "complete",
+            """
+            WITH input AS (
+                SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[])
+                    AS i(id, attempt, outcome, payload, countdown, runtime)
+            ),
+            owned AS (
+                SELECT t.id, i.outcome, i.payload, i.countdown, i.runtime
+                FROM \(s).tasks AS t JOIN input AS i ON i.id = t.id
+                WHERE t.state = 'started' AND t.owner = $7 AND t.attempt = i.attempt
+                FOR UPDATE OF t
+            ),
+            retried AS (
+                UPDATE \(s).tasks AS t
+                SET state = 'retry', owner = NULL, lease_expires_at = NULL, retries = t.retries + 1,
+                    last_error = o.payload, run_at = now() + make_interval(secs => o.countdown)
+                FROM owned AS o
+                WHERE t.id = o.id AND o.outcome = 'retry'
+                RETURNING t.queue, o.countdown
+            ),
+            finished AS (
+                DELETE FROM \(s).tasks AS t USING owned AS o
+                WHERE t.id = o.id AND o.outcome <> 'retry'
+                RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
+                          t.parent_id, t.root_id, t.created_at, t.started_at, o.outcome, o.payload, o.runtime
+            ),
+            stored AS (
+                INSERT INTO \(s).results (id, name, queue, state, args, kwargs, result, error, attempt, retries,
+                                         worker, parent_id, root_id, created_at, started_at, runtime)
+                SELECT id, name, queue, outcome, args, kwargs,
+                       CASE WHEN outcome = 'succeeded' THEN payload END,
+                       CASE WHEN outcome <> 'succeeded' THEN payload END,
+                       attempt, retries, owner, parent_id, root_id, created_at, started_at, runtime
+                FROM finished
+                ON CONFLICT (id) DO NOTHING
+            ),
+            successors AS (
+                INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain, parent_id, root_id)
+                SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue),
+                       coalesce((step->>'priority')::smallint, 0),
+                       CASE WHEN coalesce((step->>'immutable')::boolean, false) THEN coalesce(step->'args', '[]')
+                            ELSE jsonb_build_array(f.payload) || coalesce(step->'args', '[]') END,
+                       coalesce(step->'kwargs', '{}'), coalesce(step->'options', '{}'),
+                       CASE WHEN jsonb_array_length(f.chain) > 1 THEN f.chain - 0 END,
+                       f.id, coalesce(f.root_id, f.id)
+                FROM finished AS f CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
+                WHERE f.outcome = 'succeeded' AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
+                ON CONFLICT (id) DO NOTHING
+                RETURNING queue
+            ),
+            aborted AS (
+                INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
+                SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue), 'failed',
+                       coalesce(step->'args', '[]'), coalesce(step->'kwargs', '{}'),
+                       jsonb_build_object('type', 'ChainAborted',
+                                          'message', format('an earlier step of the chain, %s[%s], did not succeed: %s',
+                                                            f.name, f.id, f.payload->>'message')),
+                       f.id, coalesce(f.root_id, f.id)
+                FROM finished AS f CROSS JOIN LATERAL jsonb_array_elements(f.chain) AS step
+                WHERE f.outcome <> 'succeeded' AND jsonb_typeof(f.chain) = 'array'
+                ON CONFLICT (id) DO NOTHING
+            ),
+            woken AS (
+                SELECT pg_notify($8, queue) FROM (
+                    SELECT queue FROM successors
+                    UNION SELECT queue FROM retried WHERE countdown <= 0
+                ) AS q
+            )
+            SELECT count(*), array_agg(id)::text, (SELECT count(*) FROM woken) FROM owned
+            """
+        )
+
+        // Extend the leases of every task this worker still holds, and its registry row.
+        heartbeat = named(
+            "heartbeat",
+            """
+            WITH renewed AS (
+                UPDATE \(s).tasks SET lease_expires_at = now() + make_interval(secs => $2::float8)
+                WHERE owner = $1 AND state = 'started'
+                RETURNING 1
+            )
+            UPDATE \(s).workers SET last_heartbeat_at = now()
+            WHERE id = $1
+            RETURNING (SELECT count(*) FROM renewed)
+            """
+        )
+
+        registerWorker = named(
+            "register_worker",
+            """
+            INSERT INTO \(s).workers (id, name, hostname, pid, queues, concurrency, pool, version)
+            VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8)
+            ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL
+            """
+        )
+
+        // Other live workers: registered, not stopped, heartbeat within $2 seconds.
+        neighbours = named(
+            "neighbours",
+            """
+            SELECT name FROM \(s).workers
+            WHERE id <> $1 AND stopped_at IS NULL
+              AND last_heartbeat_at > now() - make_interval(secs => $2::float8)
+            ORDER BY name
+            """
+        )
+
+        stopWorker = named(
+            "stop_worker",
+            "UPDATE \(s).workers SET stopped_at = now() WHERE id = $1"
+        )
+
+        // The state of one task: a final row in results, else its row in the queue.
+        status = named(
+            "status",
+            """
+            SELECT state, result::text, error::text, name FROM \(s).results WHERE id = $1
+            UNION ALL
+            SELECT CASE WHEN state = 'queued' AND run_at > now() THEN 'scheduled' ELSE state END,
+                   NULL, last_error::text, name
+            FROM \(s).tasks WHERE id = $1
+            LIMIT 1
+            """
+        )
+    }
+
+    let insertOne: PreparedStatement
+    let insertMany: PreparedStatement
+    let claim: PreparedStatement
+    let nextDue: PreparedStatement
+    let complete: PreparedStatement
+    let heartbeat: PreparedStatement
+    let registerWorker: PreparedStatement
+    let neighbours: PreparedStatement
+    let stopWorker: PreparedStatement
+    let status: PreparedStatement
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Turns typed arguments into the JSON array stored in `tasks.args`, and back.
+enum ArgumentCoding {
+    /// `[a, b, …]` as compact JSON.
+    static func encode<each A: Encodable>(_ arguments: repeat each A) throws -> String {
+        var parts: [String] = []
+        for argument in repeat each arguments {
+            parts.append(try JSONCoding.encode(argument))
+        }
+        return "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// `[a, b, …]` from type-erased values (signatures may be partial).
+    static func encode(list arguments: [any Encodable & Sendable]) throws -> String {
+        "[" + (try arguments.map { try JSONCoding.encode($0) }).joined(separator: ",") + "]"
+    }
+
+    /// How many parameters a task takes.
+    static func count<each A>(_ types: repeat (each A).Type) -> Int {
+        var total = 0
+        for _ in repeat each types { total += 1 }
+        return total
+    }
+
+    /// Decodes the positional arguments of a task, merging keyword arguments by name.
+    ///
+    /// Errors name the task, the argument (by position and name) and what was expected,
+    /// e.g. `tasks.add: argument 2 (y) must be Int, got a string`.
+    static func decode<each A: Decodable>(
+        _ types: repeat (each A).Type,
+        task: String,
+        args: String,
+        kwargs: String,
+        names: [String]
+    ) throws -> (repeat each A) {
+        let expected = count(repeat (each A).self)
+        let merged = try merge(args: args, kwargs: kwargs, names: names, expected: expected, task: task)
+        do {
+            let box = try JSONCoding.decode(ArgumentBox<repeat each A>.self, from: merged)
+            return box.values
+        } catch let error as DecodingError {
+            throw ArgumentError(describe(error, task: task, names: names))
+        } catch let error as ArgumentError {
+            throw ArgumentError("\(task): \(error.message)")
+        }
+    }
+
+    /// The positional array with keyword arguments placed by name.
+    private static func merge(args: String, kwargs: String, names: [String], expected: Int, task: String) throws -> String {
+        let trimmed = kwargs.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed == "{}" { return args }
+        guard
+            var positional = try? JSONSerialization.jsonObject(with: Data(args.utf8), options: [.fragmentsAllowed]) as? [Any],
+            let keywords = try? JSONSerialization.jsonObject(with: Data(kwargs.utf8), options: [.fragmentsAllowed]) as? [String: Any]
+        else {
+            throw ArgumentError("\(task): args must be a JSON array and kwargs a JSON object")
+        }
+        guard !names.isEmpty else {
+            throw ArgumentError(
+                "\(task): got keyword arguments \(keywords.keys.sorted()) but the task declares no argument names"
+            )
+        }
+        for (key, value) in keywords {
+            guard let index = names.firstIndex(of: key) else {
+                throw ArgumentError("\(task): unexpected keyword argument '\(key)' (parameters: \(names.joined(separator: ", ")))")
+            }
+            if index < positional.count {
+                throw ArgumentError("\(task): got multiple values for argument '\(key)'")
+            }
+            while positional.count < index { positional.append(NSNull()) }
+            positional.append(value)
+        }
+        let data = try JSONSerialization.data(withJSONObject: positional, options: [.fragmentsAllowed])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func describe(_ error: DecodingError, task: String, names: [String]) -> String {
+        func position(_ path: [CodingKey]) -> String {
+            guard let index = path.first?.intValue else { return "arguments" }
+            let name = index < names.count ? " (\(names[index]))" : ""
+            return "argument \(index + 1)\(name)"
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(task): \(position(context.codingPath)) must be \(type): \(context.debugDescription)"
+        case .valueNotFound(let type, let context):
+            return "\(task): \(position(context.codingPath)) must be \(type), got null"
+        case .keyNotFound(let key, let context):
+            return "\(task): \(position(context.codingPath)) is missing field '\(key.stringValue)'"
+        case .dataCorrupted(let context):
+            return "\(task): \(position(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(task): \(error)"
+        }
+    }
+}
+
+/// Decodes a JSON array into a tuple of typed values, checking the count first.
+private struct ArgumentBox<each A: Decodable>: Decodable {
+    let values: (repeat each A)
+
+    init(from decoder: Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        let expected = ArgumentCoding.count(repeat (each A).self)
+        if let count = container.count, count != expected {
+            throw ArgumentError("takes \(expected) argument\(expected == 1 ? "" : "s") but \(count) were given")
+        }
+        values = (repeat try container.decode((each A).self))
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// A typed handle on a registered task: call it (`delay`, `applyAsync`) or make
+/// signatures of it (`s`, `si`) for chains.
+///
+/// ```swift
+/// let add = app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+/// let r = try await add.delay(7, 11)                 // AsyncResult<Int>
+/// let later = try await add.applyAsync(1, 2, options: CallOptions(countdown: .seconds(10)))
+/// let chained = try await (add.s(100, 200) | add.s(300)).delay()
+/// ```
+public struct TaskDefinition<each Argument: Codable & Sendable, Output: Codable & Sendable>: Sendable {
+    /// The registered name, e.g. `tasks.add`.
+    public let name: String
+    /// The task's options.
+    public let options: TaskOptions
+    /// The app it belongs to.
+    public let app: CeleriacApp
+
+    /// Enqueues a call and returns at once with its ``AsyncResult``.
+    public func delay(_ arguments: repeat each Argument) async throws -> AsyncResult<Output> {
+        try await applyAsync(repeat each arguments, options: CallOptions())
+    }
+
+    /// Enqueues a call with options (countdown, eta, expires, queue, priority, id).
+    public func applyAsync(
+        _ arguments: repeat each Argument,
+        options call: CallOptions
+    ) async throws -> AsyncResult<Output> {
+        let message = try message(repeat each arguments, options: call)
+        try await app.enqueue(message)
+        return AsyncResult(id: message.id, app: app)
+    }
+
+    /// The row a call would insert, for bulk or transactional enqueue.
+    public func message(_ arguments: repeat each Argument, options call: CallOptions = CallOptions()) throws -> TaskMessage {
+        let args: String
+        do {
+            args = try ArgumentCoding.encode(repeat each arguments)
+        } catch {
+            throw EnqueueError("could not encode the arguments of \(name) as JSON: \(error)")
+        }
+        return try app.message(task: name, args: args, options: call, taskOptions: options)
+    }
+
+    /// A signature with some or all arguments: in a chain, the previous task's result is
+    /// prepended to these (Celery's `s`).
+    public func s(_ arguments: any Encodable & Sendable...) -> Signature<Output> {
+        Signature(app: app, task: name, arguments: arguments, immutable: false, taskOptions: options)
+    }
+
+    /// An immutable signature: in a chain it ignores the previous result (Celery's `si`).
+    public func si(_ arguments: any Encodable & Sendable...) -> Signature<Output> {
+        Signature(app: app, task: name, arguments: arguments, immutable: true, taskOptions: options)
+    }
+}
+
+extension CeleriacApp {
+    /// Registers a task whose arguments and result are Codable.
+    ///
+    /// ```swift
+    /// let add = app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in
+    ///     try await Task.sleep(for: .seconds(3))
+    ///     return x + y
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - name: the name producers use (any language can enqueue it by this name).
+    ///   - queue, priority, maxRetries, defaultRetryDelay, acksLate: see ``TaskOptions``.
+    ///   - argumentNames: parameter names, so callers may pass keyword arguments.
+    ///   - options: the remaining options.
+    @discardableResult
+    public func task<each Argument: Codable & Sendable, Output: Codable & Sendable>(
+        _ name: String,
+        queue: String? = nil,
+        priority: Int? = nil,
+        maxRetries: Int? = nil,
+        defaultRetryDelay: Duration? = nil,
+        acksLate: Bool? = nil,
+        argumentNames: [String] = [],
+        options: TaskOptions = TaskOptions(),
+        _ body: @escaping @Sendable (repeat each Argument) async throws -> Output
+    ) -> TaskDefinition<repeat each Argument, Output> {
+        let merged = Self.merge(options, queue, priority, maxRetries, defaultRetryDelay, acksLate, argumentNames)
+        register(
+            RegisteredTask(name: name, options: merged) { context, args, kwargs in
+                let values = try ArgumentCoding.decode(
+                    repeat (each Argument).self,
+                    task: name,
+                    args: args,
+                    kwargs: kwargs,
+                    names: merged.argumentNames
+                )
+                let output = try await body(repeat each values)
+                return try JSONCoding.encode(output)
+            }
+        )
+        return TaskDefinition(name: name, options: merged, app: self)
+    }
+
+    /// Registers a bound task: its body also receives the ``TaskContext`` (Celery's
+    /// `bind=True`), to read its attempt or call `retry`.
+    ///
+    /// ```swift
+    /// let flaky = app.task("tasks.flaky_task", maxRetries: 3, defaultRetryDelay: .seconds(5)) { task in
+    ///     if Bool.random() { throw task.retry(because: ValueError("Ой, упал!")) }
+    ///     return "Всё ок!"
+    /// }
+    /// ```
+    @discardableResult
+    public func task<each Argument: Codable & Sendable, Output: Codable & Sendable>(
+        _ name: String,
+        queue: String? = nil,
+        priority: Int? = nil,
+        maxRetries: Int? = nil,
+        defaultRetryDelay: Duration? = nil,
+        acksLate: Bool? = nil,
+        argumentNames: [String] = [],
+        options: TaskOptions = TaskOptions(),
+        _ body: @escaping @Sendable (TaskContext, repeat each Argument) async throws -> Output
+    ) -> TaskDefinition<repeat each Argument, Output> {
+        let merged = Self.merge(options, queue, priority, maxRetries, defaultRetryDelay, acksLate, argumentNames)
+        register(
+            RegisteredTask(name: name, options: merged) { context, args, kwargs in
+                let values = try ArgumentCoding.decode(
+                    repeat (each Argument).self,
+                    task: name,
+                    args: args,
+                    kwargs: kwargs,
+                    names: merged.argumentNames
+                )
+                let output = try await body(context, repeat each values)
+                return try JSONCoding.encode(output)
+            }
+        )
+        return TaskDefinition(name: name, options: merged, app: self)
+    }
+
+    private static func merge(
+        _ options: TaskOptions,
+        _ queue: String?,
+        _ priority: Int?,
+        _ maxRetries: Int?,
+        _ defaultRetryDelay: Duration?,
+        _ acksLate: Bool?,
+        _ argumentNames: [String]
+    ) -> TaskOptions {
+        var merged = options
+        if let queue { merged.queue = queue }
+        if let priority { merged.priority = priority }
+        if let maxRetries { merged.maxRetries = maxRetries }
+        if let defaultRetryDelay { merged.defaultRetryDelay = defaultRetryDelay }
+        if let acksLate { merged.acksLate = acksLate }
+        if !argumentNames.isEmpty { merged.argumentNames = argumentNames }
+        return merged
+    }
+}

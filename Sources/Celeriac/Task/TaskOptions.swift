@@ -1,0 +1,43 @@
+/// Options of one task type; anything left nil falls back to the app's configuration.
+public struct TaskOptions: Sendable {
+    /// The queue calls go to unless the caller names one (after routes: explicit > task > routes > default).
+    public var queue: String?
+    /// The priority calls get unless the caller sets one (0…255, higher first).
+    public var priority: Int?
+    /// `max_retries`: how many times ``TaskContext/retry(because:countdown:maxRetries:)`` may reschedule.
+    public var maxRetries: Int?
+    /// `default_retry_delay`.
+    public var defaultRetryDelay: Duration?
+    /// `acks_late`: run again rather than fail when the worker dies mid-task.
+    public var acksLate: Bool?
+    /// `time_limit`: the hard limit of one attempt.
+    public var timeLimit: Duration?
+    /// `soft_time_limit`.
+    public var softTimeLimit: Duration?
+    /// `ignore_result`: do not keep the return value.
+    public var ignoreResult: Bool = false
+    /// Names of the positional parameters, so callers may pass keyword arguments.
+    public var argumentNames: [String] = []
+
+    public init(
+        queue: String? = nil,
+        priority: Int? = nil,
+        maxRetries: Int? = nil,
+        defaultRetryDelay: Duration? = nil,
+        acksLate: Bool? = nil,
+        timeLimit: Duration? = nil,
+        softTimeLimit: Duration? = nil,
+        ignoreResult: Bool = false,
+        argumentNames: [String] = []
+    ) {
+        self.queue = queue
+        self.priority = priority
+        self.maxRetries = maxRetries
+        self.defaultRetryDelay = defaultRetryDelay
+        self.acksLate = acksLate
+        self.timeLimit = timeLimit
+        self.softTimeLimit = softTimeLimit
+        self.ignoreResult = ignoreResult
+        self.argumentNames = argumentNames
+    }
+}

@@ -1,0 +1,332 @@
+import CeleriacPostgres
+import Foundation
+import Logging
+import Synchronization
+
+/// The worker's database loop, on its own OS thread and connection:
+/// claim → hand to the pool → collect completions → write them in batches.
+///
+/// One loop iteration writes every completion gathered since the last one in a single
+/// statement (so batches grow by themselves under load, with no added latency when
+/// idle), then claims as many tasks as there are free slots. It sleeps in `poll()` on
+/// the PostgreSQL socket (woken by `NOTIFY`) and on a self-pipe (woken by completions
+/// and shutdown), with a timeout for polling and heartbeats.
+///
+/// `@unchecked Sendable`: shared state is behind `shared` (a Mutex); the connection and
+/// the loop's own variables are touched only by the loop thread.
+final class Consumer: @unchecked Sendable {
+    struct Settings: Sendable {
+        var url: DatabaseURL
+        var queries: Queries
+        var queues: [String]
+        var owner: String
+        var concurrency: Int
+        var claimBatch: Int
+        var completionBatch: Int
+        var pollInterval: Duration
+        var heartbeatInterval: Duration
+        var lease: Duration
+        var shutdownGrace: Duration
+    }
+
+    private struct Shared {
+        var completions: [Completion] = []
+        var running = 0
+        var freeSlots: [Int]
+        var stop: StopMode = .none
+        var stopRequestedAt: ContinuousClock.Instant?
+    }
+
+    enum StopMode: Int, Comparable {
+        case none, warm, cold
+        static func < (lhs: StopMode, rhs: StopMode) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private let settings: Settings
+    private let runner: TaskRunner
+    private let logger = Logger(label: "MainProcess")
+    private let shared: Mutex<Shared>
+    private let wakeup: WakeupPipe
+    private let done = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private let finished = Mutex(false)
+
+    init(settings: Settings, runner: TaskRunner) throws {
+        self.settings = settings
+        self.runner = runner
+        shared = Mutex(Shared(freeSlots: Array((1...settings.concurrency).reversed())))
+        wakeup = try WakeupPipe()
+    }
+
+    /// Starts the loop thread.
+    func start() {
+        let thread = Thread { [self] in
+            self.loop()
+            let continuation = self.done.withLock { continuation -> CheckedContinuation<Void, Never>? in
+                defer { continuation = nil }
+                return continuation
+            }
+            self.finished.withLock { $0 = true }
+            continuation?.resume()
+        }
+        thread.name = "celeriac-consumer"
+        thread.start()
+    }
+
+    /// Waits until the loop has ended (after a shutdown).
+    func waitUntilFinished() async {
+        await withCheckedContinuation { continuation in
+            let alreadyDone = finished.withLock { finished -> Bool in
+                if !finished { done.withLock { $0 = continuation } }
+                return finished
+            }
+            if alreadyDone { continuation.resume() }
+        }
+    }
+
+    /// Warm: stop claiming and finish running tasks (up to the grace period). Cold: give
+    /// running tasks back to the queue now.
+    func requestStop(_ mode: StopMode) {
+        shared.withLock { shared in
+            if mode > shared.stop {
+                shared.stop = mode
+                shared.stopRequestedAt = shared.stopRequestedAt ?? .now
+            }
+        }
+        wakeup.signal()
+    }
+
+    // MARK: - Loop
+
+    private func loop() {
+        var connection: Connection?
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var unwritten: [Completion] = []
+        var needClaim = true
+        var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
+        var nextPoll = ContinuousClock.now + settings.pollInterval
+
+        while true {
+            let live: Connection
+            if let connection, connection.isConnected {
+                live = connection
+            } else {
+                do {
+                    live = try Connection(url: settings.url, applicationName: "celeriac-worker", sessionSetup: Self.sessionSetup)
+                    try live.listen(settings.queries.channel)
+                    if connection != nil { logger.info("Reconnected to \(settings.url.masked)") }
+                    connection = live
+                    backoff.reset()
+                    needClaim = true  // catch up on notifications missed while away
+                } catch {
+                    let delay = backoff.next()
+                    logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
+                    if shared.withLock({ $0.stop == .cold }) { return }
+                    Thread.sleep(forTimeInterval: delay.seconds)
+                    continue
+                }
+            }
+
+            do {
+                let snapshot = shared.withLock { shared in
+                    let taken = shared.completions
+                    shared.completions.removeAll(keepingCapacity: true)
+                    return (taken, shared.freeSlots.count, shared.running, shared.stop, shared.stopRequestedAt)
+                }
+                let (taken, free, running, stop, stopRequestedAt) = snapshot
+                unwritten += taken
+                while !unwritten.isEmpty {
+                    let batch = Array(unwritten.prefix(settings.completionBatch))
+                    try write(batch, on: live)
+                    unwritten.removeFirst(batch.count)
+                }
+
+                if stop != .none {
+                    let graceOver = stopRequestedAt.map { ContinuousClock.now - $0 >= settings.shutdownGrace } ?? false
+                    if running == 0 {
+                        break
+                    }
+                    if stop == .cold || graceOver {
+                        try release(on: live)
+                        break
+                    }
+                }
+
+                if ContinuousClock.now >= nextHeartbeat {
+                    try heartbeat(on: live)
+                    nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
+                }
+
+                if stop == .none, free > 0, needClaim {
+                    let wanted = min(free, settings.claimBatch)
+                    let claimed = try claim(wanted, on: live)
+                    dispatch(claimed)
+                    needClaim = claimed.count == wanted
+                    if !needClaim {
+                        nextPoll = try nextWake(on: live)
+                    }
+                    if needClaim { continue }
+                }
+
+                let now = ContinuousClock.now
+                var deadline = min(nextHeartbeat, nextPoll)
+                if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
+                let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
+                if outcome.notifications.contains(where: { settings.queues.contains($0.payload) }) {
+                    needClaim = true
+                }
+                if ContinuousClock.now >= nextPoll {
+                    needClaim = true
+                    nextPoll = ContinuousClock.now + settings.pollInterval
+                }
+            } catch {
+                logger.error("consumer: \(error)")
+                if let error = error as? PostgresError, error.isConnectionProblem || !live.isConnected {
+                    live.close()
+                    connection = nil
+                } else {
+                    // A statement failed on a healthy connection: do not spin.
+                    Thread.sleep(forTimeInterval: backoff.next().seconds)
+                }
+            }
+        }
+
+        do {
+            if let connection, connection.isConnected {
+                try connection.execute(settings.queries.stopWorker, [settings.owner])
+            }
+        } catch {
+            logger.warning("consumer: could not mark the worker stopped: \(error)")
+        }
+        connection?.close()
+    }
+
+    /// Session settings that keep a stuck worker from holding locks or snapshots.
+    static let sessionSetup = [
+        "SET idle_in_transaction_session_timeout = '60s'",
+        "SET lock_timeout = '10s'",
+        "SET statement_timeout = '60s'",
+    ]
+
+    // MARK: - Steps
+
+    private func claim(_ count: Int, on connection: Connection) throws -> [ClaimedTask] {
+        let rows = try connection.execute(
+            settings.queries.claim,
+            [
+                SQLText.arrayLiteral(strings: settings.queues), String(count), settings.owner,
+                String(settings.lease.seconds),
+            ]
+        )
+        var claimed: [ClaimedTask] = []
+        claimed.reserveCapacity(rows.rowCount)
+        for row in 0..<rows.rowCount {
+            guard let id = rows.uuid(row, 0) else { continue }
+            claimed.append(
+                ClaimedTask(
+                    id: id,
+                    name: rows.string(row, 1) ?? "",
+                    args: rows.string(row, 2) ?? "[]",
+                    kwargs: rows.string(row, 3) ?? "{}",
+                    options: rows.string(row, 4) ?? "{}",
+                    attempt: rows.int(row, 5) ?? 1,
+                    retries: rows.int(row, 6) ?? 0,
+                    maxRetries: rows.int(row, 7),
+                    queue: rows.string(row, 8) ?? "",
+                    expired: rows.bool(row, 9) ?? false,
+                    rootID: rows.uuid(row, 10),
+                    parentID: rows.uuid(row, 11)
+                )
+            )
+        }
+        return claimed
+    }
+
+    private func dispatch(_ tasks: [ClaimedTask]) {
+        for task in tasks {
+            logger.info("Task \(task.label) received")
+            if task.expired {
+                logger.info("Discarding revoked task: \(task.label) (expired)")
+                let error = ErrorInfo(type: "TaskRevokedError", message: "expired")
+                deliver(Completion(id: task.id, attempt: task.attempt, outcome: .revoked, payload: error.json,
+                                   countdown: 0, runtime: 0, label: task.label), slot: nil)
+                continue
+            }
+            let slot = shared.withLock { shared -> Int in
+                shared.running += 1
+                return shared.freeSlots.popLast() ?? 0
+            }
+            let runner = self.runner
+            Task.detached { [self] in
+                let completion = await runner.run(task, slot: slot)
+                self.deliver(completion, slot: slot)
+            }
+        }
+    }
+
+    /// Called from pool tasks: queue the completion and wake the loop.
+    private func deliver(_ completion: Completion, slot: Int?) {
+        shared.withLock { shared in
+            shared.completions.append(completion)
+            if let slot {
+                shared.running -= 1
+                shared.freeSlots.append(slot)
+            }
+        }
+        wakeup.signal()
+    }
+
+    private func write(_ batch: [Completion], on connection: Connection) throws {
+        let rows = try connection.execute(
+            settings.queries.complete,
+            [
+                SQLText.arrayLiteral(strings: batch.map { $0.id.celeryString }),
+                SQLText.arrayLiteral(strings: batch.map { String($0.attempt) }),
+                SQLText.arrayLiteral(strings: batch.map(\.outcome.rawValue)),
+                SQLText.arrayLiteral(strings: batch.map(\.payload)),
+                SQLText.arrayLiteral(strings: batch.map { String($0.countdown) }),
+                SQLText.arrayLiteral(strings: batch.map { String($0.runtime) }),
+                settings.owner,
+                settings.queries.channel,
+            ]
+        )
+        guard (rows.int(0, 0) ?? 0) < batch.count else { return }
+        // Some writes were refused: this worker no longer owns those attempts.
+        if let applied = rows.string(0, 1) ?? "{}" as String? {
+            let accepted = Set(applied.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init))
+            for completion in batch where !accepted.contains(completion.id.celeryString) {
+                logger.warning(
+                    "Task \(completion.label) \(completion.outcome.rawValue) but its lease was lost: the write was refused (the task was rescued or released)"
+                )
+            }
+        }
+    }
+
+    private func heartbeat(on connection: Connection) throws {
+        try connection.execute(settings.queries.heartbeat, [settings.owner, String(settings.lease.seconds)])
+    }
+
+    /// When to look again: the next scheduled task's due time, capped by the poll interval.
+    private func nextWake(on connection: Connection) throws -> ContinuousClock.Instant {
+        let rows = try connection.execute(settings.queries.nextDue, [SQLText.arrayLiteral(strings: settings.queues)])
+        let poll = ContinuousClock.now + settings.pollInterval
+        guard let seconds = rows.double(0, 0) else { return poll }
+        return min(poll, ContinuousClock.now + .fromSeconds(max(0.001, seconds)))
+    }
+
+    /// Gives every task this worker still holds back to the queue (cold shutdown).
+    private func release(on connection: Connection) throws {
+        let rows = try connection.execute(
+            """
+            UPDATE \(settings.queries.schema).tasks
+            SET state = CASE WHEN retries > 0 THEN 'retry' ELSE 'queued' END,
+                owner = NULL, lease_expires_at = NULL, attempt = greatest(attempt - 1, 0)
+            WHERE owner = $1 AND state = 'started'
+            """,
+            [settings.owner],
+            name: "release"
+        )
+        if rows.affectedRows > 0 {
+            logger.warning("Restored \(rows.affectedRows) unfinished task(s) to the queue")
+        }
+    }
+}

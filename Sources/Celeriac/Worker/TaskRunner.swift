@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+
+/// Runs one claimed task in-process and turns whatever happens into a ``Completion``:
+/// success, a scheduled retry, or a failure with the error recorded. Never throws, so
+/// no task (unknown name, bad arguments, a thrown error) can take the worker down.
+struct TaskRunner: Sendable {
+    let app: CeleriacApp
+    let configuration: Configuration
+    let hostname: String
+
+    func run(_ task: ClaimedTask, slot: Int) async -> Completion {
+        let logger = Logger(label: "AsyncPoolWorker-\(slot)")
+        let started = ContinuousClock.now
+        func elapsed() -> Double { (ContinuousClock.now - started).seconds }
+
+        guard let registered = app.registeredTask(named: task.name) else {
+            let error = NotRegistered(name: task.name)
+            logger.error("Received unregistered task of type '\(task.name)': \(task.label) failed: \(ErrorInfo(error))")
+            return failure(task, ErrorInfo(error), runtime: 0)
+        }
+        let options = registered.options
+        let maxRetries = task.maxRetries ?? options.maxRetries ?? configuration.taskDefaultMaxRetries
+        let context = TaskContext(
+            id: task.id,
+            name: task.name,
+            queue: task.queue,
+            attempt: task.attempt,
+            retries: task.retries,
+            maxRetries: maxRetries,
+            hostname: hostname,
+            rootID: task.rootID ?? task.id,
+            parentID: task.parentID,
+            logger: logger
+        )
+        do {
+            let output = try await withSoftTimeLimit(options.softTimeLimit ?? configuration.taskSoftTimeLimit) {
+                try await registered.body(context, task.args, task.kwargs)
+            }
+            let runtime = elapsed()
+            guard output.utf8.count <= configuration.maxPayloadBytes else {
+                let error = ErrorInfo(
+                    type: "PayloadTooLarge",
+                    message: "the result takes \(output.utf8.count) bytes, more than the limit of \(configuration.maxPayloadBytes)"
+                )
+                logger.error("Task \(task.label) raised unexpected: \(error)")
+                return failure(task, error, runtime: runtime)
+            }
+            logger.info("Task \(task.label) succeeded in \(Self.format(runtime))s: \(output)")
+            return Completion(
+                id: task.id, attempt: task.attempt, outcome: .succeeded,
+                payload: options.ignoreResult ? "null" : output, countdown: 0, runtime: runtime, label: task.label
+            )
+        } catch let retry as RetryRequest {
+            let runtime = elapsed()
+            let limit = retry.maxRetries ?? maxRetries
+            let cause = retry.cause.map(ErrorInfo.init)
+            guard task.retries < limit else {
+                let error = cause ?? ErrorInfo(MaxRetriesExceededError(task: task.label, maxRetries: limit))
+                logger.error("Task \(task.label) raised unexpected: \(error)")
+                return failure(task, error, runtime: runtime)
+            }
+            let countdown = (retry.countdown ?? options.defaultRetryDelay ?? configuration.taskDefaultRetryDelay).seconds
+            let reason = cause.map { ": \($0)" } ?? ""
+            logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
+            return Completion(
+                id: task.id, attempt: task.attempt, outcome: .retry,
+                payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
+                countdown: countdown, runtime: runtime, label: task.label
+            )
+        } catch {
+            let info = ErrorInfo(error)
+            logger.error("Task \(task.label) raised unexpected: \(info)")
+            return failure(task, info, runtime: elapsed())
+        }
+    }
+
+    private func failure(_ task: ClaimedTask, _ error: ErrorInfo, runtime: Double) -> Completion {
+        Completion(
+            id: task.id, attempt: task.attempt, outcome: .failed,
+            payload: error.json, countdown: 0, runtime: runtime, label: task.label
+        )
+    }
+
+    /// Runs `body`, cancelling it once `limit` passes; the task then fails with
+    /// ``SoftTimeLimitExceeded`` unless it finished anyway.
+    private func withSoftTimeLimit(
+        _ limit: Duration?,
+        _ body: @escaping @Sendable () async throws -> String
+    ) async throws -> String {
+        guard let limit else { return try await body() }
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let first = try await group.next() {
+                if let output = first { return output }
+                group.cancelAll()
+                // The body was cancelled; wait for it, then report the limit.
+                do {
+                    while let late = try await group.next() {
+                        if let output = late { return output }
+                    }
+                } catch {}
+                throw SoftTimeLimitExceeded(limit: limit)
+            }
+            throw SoftTimeLimitExceeded(limit: limit)
+        }
+    }
+
+    /// `3.004`, `5`, `0.000213`: short but exact enough for logs.
+    static func format(_ seconds: Double) -> String {
+        if seconds == seconds.rounded(), seconds < 1e9 { return String(Int(seconds)) }
+        if seconds >= 0.001 { return String(format: "%.3f", seconds) }
+        return String(format: "%.6f", seconds)
+    }
+}

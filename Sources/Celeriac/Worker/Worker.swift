@@ -1,0 +1,130 @@
+import CeleriacPostgres
+import Dispatch
+import Foundation
+import Logging
+
+/// A worker process: prints the banner, checks the schema, registers itself, claims
+/// and runs tasks until SIGTERM/SIGINT.
+///
+/// Hosted by the user's executable, which knows the tasks (`swift run demo worker`).
+/// The first SIGTERM or SIGINT starts a warm shutdown (stop claiming, finish running
+/// tasks within ``Configuration/workerShutdownGrace``, give the rest back); a second
+/// one, or SIGQUIT, a cold shutdown (give running tasks back now).
+///
+/// ```swift
+/// var options = WorkerOptions()
+/// options.concurrency = 2
+/// try await Worker(app: app, options: options).run()
+/// ```
+public final class Worker: Sendable {
+    /// The app whose tasks it runs.
+    public let app: CeleriacApp
+    /// Its command-line options.
+    public let options: WorkerOptions
+    /// The node name, e.g. `celeriac@host`.
+    public let nodeName: String
+    /// The unique owner id of this process's leases: `<node name>/<pid>.<random>`.
+    public let instanceID: String
+    private let logger = Logger(label: "MainProcess")
+    private let consumerBox = LockedValue<Consumer?>(nil)
+
+    public init(app: CeleriacApp, options: WorkerOptions = WorkerOptions()) {
+        self.app = app
+        self.options = options
+        let host = ProcessInfo.processInfo.hostName
+        nodeName = options.nodeName.replacingOccurrences(of: "%h", with: host)
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        instanceID = "\(nodeName)/\(ProcessInfo.processInfo.processIdentifier).\(suffix)"
+    }
+
+    /// Runs until a shutdown signal (or ``stop(cold:)``) and every task is settled.
+    /// - Parameter handleSignals: install SIGTERM/SIGINT/SIGQUIT handlers (off in tests).
+    public func run(handleSignals: Bool = true, printBanner: Bool = true) async throws {
+        var conf = app.conf
+        if let concurrency = options.concurrency { conf.workerConcurrency = concurrency }
+        try conf.validate()
+        let queues = options.queues.isEmpty ? [conf.taskDefaultQueue] : options.queues
+        for queue in queues { try QueueName.validate(queue) }
+        guard options.pool == "async" else {
+            throw ConfigurationError("pool '\(options.pool)' is not available in this build: use --pool async")
+        }
+        let url = try DatabaseURL(conf.databaseURL)
+        let queries = Queries(schema: conf.schema)
+
+        if printBanner {
+            let banner = WorkerBanner(
+                nodeName: nodeName, appName: app.name, url: url, concurrency: conf.workerConcurrency,
+                pool: options.pool, events: options.events, queues: queues, tasks: app.registeredTaskNames
+            )
+            FileHandle.standardOutput.write(Data(banner.text.utf8))
+        }
+        if conf.taskTimeLimit != nil {
+            logger.warning("task_time_limit (hard limit) needs the process pool; the async pool enforces task_soft_time_limit only")
+        }
+
+        // Check and register on a short-lived thread, away from the cooperative pool.
+        let setup = DatabaseThread(url: url, name: "celeriac-setup", reconnectTimeout: .seconds(30))
+        defer { setup.shutdown() }
+        let migrator = Migrator(schema: conf.schema)
+        let (instanceID, nodeName) = (self.instanceID, self.nodeName)
+        let poolName = options.pool
+        let host = ProcessInfo.processInfo.hostName
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let concurrency = conf.workerConcurrency
+        let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
+        let neighbours = try await setup.run { connection -> [String] in
+            try migrator.verify(on: connection)
+            try connection.execute(
+                queries.registerWorker,
+                [
+                    instanceID, nodeName, host, String(pid), SQLText.arrayLiteral(strings: queues),
+                    String(concurrency), poolName, CeleriacVersion.string,
+                ]
+            )
+            let rows = try connection.execute(
+                queries.neighbours, [instanceID, String(aliveWithin)]
+            )
+            return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
+        }
+        logger.info("Connected to \(url.masked)")
+        logger.info("mingle: searching for neighbors")
+        if neighbours.isEmpty {
+            logger.info("mingle: all alone")
+        } else {
+            logger.info("mingle: sync with \(neighbours.count) nodes: \(neighbours.joined(separator: ", "))")
+        }
+
+        let consumer = try Consumer(
+            settings: Consumer.Settings(
+                url: url, queries: queries, queues: queues, owner: instanceID,
+                concurrency: conf.workerConcurrency, claimBatch: conf.workerClaimBatchSize,
+                completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
+                heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
+                shutdownGrace: conf.workerShutdownGrace
+            ),
+            runner: TaskRunner(app: app, configuration: conf, hostname: nodeName)
+        )
+        consumerBox.set(consumer)
+        let signals = handleSignals ? ShutdownSignals(worker: self) : nil
+        consumer.start()
+        logger.info("\(nodeName) ready.")
+        await consumer.waitUntilFinished()
+        signals?.cancel()
+        consumerBox.set(nil)
+    }
+
+    /// Asks a running worker to stop: warm (finish running tasks) or cold (give them back).
+    public func stop(cold: Bool = false) {
+        consumerBox.get()?.requestStop(cold ? .cold : .warm)
+    }
+}
+
+/// A value behind a lock, for the few places that need one without a Mutex's ~Copyable rules.
+final class LockedValue<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    func get() -> Value { storage.withLock { $0 } }
+    func set(_ value: Value) { storage.withLock { $0 = value } }
+}
+
+import Synchronization

@@ -1,0 +1,15 @@
+/// How one worker process runs, from the command line (`worker -c 2 -Q a,b -n name`).
+public struct WorkerOptions: Sendable {
+    /// Queues to consume (`-Q`); empty means the app's default queue.
+    public var queues: [String] = []
+    /// Tasks run at once (`-c`); nil uses `worker_concurrency`.
+    public var concurrency: Int?
+    /// The node name (`-n`), `%h` expands to the host name. Default `celeriac@%h`.
+    public var nodeName: String = "celeriac@%h"
+    /// Send task events (`-E`); recorded for monitoring.
+    public var events: Bool = false
+    /// The execution pool (`--pool`): only `async` (in-process) exists today.
+    public var pool: String = "async"
+
+    public init() {}
+}

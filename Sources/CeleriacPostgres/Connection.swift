@@ -1,0 +1,322 @@
+import CLibPQ
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One blocking libpq connection. Owns its `PGconn` and closes it on deinit.
+///
+/// A `Connection` is used by one thread at a time and is deliberately not `Sendable`:
+/// create it on the thread that will use it (see ``DatabaseThread``), never on Swift's
+/// cooperative pool, since every call below blocks on the network.
+///
+/// ```swift
+/// let connection = try Connection(url: DatabaseURL("postgres://localhost/app"))
+/// let rows = try connection.execute("SELECT $1::int + 1", ["41"])
+/// print(rows.int(0, 0) ?? 0) // 42
+/// ```
+public final class Connection {
+    /// Where this connection goes.
+    public let url: DatabaseURL
+    /// Statements run after every (re)connect, e.g. `SET statement_timeout = '30s'`.
+    public let sessionSetup: [String]
+    private let applicationName: String
+    private var handle: OpaquePointer?
+    private var preparedNames: Set<String> = []
+    private var channels: [String] = []
+
+    /// Connects at once.
+    /// - Parameters:
+    ///   - url: the server.
+    ///   - applicationName: shown in `pg_stat_activity` unless the URL sets one.
+    ///   - sessionSetup: statements run after every (re)connect.
+    public init(url: DatabaseURL, applicationName: String = "celeriac", sessionSetup: [String] = []) throws {
+        self.url = url
+        self.applicationName = applicationName
+        self.sessionSetup = sessionSetup
+        try connect()
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    // MARK: - Connection state
+
+    /// Whether libpq believes the connection is usable.
+    public var isConnected: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The server process id serving this connection (for `pg_terminate_backend`).
+    public var backendPID: Int32 {
+        guard let handle else { return 0 }
+        return PQbackendPID(handle)
+    }
+
+    /// The server's version number, e.g. 150018.
+    public var serverVersion: Int {
+        guard let handle else { return 0 }
+        return Int(PQserverVersion(handle))
+    }
+
+    /// (Re)connects from scratch: closes any previous session, runs ``sessionSetup``,
+    /// and `LISTEN`s again on every channel this connection listened on.
+    public func connect() throws {
+        if let handle {
+            PQfinish(handle)
+            self.handle = nil
+        }
+        preparedNames.removeAll()
+        // Defaults first: a later `dbname` connection string overrides them.
+        let pairs: [(String, String)] = [
+            ("application_name", applicationName),
+            ("connect_timeout", "10"),
+            ("keepalives", "1"),
+            ("keepalives_idle", "10"),
+            ("keepalives_interval", "5"),
+            ("keepalives_count", "3"),
+            ("client_encoding", "UTF8"),
+            ("dbname", url.rawValue),
+        ]
+        let keys = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer($0) } + [nil]
+        let connection = PQconnectdbParams(&keyPointers, &valuePointers, 1)
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            let message = connection.map { Self.trimmedMessage(PQerrorMessage($0)) } ?? "out of memory"
+            if let connection { PQfinish(connection) }
+            throw PostgresError(
+                code: .connectionFailed,
+                message: "could not connect to \(url.masked): \(DatabaseURL.mask(message))"
+            )
+        }
+        handle = connection
+        for statement in sessionSetup {
+            _ = try execute(statement)
+        }
+        for channel in channels {
+            _ = try execute("LISTEN \(Self.quoteIdentifier(channel))")
+        }
+    }
+
+    /// Closes the session. Later calls fail until ``connect()``.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    // MARK: - Statements
+
+    /// Runs one statement with text parameters (`$1`, `$2`, …; nil is SQL NULL).
+    /// - Parameter name: a name for error messages.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = [], name: String? = nil) throws -> QueryResult {
+        let handle = try liveHandle(name: name)
+        let result = Self.withCStrings(parameters) { pointers in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        return try check(result, name: name)
+    }
+
+    /// Runs a prepared statement, preparing it on first use on this session.
+    @discardableResult
+    public func execute(_ statement: PreparedStatement, _ parameters: [String?] = []) throws -> QueryResult {
+        let handle = try liveHandle(name: statement.name)
+        if !preparedNames.contains(statement.name) {
+            let prepared = PQprepare(handle, statement.name, statement.sql, 0, nil)
+            _ = try check(prepared, name: statement.name)
+            preparedNames.insert(statement.name)
+        }
+        let result = Self.withCStrings(parameters) { pointers in
+            PQexecPrepared(handle, statement.name, Int32(parameters.count), pointers, nil, nil, 0)
+        }
+        return try check(result, name: statement.name)
+    }
+
+    /// Runs several `;`-separated statements without parameters (the simple query
+    /// protocol), e.g. a migration file. They run in one implicit transaction unless
+    /// the script has its own `BEGIN`/`COMMIT`.
+    public func executeScript(_ sql: String, name: String? = nil) throws {
+        let handle = try liveHandle(name: name)
+        guard PQsendQuery(handle, sql) == 1 else {
+            throw connectionError(name: name)
+        }
+        var failure: PostgresError?
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK, status != PGRES_EMPTY_QUERY {
+                failure = Self.serverError(result, name: name)
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if PQstatus(handle) != CONNECTION_OK { throw connectionError(name: name) }
+    }
+
+    /// Runs `body` between `BEGIN` and `COMMIT`, rolling back if it throws.
+    public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body(self)
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isConnected { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: - LISTEN / NOTIFY
+
+    /// Starts listening on `channel`; remembered and renewed after a reconnect.
+    public func listen(_ channel: String) throws {
+        try execute("LISTEN \(Self.quoteIdentifier(channel))")
+        if !channels.contains(channel) { channels.append(channel) }
+    }
+
+    /// Stops listening on `channel`.
+    public func unlisten(_ channel: String) throws {
+        channels.removeAll { $0 == channel }
+        try execute("UNLISTEN \(Self.quoteIdentifier(channel))")
+    }
+
+    /// The channels this connection listens on.
+    public var listeningChannels: [String] { channels }
+
+    /// Notifications that have already arrived, reading any bytes waiting on the socket.
+    public func drainNotifications() throws -> [Notification] {
+        let handle = try liveHandle(name: "notifications")
+        guard PQconsumeInput(handle) == 1 else { throw connectionError(name: "notifications") }
+        var received: [Notification] = []
+        while let notify = PQnotifies(handle) {
+            let channel = notify.pointee.relname.map { String(cString: $0) } ?? ""
+            let payload = notify.pointee.extra.map { String(cString: $0) } ?? ""
+            received.append(Notification(channel: channel, payload: payload, senderPID: notify.pointee.be_pid))
+            PQfreemem(notify)
+        }
+        return received
+    }
+
+    /// Why ``wait(timeout:wakeup:)`` returned.
+    public struct WaitOutcome {
+        /// Notifications received (possibly empty).
+        public var notifications: [Notification]
+        /// Whether the wake-up pipe was signalled.
+        public var woken: Bool
+    }
+
+    /// Blocks until a notification arrives, `wakeup` is signalled, or `timeout` passes.
+    /// Notifications already buffered are returned without waiting.
+    public func wait(timeout: Duration?, wakeup: WakeupPipe? = nil) throws -> WaitOutcome {
+        var notifications = try drainNotifications()
+        if !notifications.isEmpty { return WaitOutcome(notifications: notifications, woken: false) }
+        guard let handle else { throw connectionError(name: "wait") }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw connectionError(name: "wait") }
+        var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
+        if let wakeup { descriptors.append(pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0)) }
+        let milliseconds: Int32
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            milliseconds = Int32(clamping: max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
+        } else {
+            milliseconds = -1
+        }
+        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+        if ready < 0 && errno != EINTR {
+            throw PostgresError(code: .unexpectedResult, message: "poll() failed: errno \(errno)")
+        }
+        var woken = false
+        if descriptors.count > 1, descriptors[1].revents != 0 {
+            wakeup?.drain()
+            woken = true
+        }
+        if descriptors[0].revents != 0 {
+            notifications = try drainNotifications()
+        }
+        return WaitOutcome(notifications: notifications, woken: woken)
+    }
+
+    // MARK: - Helpers
+
+    /// `"name"` with embedded quotes doubled.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    private func liveHandle(name: String?) throws -> OpaquePointer {
+        guard let handle else {
+            throw PostgresError(code: .connectionLost, message: "the connection is closed", queryName: name)
+        }
+        return handle
+    }
+
+    private func check(_ result: OpaquePointer?, name: String?) throws -> QueryResult {
+        guard let result else { throw connectionError(name: name) }
+        let status = PQresultStatus(result)
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY {
+            return QueryResult(handle: result)
+        }
+        var error = Self.serverError(result, name: name)
+        PQclear(result)
+        if let handle, PQstatus(handle) != CONNECTION_OK {
+            error.code = .connectionLost
+        }
+        throw error
+    }
+
+    private func connectionError(name: String?) -> PostgresError {
+        let message = handle.map { Self.trimmedMessage(PQerrorMessage($0)) } ?? "the connection is closed"
+        return PostgresError(code: .connectionLost, message: message.isEmpty ? "connection lost" : message, queryName: name)
+    }
+
+    private static func serverError(_ result: OpaquePointer, name: String?) -> PostgresError {
+        func field(_ code: UInt8) -> String? {
+            PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
+        }
+        let message = field(UInt8(ascii: "M")) ?? trimmedMessage(PQresultErrorMessage(result))
+        return PostgresError(
+            code: .server,
+            message: message.isEmpty ? "statement failed" : message,
+            sqlState: field(UInt8(ascii: "C")),
+            detail: field(UInt8(ascii: "D")),
+            hint: field(UInt8(ascii: "H")),
+            queryName: name
+        )
+    }
+
+    private static func trimmedMessage(_ pointer: UnsafePointer<CChar>?) -> String {
+        guard let pointer else { return "" }
+        return String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func withCStrings<T>(
+        _ strings: [String?],
+        _ body: ([UnsafePointer<CChar>?]) -> T
+    ) -> T {
+        let copies = strings.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        return body(copies.map { $0.map { UnsafePointer($0) } })
+    }
+}
+
+/// A statement prepared once per session and then executed by name.
+public struct PreparedStatement: Sendable, Hashable {
+    /// The server-side name; unique per distinct SQL text.
+    public let name: String
+    /// The SQL with `$n` placeholders.
+    public let sql: String
+
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// A dedicated OS thread that owns one ``Connection`` and runs database work on it,
+/// so blocking libpq calls never occupy Swift's cooperative thread pool.
+///
+/// Work is queued in order; each job gets the connection, (re)connected on demand with
+/// jittered backoff. A job that fails because the connection broke drops it, and the
+/// next job reconnects.
+///
+/// ```swift
+/// let db = DatabaseThread(url: url, name: "producer")
+/// let total = try await db.run { connection in
+///     try connection.execute("SELECT count(*) FROM celeriac.tasks").int(0, 0) ?? 0
+/// }
+/// ```
+///
+/// `@unchecked Sendable`: all mutable state is guarded by `condition`; the connection
+/// itself is touched only by the owned thread.
+public final class DatabaseThread: @unchecked Sendable {
+    private typealias Job = @Sendable (ConnectionSlot) -> Void
+
+    /// A name for logs and the thread.
+    public let name: String
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopping = false
+    private var finished = false
+
+    /// Starts the thread. The connection opens with the first job.
+    /// - Parameters:
+    ///   - url: the server.
+    ///   - name: the thread name and `application_name`.
+    ///   - sessionSetup: statements run after every (re)connect.
+    ///   - reconnectTimeout: how long a job keeps retrying to connect before failing.
+    public init(
+        url: DatabaseURL,
+        name: String = "celeriac",
+        sessionSetup: [String] = [],
+        reconnectTimeout: Duration = .seconds(15)
+    ) {
+        self.name = name
+        // The slot (and so the connection) is created on the thread that owns it.
+        let thread = Thread { [self] in
+            self.loop(
+                slot: ConnectionSlot(
+                    url: url,
+                    applicationName: name,
+                    sessionSetup: sessionSetup,
+                    reconnectTimeout: reconnectTimeout
+                )
+            )
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Runs `body` on the connection's thread and returns its value.
+    ///
+    /// The body blocks that thread, never the caller's. Errors from the body are
+    /// rethrown; if they show the connection broke, it is dropped and reopened for the
+    /// next job.
+    @discardableResult
+    public func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = enqueue { slot in
+                do {
+                    let connection = try slot.connection()
+                    do {
+                        continuation.resume(returning: try body(connection))
+                    } catch {
+                        slot.dropIfBroken(error)
+                        continuation.resume(throwing: error)
+                    }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            if !accepted {
+                continuation.resume(
+                    throwing: PostgresError(code: .connectionLost, message: "database thread \(name) has shut down")
+                )
+            }
+        }
+    }
+
+    /// Finishes queued jobs, closes the connection and ends the thread. Waits for that.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    deinit {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func enqueue(_ job: @escaping Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    private func loop(slot: ConnectionSlot) {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopping { condition.wait() }
+            if jobs.isEmpty && stopping {
+                slot.close()
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { job(slot) }
+        }
+    }
+}
+
+/// The connection owned by one thread, opened lazily and reopened after failures.
+final class ConnectionSlot {
+    private let url: DatabaseURL
+    private let applicationName: String
+    private let sessionSetup: [String]
+    private let reconnectTimeout: Duration
+    private var current: Connection?
+
+    init(url: DatabaseURL, applicationName: String, sessionSetup: [String], reconnectTimeout: Duration) {
+        self.url = url
+        self.applicationName = applicationName
+        self.sessionSetup = sessionSetup
+        self.reconnectTimeout = reconnectTimeout
+    }
+
+    /// The live connection, connecting with backoff until `reconnectTimeout` if needed.
+    func connection() throws -> Connection {
+        if let current, current.isConnected { return current }
+        current = nil
+        var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
+        let deadline = ContinuousClock.now + reconnectTimeout
+        while true {
+            do {
+                let connection = try Connection(url: url, applicationName: applicationName, sessionSetup: sessionSetup)
+                current = connection
+                return connection
+            } catch {
+                let delay = backoff.next()
+                if ContinuousClock.now + delay > deadline { throw error }
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            }
+        }
+    }
+
+    /// Drops the connection if `error` shows it is no longer usable.
+    func dropIfBroken(_ error: Error) {
+        if let error = error as? PostgresError, error.isConnectionProblem {
+            current?.close()
+            current = nil
+        } else if let current, !current.isConnected {
+            self.current = nil
+        }
+    }
+
+    func close() {
+        current?.close()
+        current = nil
+    }
+}

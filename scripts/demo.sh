@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Celeriac walkthrough: migrate, start a worker, run the demo tasks, shut the worker down warmly.
+#
+# Environment:
+#   CELERIAC_DATABASE_URL   database to use (default: the local cluster, `scripts/pg.sh url`)
+#   DEMO_BIN                demo executable (default: .build/debug/demo in the repo)
+#   DEMO_READY_TIMEOUT      seconds to wait for the worker's " ready." line (default 60)
+#   DEMO_SHUTDOWN_TIMEOUT   seconds to wait for the warm shutdown after SIGTERM (default 60)
+#
+# The worker's output streams live to the terminal (prefixed "worker | ") and is also kept
+# in a log file in a temporary directory, which is left behind (and named) on failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEMO_BIN="${DEMO_BIN:-$ROOT/.build/debug/demo}"
+READY_TIMEOUT="${DEMO_READY_TIMEOUT:-60}"
+SHUTDOWN_TIMEOUT="${DEMO_SHUTDOWN_TIMEOUT:-60}"
+if [ -z "${CELERIAC_DATABASE_URL:-}" ]; then
+    CELERIAC_DATABASE_URL="$("$ROOT/scripts/pg.sh" url)"
+fi
+export CELERIAC_DATABASE_URL
+
+section() { printf '\n== %s ==\n' "$*"; }
+fail() { printf 'demo.sh: error: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$DEMO_BIN" ] || fail "demo binary not found at $DEMO_BIN (run: swift build --product demo, or make demo)"
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/celeriac-demo.XXXXXX")"
+WORKER_LOG="$TMP/worker.log"
+: >"$WORKER_LOG"
+worker_pid=""
+tail_pid=""
+keep_tmp=1
+
+stop_tail() {
+    if [ -n "$tail_pid" ]; then
+        sleep 0.3 # let tail flush the last lines
+        kill "$tail_pid" 2>/dev/null || true
+        wait "$tail_pid" 2>/dev/null || true
+        tail_pid=""
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$worker_pid" ] && kill -0 "$worker_pid" 2>/dev/null; then
+        echo "demo.sh: stopping worker (pid $worker_pid)" >&2
+        kill -TERM "$worker_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$worker_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$worker_pid" 2>/dev/null; then
+            kill -KILL "$worker_pid" 2>/dev/null || true
+        fi
+        wait "$worker_pid" 2>/dev/null || true
+    fi
+    stop_tail
+    if [ "$rc" -eq 0 ] && [ "$keep_tmp" -eq 0 ]; then
+        rm -rf "$TMP"
+    else
+        echo "demo.sh: worker log kept at $WORKER_LOG" >&2
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+dump_log() {
+    section "worker log ($WORKER_LOG)"
+    cat "$WORKER_LOG"
+}
+
+section "database"
+echo "$CELERIAC_DATABASE_URL"
+
+section "migrate"
+"$DEMO_BIN" migrate
+
+section "worker (live log)"
+"$DEMO_BIN" worker --loglevel INFO -c 2 </dev/null >"$WORKER_LOG" 2>&1 &
+worker_pid=$!
+echo "worker pid $worker_pid, log $WORKER_LOG"
+tail -n +1 -f "$WORKER_LOG" > >(sed -u 's/^/worker | /') &
+tail_pid=$!
+
+deadline=$((SECONDS + READY_TIMEOUT))
+until grep -q ' ready\.' "$WORKER_LOG"; do
+    if ! kill -0 "$worker_pid" 2>/dev/null; then
+        wstatus=0
+        wait "$worker_pid" || wstatus=$?
+        worker_pid=""
+        stop_tail
+        dump_log
+        fail "worker exited (status $wstatus) before it was ready"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+        stop_tail
+        dump_log
+        fail "worker not ready after ${READY_TIMEOUT}s"
+    fi
+    sleep 0.2
+done
+
+section "run"
+status=0
+"$DEMO_BIN" run || status=$?
+
+section "shutdown"
+echo "sending SIGTERM to worker (pid $worker_pid), waiting up to ${SHUTDOWN_TIMEOUT}s for warm shutdown"
+kill -TERM "$worker_pid" 2>/dev/null || true
+deadline=$((SECONDS + SHUTDOWN_TIMEOUT))
+while kill -0 "$worker_pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+        echo "demo.sh: worker did not exit within ${SHUTDOWN_TIMEOUT}s; killing it" >&2
+        kill -KILL "$worker_pid" 2>/dev/null || true
+        [ "$status" -ne 0 ] || status=1
+        break
+    fi
+    sleep 0.2
+done
+wstatus=0
+wait "$worker_pid" || wstatus=$?
+worker_pid=""
+stop_tail
+echo "worker exited with status $wstatus"
+
+section "result"
+if [ "$status" -eq 0 ]; then
+    echo "demo succeeded"
+    keep_tmp=0
+else
+    echo "demo FAILED (status $status)"
+fi
+exit "$status"
