@@ -48,6 +48,7 @@ let package = Package(
             name: "CeleriacCLI",
             dependencies: [
                 "Celeriac",
+                "CeleriacPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Celeriac
+import CeleriacPostgres
 import Foundation
 import Synchronization
 
@@ -24,7 +25,7 @@ public enum CeleriacCommandLine {
     public static func main(app: CeleriacApp?, commands: [ParsableCommand.Type] = []) async {
         // Line-buffer stdout so task output and script results interleave with the log
         // when stdout is a pipe or a file.
-        setvbuf(stdout, nil, _IOLBF, 0)
+        StandardOutput.useLineBuffering()
         hosted.withLock { $0 = app }
         extras.withLock { $0 = commands }
         await RootCommand.main()
