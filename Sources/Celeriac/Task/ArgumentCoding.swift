@@ -61,15 +61,20 @@ enum ArgumentCoding {
                 "\(task): got keyword arguments \(keywords.keys.sorted()) but the task declares no argument names"
             )
         }
+        let given = positional.count
         for (key, value) in keywords {
             guard let index = names.firstIndex(of: key) else {
                 throw ArgumentError("\(task): unexpected keyword argument '\(key)' (parameters: \(names.joined(separator: ", ")))")
             }
-            if index < positional.count {
+            if index < given {
                 throw ArgumentError("\(task): got multiple values for argument '\(key)'")
             }
-            while positional.count < index { positional.append(NSNull()) }
-            positional.append(value)
+            while positional.count <= index { positional.append(Missing.marker) }
+            positional[index] = value
+        }
+        if let gap = positional.firstIndex(where: { ($0 as? String) == Missing.marker }) {
+            let name = gap < names.count ? names[gap] : "#\(gap + 1)"
+            throw ArgumentError("\(task): missing argument '\(name)'")
         }
         let data = try JSONSerialization.data(withJSONObject: positional, options: [.fragmentsAllowed])
         return String(decoding: data, as: UTF8.self)
@@ -94,6 +99,11 @@ enum ArgumentCoding {
             return "\(task): \(error)"
         }
     }
+}
+
+/// A placeholder for positions no keyword filled.
+private enum Missing {
+    static let marker = "\u{0}celeriac-missing-argument"
 }
 
 /// Decodes a JSON array into a tuple of typed values, checking the count first.

@@ -2,6 +2,7 @@ import CeleriacPostgres
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// A worker process: prints the banner, checks the schema, registers itself, claims
 /// and runs tasks until SIGTERM/SIGINT.
@@ -26,7 +27,8 @@ public final class Worker: Sendable {
     /// The unique owner id of this process's leases: `<node name>/<pid>.<random>`.
     public let instanceID: String
     private let logger = Logger(label: "MainProcess")
-    private let consumerBox = LockedValue<Consumer?>(nil)
+    /// The running consumer, and a stop asked for before it started.
+    private let control = Mutex<(consumer: Consumer?, pendingStop: Consumer.StopMode?)>((nil, nil))
 
     public init(app: CeleriacApp, options: WorkerOptions = WorkerOptions()) {
         self.app = app
@@ -104,27 +106,27 @@ public final class Worker: Sendable {
             ),
             runner: TaskRunner(app: app, configuration: conf, hostname: nodeName)
         )
-        consumerBox.set(consumer)
         let signals = handleSignals ? ShutdownSignals(worker: self) : nil
         consumer.start()
+        let pendingStop = control.withLock { control -> Consumer.StopMode? in
+            control.consumer = consumer
+            return control.pendingStop
+        }
+        if let pendingStop { consumer.requestStop(pendingStop) }
         logger.info("\(nodeName) ready.")
         await consumer.waitUntilFinished()
         signals?.cancel()
-        consumerBox.set(nil)
+        control.withLock { $0.consumer = nil }
     }
 
     /// Asks a running worker to stop: warm (finish running tasks) or cold (give them back).
+    /// Safe to call before the worker is running: it then stops as soon as it starts.
     public func stop(cold: Bool = false) {
-        consumerBox.get()?.requestStop(cold ? .cold : .warm)
+        let mode: Consumer.StopMode = cold ? .cold : .warm
+        let consumer = control.withLock { control -> Consumer? in
+            if control.consumer == nil { control.pendingStop = max(control.pendingStop ?? .none, mode) }
+            return control.consumer
+        }
+        consumer?.requestStop(mode)
     }
 }
-
-/// A value behind a lock, for the few places that need one without a Mutex's ~Copyable rules.
-final class LockedValue<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    init(_ value: Value) { storage = Mutex(value) }
-    func get() -> Value { storage.withLock { $0 } }
-    func set(_ value: Value) { storage.withLock { $0 = value } }
-}
-
-import Synchronization
