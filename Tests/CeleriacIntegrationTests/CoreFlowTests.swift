@@ -1,0 +1,168 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+import Testing
+
+/// Enqueue → claim → result, chains, retries, timeouts, against a real PostgreSQL.
+@Suite struct CoreFlowTests {
+    @Test func enqueueClaimAndResult() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let result = try await add.delay(2, 3)
+            #expect(try await result.get(timeout: .seconds(10)) == 5)
+            #expect(try await result.state == .success)
+            #expect(try await result.ready)
+            #expect(try await result.successful)
+            #expect(try await result.result == 5)
+            // The finished task left the queue for the results table, with its worker and attempt.
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+            let row = try await env.sql(
+                "SELECT state || ' ' || attempt || ' ' || (worker LIKE 'test@%') FROM \(env.schema).results WHERE id = $1",
+                [result.id.celeryString]
+            )
+            #expect(row == ["succeeded 1 true"])
+            try await worker.stop()
+        }
+    }
+
+    @Test func notifyWakesAnIdleWorkerLongBeforeThePollInterval() async throws {
+        try await TestEnvironment.with({ $0.workerPollInterval = .seconds(30) }) { env in
+            let echo = env.app.task("tasks.echo") { (text: String) async throws -> String in text }
+            let worker = env.startWorker()
+            try await Task.sleep(for: .milliseconds(300))  // let it go idle
+            let started = ContinuousClock.now
+            let result = try await echo.delay("hi")
+            #expect(try await result.get(timeout: .seconds(5)) == "hi")
+            #expect(ContinuousClock.now - started < .seconds(5))
+            try await worker.stop()
+        }
+    }
+
+    @Test func chainPassesEachResultToTheNextStepInOrder() async throws {
+        try await TestEnvironment.with { env in
+            let log = ExecutionLog()
+            let append = env.app.task("tasks.append") { (list: [String], item: String) async throws -> [String] in
+                log.record(item)
+                return list + [item]
+            }
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+
+            let letters = try await (append.s([String](), "a") | append.s("b") | append.s("c")).delay()
+            #expect(try await letters.get(timeout: .seconds(10)) == ["a", "b", "c"])
+            #expect(log.all == ["a", "b", "c"])
+
+            let sum = try await (add.s(100, 200) | add.s(300)).delay()
+            #expect(try await sum.get(timeout: .seconds(10)) == 600)
+            // Each step records its parent and the chain's root.
+            let links = try await env.sql(
+                """
+                SELECT (parent_id IS NOT NULL)::text || ' ' || (root_id = parent_id)::text
+                FROM \(env.schema).results WHERE id = $1
+                """,
+                [sum.id.celeryString]
+            )
+            #expect(links == ["true true"])
+            try await worker.stop()
+        }
+    }
+
+    @Test func aFailedStepAbortsTheRestOfTheChain() async throws {
+        try await TestEnvironment.with { env in
+            let fail = env.app.task("tasks.fail") { (x: Int) async throws -> Int in throw Boom(message: "no \(x)") }
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let last = try await (fail.s(1) | add.s(2) | add.s(3)).delay()
+            let error = await #expect(throws: TaskFailedError.self) { try await last.get(timeout: .seconds(10)) }
+            #expect(error?.info.type == "ChainAborted")
+            #expect(error?.info.message.contains("no 1") == true)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'failed'") == 3)
+            try await worker.stop()
+        }
+    }
+
+    @Test func retriesThenSucceeds() async throws {
+        try await TestEnvironment.with { env in
+            let flaky = env.app.task("tasks.flaky", maxRetries: 3, defaultRetryDelay: .milliseconds(100)) { task in
+                if task.retries < 2 { throw task.retry(because: Boom(message: "attempt \(task.attempt)")) }
+                return "ok after \(task.retries) retries"
+            }
+            let worker = env.startWorker()
+            let result = try await flaky.delay()
+            #expect(try await result.get(timeout: .seconds(10)) == "ok after 2 retries")
+            let row = try await env.sql(
+                "SELECT attempt || '/' || retries FROM \(env.schema).results WHERE id = $1", [result.id.celeryString]
+            )
+            #expect(row == ["3/2"])
+            try await worker.stop()
+        }
+    }
+
+    @Test func retriesExhaustedEndInFailureWithTheError() async throws {
+        try await TestEnvironment.with { env in
+            let hopeless = env.app.task("tasks.hopeless", maxRetries: 2, defaultRetryDelay: .milliseconds(50)) { task -> Int in
+                throw task.retry(because: Boom(message: "still broken"))
+            }
+            let worker = env.startWorker()
+            let result = try await hopeless.delay()
+            let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
+            #expect(error?.info == ErrorInfo(type: "Boom", message: "still broken"))
+            #expect(try await result.state == .failure)
+            let row = try await env.sql(
+                "SELECT attempt || '/' || retries || ' ' || (error->>'type') FROM \(env.schema).results WHERE id = $1",
+                [result.id.celeryString]
+            )
+            #expect(row == ["3/2 Boom"])
+            try await worker.stop()
+        }
+    }
+
+    @Test func getTimesOutWhenNoWorkerRuns() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let result = try await add.delay(1, 1)
+            let started = ContinuousClock.now
+            let error = await #expect(throws: TimeoutError.self) { try await result.get(timeout: .milliseconds(300)) }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(300) && waited < .seconds(3))
+            #expect(error?.lastState == .pending)
+        }
+    }
+
+    @Test func countdownSchedulesTheTaskLater() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let started = ContinuousClock.now
+            let result = try await add.applyAsync(4, 4, options: CallOptions(countdown: .seconds(1)))
+            #expect(try await result.state == .scheduled)
+            #expect(try await result.get(timeout: .seconds(10)) == 8)
+            #expect(ContinuousClock.now - started >= .seconds(1))
+            try await worker.stop()
+        }
+    }
+
+    @Test func queuesAndPriorities() async throws {
+        try await TestEnvironment.with({ $0.taskRoutes = ["mail.*": "emails"] }) { env in
+            let log = ExecutionLog()
+            let note = env.app.task("mail.note") { (text: String) async throws -> String in
+                log.record(text)
+                return text
+            }
+            // Enqueue first, then start a single-slot worker: priority decides the order.
+            _ = try await note.applyAsync("low", options: CallOptions(priority: 1))
+            let high = try await note.applyAsync("high", options: CallOptions(priority: 9))
+            #expect(try await env.sql("SELECT DISTINCT queue FROM \(env.schema).tasks") == ["emails"])
+            let idle = env.startWorker(queues: ["celery"], concurrency: 1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(log.all.isEmpty)  // a worker on another queue takes nothing
+            let worker = env.startWorker(queues: ["emails"], concurrency: 1)
+            _ = try await high.get(timeout: .seconds(10))
+            try await env.eventually("both ran") { log.all.count == 2 }
+            #expect(log.all == ["high", "low"])
+            try await worker.stop()
+            try await idle.stop()
+        }
+    }
+}
