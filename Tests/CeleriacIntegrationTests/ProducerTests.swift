@@ -1,0 +1,146 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+import Testing
+
+/// Transactional enqueue (Swift and SQL), bad input, purge.
+@Suite struct ProducerTests {
+    struct Rollback: Error {}
+
+    @Test func swiftTransactionRolledBackLeavesNoTaskAndCommittedOneRuns() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let schema = env.schema
+            try await env.sql("CREATE TABLE \(schema).orders (id int PRIMARY KEY)")
+
+            let discarded = try add.message(1, 1)
+            await #expect(throws: Rollback.self) {
+                try await env.app.transaction { tx in
+                    try tx.execute("INSERT INTO \(schema).orders VALUES (1)")
+                    try tx.enqueue(discarded)
+                    throw Rollback()
+                }
+            }
+            #expect(try await env.count("SELECT count(*) FROM \(schema).tasks") == 0)
+            #expect(try await env.count("SELECT count(*) FROM \(schema).orders") == 0)
+
+            let kept = try add.message(2, 2)
+            try await env.app.transaction { tx in
+                try tx.execute("INSERT INTO \(schema).orders VALUES (2)")
+                try tx.enqueue(kept)
+            }
+            // The same on a connection the caller holds itself.
+            let app = env.app
+            let onOwnConnection = try add.message(3, 3)
+            let ignored = try add.message(4, 4)
+            try await env.app.pool.run { connection in
+                try connection.execute("BEGIN")
+                try app.enqueue(ignored, on: connection)
+                try connection.execute("ROLLBACK")
+                try connection.transaction { connection in
+                    try app.enqueue(onOwnConnection, on: connection)
+                }
+            }
+            #expect(try await env.count("SELECT count(*) FROM \(schema).tasks") == 2)
+
+            let worker = env.startWorker()
+            #expect(try await AsyncResult<Int>(id: kept.id, app: env.app).get(timeout: .seconds(10)) == 4)
+            #expect(try await AsyncResult<Int>(id: onOwnConnection.id, app: env.app).get(timeout: .seconds(10)) == 6)
+            #expect(try await AsyncResult<Int>(id: ignored.id, app: env.app).state == .pending)
+            try await worker.stop()
+        }
+    }
+
+    @Test func sqlFunctionEnqueuesOnlyWhenTheCallersTransactionCommits() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add", argumentNames: ["x", "y"]) { (x: Int, y: Int) async throws -> Int in x + y }
+            _ = add
+            let worker = env.startWorker()
+            let schema = env.schema
+            let rolledBack = try await env.app.pool.run { connection -> String? in
+                try connection.execute("BEGIN")
+                let id = try connection.execute("SELECT \(schema).enqueue('tasks.add', '[2, 3]')").scalar
+                try connection.execute("ROLLBACK")
+                return id
+            }
+            let committed = try await env.app.pool.run { connection -> String? in
+                try connection.transaction { connection in
+                    try connection.execute("SELECT \(schema).enqueue('tasks.add', '[2, 3]')").scalar
+                }
+            }
+            let named = try await env.sql(
+                "SELECT \(schema).enqueue('tasks.add', '[1]', kwargs => '{\"y\": 41}', priority => 5)"
+            )
+            let committedID = try #require(committed.flatMap(UUID.init(uuidString:)))
+            let namedID = try #require(named.first.flatMap { $0 }.flatMap(UUID.init(uuidString:)))
+            #expect(try await AsyncResult<Int>(id: committedID, app: env.app).get(timeout: .seconds(10)) == 5)
+            #expect(try await AsyncResult<Int>(id: namedID, app: env.app).get(timeout: .seconds(10)) == 42)
+            let rolledBackID = try #require(rolledBack.flatMap(UUID.init(uuidString:)))
+            #expect(try await AsyncResult<Int>(id: rolledBackID, app: env.app).state == .pending)
+            #expect(try await env.count("SELECT count(*) FROM \(schema).results WHERE id = $1", [rolledBack]) == 0)
+            try await worker.stop()
+        }
+    }
+
+    @Test func badInputGetsAClearErrorAndTheWorkerCarriesOn() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add", argumentNames: ["x", "y"]) { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let schema = env.schema
+
+            // An unknown task name fails with NotRegistered.
+            let unknown = try await env.app.sendTask("tasks.nope", args: "[1]")
+            let unknownError = await #expect(throws: TaskFailedError.self) { try await unknown.get(timeout: .seconds(10)) }
+            #expect(unknownError?.info.type == "NotRegistered")
+            #expect(unknownError?.info.message.contains("tasks.nope") == true)
+
+            // Wrong argument types from a SQL producer fail the task, naming the argument.
+            let wrong = try await env.sql("SELECT \(schema).enqueue('tasks.add', '[\"seven\", 1]')")
+            let wrongID = try #require(wrong.first.flatMap { $0 }.flatMap(UUID.init(uuidString:)))
+            let typeError = await #expect(throws: TaskFailedError.self) {
+                try await AsyncResult<Int>(id: wrongID, app: env.app).get(timeout: .seconds(10))
+            }
+            #expect(typeError?.info.type == "ArgumentError")
+            #expect(typeError?.info.message.contains("argument 1 (x) must be Int") == true)
+
+            // Too many arguments, and unknown keywords.
+            let extra = try await env.app.sendTask("tasks.add", args: "[1, 2, 3]")
+            let extraError = await #expect(throws: TaskFailedError.self) { try await extra.get(timeout: .seconds(10)) }
+            #expect(extraError?.info.message == "tasks.add: takes 2 arguments but 3 were given")
+
+            // Malformed JSON never gets in: the SQL function and the table say why.
+            let notArray = await #expect(throws: PostgresError.self) {
+                try await env.sql("SELECT \(schema).enqueue('tasks.add', '{\"x\": 1}')")
+            }
+            #expect(notArray?.sqlState == "22023")
+            #expect(notArray?.message.contains("args must be a JSON array, got object") == true)
+            let invalidJSON = await #expect(throws: PostgresError.self) {
+                try await env.sql("SELECT \(schema).enqueue('tasks.add', '[1, 2')")
+            }
+            #expect(invalidJSON?.sqlState == "22P02")
+            let badQueue = await #expect(throws: PostgresError.self) {
+                try await env.sql("SELECT \(schema).enqueue('tasks.add', '[1, 2]', queue => 'no spaces')")
+            }
+            #expect(badQueue?.message.contains("invalid queue name") == true)
+            await #expect(throws: EnqueueError.self) { _ = try await env.app.sendTask("tasks.add", args: "[1, 2") }
+            await #expect(throws: EnqueueError.self) { _ = try await env.app.sendTask("tasks.add", args: "{}") }
+
+            // The worker is still there.
+            #expect(try await add.delay(20, 22).get(timeout: .seconds(10)) == 42)
+            try await worker.stop()
+        }
+    }
+
+    @Test func bulkEnqueueAndPurge() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let messages = try (0..<250).map { try add.message($0, $0, options: CallOptions(countdown: .seconds(60))) }
+            try await env.app.enqueue(messages)
+            try await env.app.enqueue([try add.message(1, 1, options: CallOptions(queue: "other"))])
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 251)
+            #expect(try await env.app.purge(queue: "other") == 1)
+            #expect(try await env.app.purge() == 250)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+        }
+    }
+}

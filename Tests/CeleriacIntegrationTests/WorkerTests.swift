@@ -1,0 +1,128 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+import Synchronization
+import Testing
+
+/// Several workers, fencing, migrations, shutdown.
+@Suite struct WorkerTests {
+    @Test func concurrentWorkersRunEveryTaskExactlyOnce() async throws {
+        try await TestEnvironment.with { env in
+            let runs = Mutex<[Int: Int]>([:])
+            let record = env.app.task("tasks.record") { (n: Int) async throws -> Int in
+                runs.withLock { $0[n, default: 0] += 1 }
+                return n
+            }
+            let workers = (1...4).map { env.startWorker(concurrency: 8, name: "w\($0)@%h") }
+            let total = 2_000
+            for start in stride(from: 0, to: total, by: 500) {
+                try await env.app.enqueue(try (start..<start + 500).map { try record.message($0) })
+            }
+            try await env.eventually(timeout: .seconds(60), "all \(total) tasks finished") {
+                try await env.count("SELECT count(*) FROM \(env.schema).results") == total
+            }
+            for worker in workers { try await worker.stop() }
+            let counts = runs.withLock { $0 }
+            #expect(counts.count == total)
+            #expect(counts.values.allSatisfy { $0 == 1 })
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'succeeded' AND attempt = 1") == total)
+            // The work was shared: more than one worker took part.
+            #expect(try await env.count("SELECT count(DISTINCT worker) FROM \(env.schema).results") > 1)
+        }
+    }
+
+    @Test func aWorkerThatLostItsLeaseCannotWriteTheResult() async throws {
+        try await TestEnvironment.with { env in
+            let gate = Mutex(false)
+            let slow = env.app.task("tasks.slow") { (n: Int) async throws -> Int in
+                while !gate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                return n
+            }
+            let worker = env.startWorker()
+            let result = try await slow.delay(7)
+            try await env.eventually("the task started") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
+            // Someone else (a rescuer) took the task over.
+            try await env.sql("UPDATE \(env.schema).tasks SET owner = 'rescuer', attempt = attempt + 1")
+            gate.withLock { $0 = true }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 0)
+            #expect(try await env.sql("SELECT owner FROM \(env.schema).tasks") == ["rescuer"])
+            #expect(try await result.state == .pending)
+            try await worker.stop()
+        }
+    }
+
+    @Test func warmStopFinishesRunningTasksAndColdStopReleasesThem() async throws {
+        try await TestEnvironment.with({ $0.workerShutdownGrace = .seconds(10) }) { env in
+            let nap = env.app.task("tasks.nap") { (ms: Int) async throws -> Int in
+                try? await Task.sleep(for: .milliseconds(ms))
+                return ms
+            }
+            let warm = env.startWorker()
+            let result = try await nap.delay(600)
+            try await env.eventually("started") { try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1 }
+            try await warm.stop()
+            #expect(try await result.state == .success)
+
+            let blocked = Mutex(true)
+            let stuck = env.app.task("tasks.stuck") { () async throws -> Int in
+                while blocked.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+                return 1
+            }
+            let cold = env.startWorker()
+            let stuckResult = try await stuck.delay()
+            try await env.eventually("started") { try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1 }
+            cold.worker.stop(cold: true)
+            try await cold.task.value
+            #expect(try await env.sql("SELECT state || ' ' || attempt FROM \(env.schema).tasks") == ["queued 0"])
+            blocked.withLock { $0 = false }
+            let next = env.startWorker()
+            #expect(try await stuckResult.get(timeout: .seconds(10)) == 1)
+            try await next.stop()
+        }
+    }
+
+    @Test func migrationsAreIdempotentSerialisedAndRequiredByWorkers() async throws {
+        try await TestEnvironment.with(migrate: false) { env in
+            _ = env.app.task("tasks.noop") { () async throws -> Int in 0 }
+            // A worker refuses a schema that was never migrated.
+            let worker = env.startWorker()
+            await #expect(throws: SchemaError.self) { try await worker.task.value }
+
+            // Three concurrent migrators: exactly one applies the files.
+            let url = try DatabaseURL(env.url)
+            let schema = env.schema
+            let applied = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<3 {
+                    group.addTask {
+                        let thread = DatabaseThread(url: url, name: "migrator-\(index)")
+                        defer { thread.shutdown() }
+                        return try await thread.run { try Migrator(schema: schema).migrate(on: $0).count }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(applied.sorted() == [0, 0, Migrator().latestVersion])
+            #expect(try await env.app.migrate() == [])
+            #expect(try await env.count("SELECT max(version) FROM \(schema).schema_migrations") == Migrator().latestVersion)
+        }
+    }
+
+    @Test func workersRegisterAndSeeEachOther() async throws {
+        try await TestEnvironment.with { env in
+            let first = env.startWorker(name: "alpha@%h")
+            try await env.eventually("alpha registered") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NULL") == 1
+            }
+            let second = env.startWorker(name: "beta@%h")
+            try await env.eventually("beta registered") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NULL") == 2
+            }
+            try await first.stop()
+            try await second.stop()
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NOT NULL") == 2)
+        }
+    }
+}
