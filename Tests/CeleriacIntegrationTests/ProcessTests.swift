@@ -1,0 +1,84 @@
+import Celeriac
+import Foundation
+import Testing
+
+/// The real executables: the demo's worker under SIGTERM, and the `celeriac` CLI.
+@Suite struct ProcessTests {
+    static let binaries = TestEnvironment.packageRoot.appending(path: ".build/debug")
+
+    /// Starts an executable with the test database and schema, capturing its output.
+    static func launch(_ name: String, _ arguments: [String], schema: String, url: String) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = binaries.appending(path: name)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["CELERIAC_DATABASE_URL"] = url
+        environment["CELERIAC_SCHEMA"] = schema
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        return (process, pipe)
+    }
+
+    /// Runs an executable to completion and returns its status and output.
+    static func run(_ name: String, _ arguments: [String], schema: String, url: String) throws -> (Int32, String) {
+        let (process, pipe) = try launch(name, arguments, schema: schema, url: url)
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func sigtermLetsTheRunningTaskFinishFirst() async throws {
+        try await TestEnvironment.with { env in
+            let (worker, pipe) = try Self.launch("demo", ["worker", "-c", "2", "--loglevel", "INFO"], schema: env.schema, url: env.url)
+            // tasks.add in the demo sleeps 3 s.
+            let result = try await env.app.sendTask("tasks.add", args: "[2, 3]")
+            try await env.eventually("the demo worker started the task") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
+            let signalled = ContinuousClock.now
+            kill(worker.processIdentifier, SIGTERM)
+            try await env.eventually(timeout: .seconds(20), "the worker exited") { !worker.isRunning }
+            let shutdown = ContinuousClock.now - signalled
+            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(worker.terminationStatus == 0, "worker log:\n\(log)")
+            #expect(try await result.get(timeout: .seconds(1)) == .number(5))
+            #expect(shutdown < .seconds(10))
+            #expect(log.contains("Warm shutdown"))
+            #expect(log.contains("succeeded in 3."))
+            #expect(log.contains("celeriac@"))
+            #expect(log.contains("transport:   postgres://"))
+            #expect(!log.contains(":celeriac@"), "the banner must mask the password")
+        }
+    }
+
+    @Test func cliCallsAndReadsResults() async throws {
+        try await TestEnvironment.with { env in
+            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let (status, output) = try Self.run("celeriac", ["call", "tasks.add", "--args", "[20, 22]"], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            let id = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(UUID(uuidString: id) != nil)
+            let (resultStatus, resultOutput) = try Self.run("celeriac", ["result", id, "--wait", "10"], schema: env.schema, url: env.url)
+            #expect(resultStatus == 0, "\(resultOutput)")
+            let json = try JSONValue(json: resultOutput)
+            #expect(json == .object(["id": .string(id), "state": .string("SUCCESS"), "task": .string("tasks.add"), "result": .number(42)]))
+
+            let (badStatus, badOutput) = try Self.run("celeriac", ["call", "tasks.add", "--args", "{oops"], schema: env.schema, url: env.url)
+            #expect(badStatus != 0)
+            #expect(badOutput.contains("args is not valid JSON"))
+
+            let (purgeStatus, purgeOutput) = try Self.run("celeriac", ["purge"], schema: env.schema, url: env.url)
+            #expect(purgeStatus == 0)
+            #expect(purgeOutput.contains("Purged 0 messages"))
+
+            let (workerStatus, workerOutput) = try Self.run("celeriac", ["worker"], schema: env.schema, url: env.url)
+            #expect(workerStatus != 0)
+            #expect(workerOutput.contains("your own executable"))
+            try await worker.stop()
+        }
+    }
+}
