@@ -99,6 +99,8 @@ public final class Connection {
             )
         }
         handle = connection
+        // Server NOTICEs (e.g. from DROP … CASCADE) would otherwise go straight to stderr.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         for statement in sessionSetup {
             _ = try execute(statement)
         }
