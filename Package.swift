@@ -53,8 +53,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `celeriac bench`: the benchmark, its raw-SQL ceiling and its worker processes.
+        .target(
+            name: "CeleriacBenchmarks",
+            dependencies: [
+                "Celeriac",
+                "CeleriacPostgres",
+                "CeleriacCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks"
+        ),
         // The standalone admin executable: everything that needs no task code.
-        .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI"]),
+        .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI", "CeleriacBenchmarks"]),
         // The Celery walkthrough, in Swift.
         .executableTarget(name: "Demo", dependencies: ["Celeriac", "CeleriacCLI"]),
         .testTarget(

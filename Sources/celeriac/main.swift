@@ -1,4 +1,5 @@
 // The standalone admin tool: everything that needs no task code.
+import CeleriacBenchmarks
 import CeleriacCLI
 
-await CeleriacCommandLine.main(app: nil)
+await CeleriacCommandLine.main(app: nil, commands: BenchCommands.all)

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Celeriac
+import CeleriacCLI
+import CeleriacPostgres
+import Foundation
+
+/// `celeriac bench`: throughput, latency and memory of Celeriac next to the raw-SQL
+/// ceiling of the same database, measured in the same run.
+public struct BenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure enqueue, drain, latency and memory against the raw-SQL ceiling.",
+        discussion: """
+            Works in its own schema (default celeriac_bench), dropped and recreated first. \
+            Prints a table, writes JSON to --json and to bench/results/ for comparison with the last run.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Also write the figures as JSON to this file.")
+    var json: String?
+
+    @Option(name: .long, help: "Directory keeping every run's figures.")
+    var resultsDirectory: String = "bench/results"
+
+    @Option(name: .long, help: "No-op tasks per drain measurement.")
+    var drainTasks: Int = 100_000
+
+    @Flag(name: .long, help: "Smaller counts (a quick look, not for the record).")
+    var quick = false
+
+    public init() {}
+
+    public func run() async throws {
+        var options = common
+        if options.schema == nil { options.schema = "celeriac_bench" }
+        let app = try options.makeApp()
+        defer { app.shutdown() }
+        let url = try DatabaseURL(app.conf.databaseURL)
+        var settings = Benchmark.Settings()
+        settings.drainTasks = drainTasks
+        if quick {
+            settings.drainTasks = min(drainTasks, 20_000)
+            settings.singleDrainTasks = 3_000
+            settings.historyRows = 200_000
+            settings.latencyProbes = 200
+        }
+        var benchmark = Benchmark(app: app, url: url, settings: settings)
+        try await benchmark.run()
+        let report = benchmark.report
+        print(report.table)
+
+        var figures = report.json
+        figures["date"] = ISO8601DateFormatter().string(from: Date())
+        figures["quick"] = quick
+        let data = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
+        if let json { try data.write(to: URL(fileURLWithPath: json)) }
+        try keep(data, figures: figures)
+    }
+
+    /// Writes the run to the results directory and prints the change since the last one.
+    private func keep(_ data: Data, figures: [String: Any]) throws {
+        let directory = URL(fileURLWithPath: resultsDirectory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let previous = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".json") }.sorted().last
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let file = directory.appending(path: "\(stamp).json")
+        try data.write(to: file)
+        print("figures written to \(file.path)")
+        guard let previous,
+            let old = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appending(path: previous))) as? [String: Any]
+        else { return }
+        print("compared with \(previous):")
+        for key in ["drain_ratio", "bulk_enqueue_ratio", "single_enqueue_ratio", "pickup_idle_p50_ms", "pickup_idle_p99_ms",
+            "pickup_loaded_p99_ms", "history_claim_ratio", "worker_peak_rss_mib", "drain_best_per_s"]
+        {
+            guard let now = figures[key] as? Double, let before = (old[key] as? NSNumber)?.doubleValue else { continue }
+            print("  \(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(before) -> \(now)")
+        }
+    }
+}
+
+/// The benchmark's commands, for the `celeriac` executable.
+public enum BenchCommands {
+    /// `bench` and the hidden `bench-worker`.
+    public static let all: [ParsableCommand.Type] = [BenchCommand.self, BenchWorkerCommand.self]
+}

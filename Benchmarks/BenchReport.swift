@@ -1,0 +1,139 @@
+import Foundation
+
+/// One drain measurement.
+struct DrainFigure {
+    var workers: Int
+    var concurrency: Int
+    var tasks: Int
+    /// First claim to last completion, on the database clock.
+    var seconds: Double
+    var workerCPUPer10k: Double
+    var postgresCPUPer10k: Double?
+    var idleRSS: Double
+    var peakRSS: Double
+    var rate: Double { Double(tasks) / seconds }
+}
+
+/// Pickup latency: claim time minus insert time, database clock.
+struct LatencyFigure {
+    var p50: Double
+    var p99: Double
+    var max: Double
+    var samples: Int
+}
+
+/// Every figure of one `celeriac bench` run, with ratios to the raw-SQL ceiling.
+struct BenchReport {
+    var cores = 0
+    var postgresVersion = ""
+    var rawSingleInsert = 0.0
+    var rawBulkInsert = 0.0
+    var rawClaimComplete = 0.0
+    var singleDelay = 0.0
+    var bulkEnqueue = 0.0
+    var sqlFunctionEnqueue = 0.0
+    var drains: [DrainFigure] = []
+    var sleepDrain: DrainFigure?
+    var idleLatency: LatencyFigure?
+    var loadedLatency: LatencyFigure?
+    var historyEmptyRate = 0.0
+    var historyFullRate = 0.0
+
+    var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
+
+    /// The figures as flat JSON numbers (the keys other tools read).
+    var json: [String: Any] {
+        var figures: [String: Any] = [
+            "cores": cores,
+            "postgres_version": postgresVersion,
+            "raw_single_insert_per_s": rawSingleInsert.rounded(),
+            "raw_bulk_insert_per_s": rawBulkInsert.rounded(),
+            "raw_claim_complete_per_s": rawClaimComplete.rounded(),
+            "single_enqueue_per_s": singleDelay.rounded(),
+            "bulk_enqueue_per_s": bulkEnqueue.rounded(),
+            "sql_function_enqueue_per_s": sqlFunctionEnqueue.rounded(),
+            "single_enqueue_ratio": round3(singleDelay / rawSingleInsert),
+            "bulk_enqueue_ratio": round3(bulkEnqueue / rawBulkInsert),
+            "history_claim_ratio": round3(historyFullRate / historyEmptyRate),
+            "history_empty_drain_per_s": historyEmptyRate.rounded(),
+            "history_full_drain_per_s": historyFullRate.rounded(),
+        ]
+        if let best = bestDrain {
+            figures["drain_best_per_s"] = best.rate.rounded()
+            figures["drain_best_config"] = "\(best.workers)x\(best.concurrency)"
+            figures["drain_ratio"] = round3(best.rate / rawClaimComplete)
+        }
+        for drain in drains {
+            let key = "drain_w\(drain.workers)_c\(drain.concurrency)"
+            figures["\(key)_per_s"] = drain.rate.rounded()
+            figures["\(key)_worker_cpu_s_per_10k"] = round3(drain.workerCPUPer10k)
+            if let postgres = drain.postgresCPUPer10k { figures["\(key)_postgres_cpu_s_per_10k"] = round3(postgres) }
+        }
+        let wide = drains.filter { $0.concurrency == 128 }
+        figures["worker_peak_rss_mib"] = round3(wide.map(\.peakRSS).max() ?? 0)
+        figures["worker_idle_rss_mib"] = round3(drains.map(\.idleRSS).max() ?? 0)
+        if let sleep = sleepDrain {
+            figures["sleep10ms_c200_per_s"] = sleep.rate.rounded()
+            figures["sleep10ms_c200_overlap"] = round3(sleep.rate * 0.010 / 200)
+        }
+        if let idle = idleLatency {
+            figures["pickup_idle_p50_ms"] = round3(idle.p50)
+            figures["pickup_idle_p99_ms"] = round3(idle.p99)
+            figures["pickup_idle_max_ms"] = round3(idle.max)
+        }
+        if let loaded = loadedLatency {
+            figures["pickup_loaded_p50_ms"] = round3(loaded.p50)
+            figures["pickup_loaded_p99_ms"] = round3(loaded.p99)
+            figures["pickup_loaded_max_ms"] = round3(loaded.max)
+        }
+        return figures
+    }
+
+    /// A human-readable table.
+    var table: String {
+        var lines: [String] = []
+        func row(_ name: String, _ value: String, _ ratio: String = "") {
+            lines.append(name.padding(toLength: 46, withPad: " ", startingAt: 0) + value.leftPadded(16) + "  " + ratio)
+        }
+        func rate(_ value: Double) -> String { String(format: "%.0f/s", value) }
+        func times(_ value: Double) -> String { String(format: "%.2fx", value) }
+        lines.append("Celeriac benchmark: \(cores) cores, PostgreSQL \(postgresVersion)")
+        lines.append(String(repeating: "-", count: 80))
+        row("raw SQL: insert, 1 row per transaction", rate(rawSingleInsert), "ceiling")
+        row("raw SQL: insert, unnest of 10,000 rows", rate(rawBulkInsert), "ceiling")
+        row("raw SQL: claim 100 + complete, 2 connections", rate(rawClaimComplete), "ceiling")
+        row("delay(), one task per transaction", rate(singleDelay), times(singleDelay / rawSingleInsert) + " of raw")
+        row("bulk enqueue, 10,000 in one call", rate(bulkEnqueue), times(bulkEnqueue / rawBulkInsert) + " of raw")
+        row("SQL celeriac.enqueue(), single statements", rate(sqlFunctionEnqueue), times(sqlFunctionEnqueue / rawSingleInsert) + " of raw")
+        for drain in drains {
+            let cpu = String(format: "cpu/10k: worker %.2fs", drain.workerCPUPer10k)
+                + (drain.postgresCPUPer10k.map { String(format: ", pg %.2fs", $0) } ?? "")
+            row(
+                "drain \(drain.tasks) no-op, \(drain.workers) worker x c=\(drain.concurrency)", rate(drain.rate),
+                times(drain.rate / rawClaimComplete) + " of raw; " + cpu
+            )
+        }
+        if let sleep = sleepDrain {
+            row("10 ms sleep tasks, c=200", rate(sleep.rate), String(format: "overlap %.0f%%", sleep.rate * 0.010 / 200 * 100))
+        }
+        if let idle = idleLatency {
+            row("pickup latency idle p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", idle.p50, idle.p99, idle.max))
+        }
+        if let loaded = loadedLatency {
+            row("pickup latency at 1,000/s p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", loaded.p50, loaded.p99, loaded.max))
+        }
+        row("drain with empty history (1x128)", rate(historyEmptyRate))
+        row("drain with 1M finished tasks (1x128)", rate(historyFullRate), times(historyFullRate / historyEmptyRate) + " of empty")
+        let wide = drains.filter { $0.concurrency == 128 }
+        row("worker RSS idle / peak at c=128", String(format: "%.1f / %.1f MiB", drains.map(\.idleRSS).max() ?? 0, wide.map(\.peakRSS).max() ?? 0))
+        return lines.joined(separator: "\n")
+    }
+
+    private func round3(_ value: Double) -> Double { value.isFinite ? (value * 1000).rounded() / 1000 : -1 }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

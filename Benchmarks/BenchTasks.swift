@@ -1,0 +1,18 @@
+import Celeriac
+
+/// The tasks the benchmark drains, registered both in the bench process (to enqueue
+/// them with `delay()`) and in its worker processes (to run them).
+struct BenchTasks: Sendable {
+    /// Does nothing: measures the queue, not the work.
+    let noop: TaskDefinition<Int>
+    /// Sleeps 10 ms: shows whether the async pool really overlaps waiting tasks.
+    let sleep10: TaskDefinition<Int>
+
+    init(app: CeleriacApp) {
+        noop = app.task("bench.noop") { () async throws -> Int in 0 }
+        sleep10 = app.task("bench.sleep") { () async throws -> Int in
+            try await Task.sleep(for: .milliseconds(10))
+            return 0
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+
+/// Runs every measurement of `celeriac bench` against one database, in one sitting.
+struct Benchmark {
+    struct Settings {
+        var drainTasks = 100_000
+        var singleDrainTasks = 20_000
+        var enqueueSingles = 2_000
+        var bulkSize = 10_000
+        var latencyProbes = 500
+        var historyRows = 1_000_000
+        var historyDrainTasks = 20_000
+    }
+
+    let app: CeleriacApp
+    let url: DatabaseURL
+    let settings: Settings
+    let tasks: BenchTasks
+    var report = BenchReport()
+    private var schema: String { app.conf.schema }
+
+    init(app: CeleriacApp, url: DatabaseURL, settings: Settings) {
+        self.app = app
+        self.url = url
+        self.settings = settings
+        tasks = BenchTasks(app: app)
+    }
+
+    mutating func run() async throws {
+        try await resetSchema()
+        report.postgresVersion = try await scalar("SHOW server_version") ?? "?"
+        report.cores = ProcessInfo.processInfo.activeProcessorCount
+
+        progress("raw SQL ceiling")
+        let raw = RawCeiling(url: url, schema: schema)
+        try await raw.prepare()
+        report.rawSingleInsert = try await raw.singleInsertRate(count: settings.enqueueSingles)
+        report.rawBulkInsert = try await raw.bulkInsertRate(count: settings.bulkSize)
+        report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
+
+        progress("enqueue")
+        try await measureEnqueue()
+
+        for (workers, concurrency) in [(1, 1), (2, 1), (1, 16), (2, 16), (1, 128), (2, 128)] {
+            let count = concurrency == 1 ? min(settings.singleDrainTasks, settings.drainTasks) : settings.drainTasks
+            progress("drain \(count) no-op tasks, \(workers) worker(s) x \(concurrency)")
+            let drain = try await measureDrain(task: "bench.noop", count: count, workers: workers, concurrency: concurrency)
+            report.drains.append(drain)
+        }
+
+        progress("10 ms sleeping tasks at concurrency 200")
+        report.sleepDrain = try await measureDrain(task: "bench.sleep", count: 10_000, workers: 1, concurrency: 200)
+
+        progress("pickup latency, idle")
+        report.idleLatency = try await measureLatency(backgroundRate: 0)
+        progress("pickup latency under 1,000 tasks/s")
+        report.loadedLatency = try await measureLatency(backgroundRate: 1_000)
+
+        progress("claim rate with an empty history, then with \(settings.historyRows) finished tasks")
+        try await execute("TRUNCATE \(schema).results")
+        let empty = try await measureDrain(task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128)
+        try await execute("TRUNCATE \(schema).results")
+        try await fillHistory(rows: settings.historyRows)
+        let full = try await measureDrain(task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128)
+        report.historyEmptyRate = empty.rate
+        report.historyFullRate = full.rate
+
+        try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+    }
+
+    // MARK: - Enqueue
+
+    private mutating func measureEnqueue() async throws {
+        var started = ContinuousClock.now
+        for _ in 0..<settings.enqueueSingles { _ = try await tasks.noop.delay() }
+        report.singleDelay = Double(settings.enqueueSingles) / (ContinuousClock.now - started).seconds
+
+        var best = 0.0
+        for _ in 0..<3 {
+            started = ContinuousClock.now
+            let messages = try (0..<settings.bulkSize).map { _ in try tasks.noop.message() }
+            try await app.enqueue(messages)
+            best = max(best, Double(settings.bulkSize) / (ContinuousClock.now - started).seconds)
+        }
+        report.bulkEnqueue = best
+
+        let (schema, count) = (self.schema, settings.enqueueSingles)
+        let thread = DatabaseThread(url: url, name: "bench-sql")
+        defer { thread.shutdown() }
+        report.sqlFunctionEnqueue = try await thread.run { connection in
+            let start = ContinuousClock.now
+            for _ in 0..<count {
+                try connection.execute("SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')")
+            }
+            return Double(count) / (ContinuousClock.now - start).seconds
+        }
+        try await app.purge()
+    }
+
+    // MARK: - Drain
+
+    private func measureDrain(task: String, count: Int, workers: Int, concurrency: Int) async throws -> DrainFigure {
+        try await app.purge()
+        try await execute("TRUNCATE \(schema).results")
+        try await execute("VACUUM ANALYZE \(schema).tasks")
+        var remaining = count
+        while remaining > 0 {
+            let chunk = min(remaining, 10_000)
+            let messages = try (0..<chunk).map { _ in
+                try app.message(task: task, args: "[]", options: CallOptions(queue: "bench"))
+            }
+            try await app.enqueue(messages)
+            remaining -= chunk
+        }
+        let postgresBefore = ProcessStats.postgresCPUSeconds()
+        let pool = try WorkerProcesses(count: workers, concurrency: concurrency, url: url, schema: schema)
+        defer { pool.stop() }
+        try await pool.waitUntilReady(timeout: .seconds(30))
+        let idleRSS = pool.memory().map(\.rss).max() ?? 0
+        let deadline = ContinuousClock.now + .seconds(600)
+        while try await countRows("SELECT count(*) FROM \(schema).results") < count {
+            guard ContinuousClock.now < deadline else { throw BenchError("drain of \(count) tasks did not finish in 10 minutes") }
+            try pool.checkAlive()
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let workerCPU = pool.cpuSeconds()
+        let peakRSS = pool.memory().map(\.peak).max() ?? 0
+        let postgresAfter = ProcessStats.postgresCPUSeconds()
+        let elapsed = try await scalar(
+            "SELECT extract(epoch FROM max(finished_at) - min(started_at)) FROM \(schema).results"
+        ).flatMap(Double.init) ?? .nan
+        let failed = try await countRows("SELECT count(*) FROM \(schema).results WHERE state <> 'succeeded'")
+        guard failed == 0 else { throw BenchError("\(failed) benchmark tasks did not succeed") }
+        return DrainFigure(
+            workers: workers, concurrency: concurrency, tasks: count, seconds: elapsed,
+            workerCPUPer10k: workerCPU / Double(count) * 10_000,
+            postgresCPUPer10k: postgresBefore.flatMap { before in postgresAfter.map { ($0 - before) / Double(count) * 10_000 } },
+            idleRSS: idleRSS, peakRSS: peakRSS
+        )
+    }
+
+    // MARK: - Latency
+
+    /// Enqueues probes one at a time and reads, for each, claim time minus insert time
+    /// (both on the database clock), optionally with a steady background load.
+    private func measureLatency(backgroundRate: Int) async throws -> LatencyFigure {
+        try await app.purge()
+        try await execute("TRUNCATE \(schema).results")
+        let pool = try WorkerProcesses(count: 1, concurrency: 64, url: url, schema: schema)
+        defer { pool.stop() }
+        try await pool.waitUntilReady(timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(300))
+
+        let background: Task<Void, Error>? =
+            backgroundRate > 0
+            ? Task { [app] in
+                // 10 tasks every 10 ms in one statement each.
+                let start = ContinuousClock.now
+                var sent = 0
+                while !Task.isCancelled {
+                    let messages = try (0..<10).map { _ in
+                        try app.message(task: "bench.noop", args: "[]", options: CallOptions(queue: "bench", priority: 0))
+                    }
+                    try await app.enqueue(messages)
+                    sent += 10
+                    let due = start + .milliseconds(sent * 1000 / backgroundRate)
+                    let wait = due - ContinuousClock.now
+                    if wait > .zero { try await Task.sleep(for: wait) }
+                }
+            } : nil
+        if background != nil { try await Task.sleep(for: .seconds(1)) }
+
+        var ids: [String] = []
+        for _ in 0..<settings.latencyProbes {
+            let message = try app.message(task: "bench.noop", args: "[]", options: CallOptions(queue: "bench"))
+            try await app.enqueue(message)
+            ids.append(message.id.celeryString)
+            try await Task.sleep(for: .milliseconds(4))
+        }
+        background?.cancel()
+        _ = try? await background?.value
+        let probes = SQLText.arrayLiteral(strings: ids)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await countRows("SELECT count(*) FROM \(schema).results WHERE id = ANY($1::uuid[])", [probes]) < ids.count {
+            guard ContinuousClock.now < deadline else { throw BenchError("latency probes did not finish") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let latencies = try await app.pool.run { [schema] connection in
+            let rows = try connection.execute(
+                """
+                SELECT extract(epoch FROM started_at - created_at) * 1000
+                FROM \(schema).results WHERE id = ANY($1::uuid[])
+                """,
+                [probes]
+            )
+            return (0..<rows.rowCount).compactMap { rows.double($0, 0) }
+        }
+        let percentiles = Percentiles(latencies)
+        return LatencyFigure(p50: percentiles.value(50), p99: percentiles.value(99), max: percentiles.max, samples: latencies.count)
+    }
+
+    // MARK: - History
+
+    private func fillHistory(rows: Int) async throws {
+        try await execute(
+            """
+            INSERT INTO \(schema).results (id, name, queue, state, result, attempt, created_at, started_at, finished_at, runtime)
+            SELECT \(schema).uuid_v7(), 'bench.noop', 'bench', 'succeeded', '0', 1,
+                   now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', 0.0001
+            FROM generate_series(1, $1)
+            """,
+            [String(rows)]
+        )
+        try await execute("VACUUM ANALYZE \(schema).results")
+        try await execute("VACUUM ANALYZE \(schema).tasks")
+    }
+
+    // MARK: - Helpers
+
+    private func resetSchema() async throws {
+        try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        try await app.migrate()
+    }
+
+    private func execute(_ sql: String, _ parameters: [String?] = []) async throws {
+        try await app.pool.run { connection in try connection.execute(sql, parameters) }
+    }
+
+    private func scalar(_ sql: String, _ parameters: [String?] = []) async throws -> String? {
+        try await app.pool.run { connection in try connection.execute(sql, parameters).scalar }
+    }
+
+    private func countRows(_ sql: String, _ parameters: [String?] = []) async throws -> Int {
+        Int(try await scalar(sql, parameters) ?? "0") ?? 0
+    }
+
+    private func progress(_ text: String) {
+        FileHandle.standardError.write(Data("bench: \(text)…\n".utf8))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
