@@ -30,6 +30,12 @@ public struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Smaller counts (a quick look, not for the record).")
     var quick = false
 
+    @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, sleep, latency, history.")
+    var only: String?
+
+    @Option(name: .long, help: "Drain configurations as WxC, comma-separated (default 1x1,2x1,1x16,2x16,1x128,2x128).")
+    var drains: String?
+
     public init() {}
 
     public func run() async throws {
@@ -40,6 +46,16 @@ public struct BenchCommand: AsyncParsableCommand {
         let url = try DatabaseURL(app.conf.databaseURL)
         var settings = Benchmark.Settings()
         settings.drainTasks = drainTasks
+        if let only { settings.only = Set(only.split(separator: ",").map(String.init)) }
+        if let drains {
+            settings.drainConfigurations = try drains.split(separator: ",").map { text in
+                let parts = text.split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else {
+                    throw ValidationError("--drains takes WxC pairs such as 1x16,2x128; got '\(text)'")
+                }
+                return (parts[0], parts[1])
+            }
+        }
         if quick {
             settings.drainTasks = min(drainTasks, 20_000)
             settings.singleDrainTasks = 3_000

@@ -12,6 +12,12 @@ struct Benchmark {
         var latencyProbes = 500
         var historyRows = 1_000_000
         var historyDrainTasks = 20_000
+        /// Run only these parts (raw, enqueue, drain, sleep, latency, history); nil runs all.
+        var only: Set<String>?
+        /// Drain configurations (workers, concurrency).
+        var drainConfigurations = [(1, 1), (2, 1), (1, 16), (2, 16), (1, 128), (2, 128)]
+
+        func includes(_ part: String) -> Bool { only?.contains(part) ?? true }
     }
 
     let app: CeleriacApp
@@ -33,31 +39,40 @@ struct Benchmark {
         report.postgresVersion = try await scalar("SHOW server_version") ?? "?"
         report.cores = ProcessInfo.processInfo.activeProcessorCount
 
-        progress("raw SQL ceiling")
-        let raw = RawCeiling(url: url, schema: schema)
-        try await raw.prepare()
-        report.rawSingleInsert = try await raw.singleInsertRate(count: settings.enqueueSingles)
-        report.rawBulkInsert = try await raw.bulkInsertRate(count: settings.bulkSize)
-        report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
-
-        progress("enqueue")
-        try await measureEnqueue()
-
-        for (workers, concurrency) in [(1, 1), (2, 1), (1, 16), (2, 16), (1, 128), (2, 128)] {
+        if settings.includes("raw") {
+            progress("raw SQL ceiling")
+            let raw = RawCeiling(url: url, schema: schema)
+            try await raw.prepare()
+            report.rawSingleInsert = try await raw.singleInsertRate(count: settings.enqueueSingles)
+            report.rawBulkInsert = try await raw.bulkInsertRate(count: settings.bulkSize)
+            report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
+        }
+        if settings.includes("enqueue") {
+            progress("enqueue")
+            try await measureEnqueue()
+        }
+        for (workers, concurrency) in settings.drainConfigurations where settings.includes("drain") {
             let count = concurrency == 1 ? min(settings.singleDrainTasks, settings.drainTasks) : settings.drainTasks
             progress("drain \(count) no-op tasks, \(workers) worker(s) x \(concurrency)")
             let drain = try await measureDrain(task: "bench.noop", count: count, workers: workers, concurrency: concurrency)
             report.drains.append(drain)
         }
 
-        progress("10 ms sleeping tasks at concurrency 200")
-        report.sleepDrain = try await measureDrain(task: "bench.sleep", count: 10_000, workers: 1, concurrency: 200)
+        if settings.includes("sleep") {
+            progress("10 ms sleeping tasks at concurrency 200")
+            report.sleepDrain = try await measureDrain(task: "bench.sleep", count: 10_000, workers: 1, concurrency: 200)
+        }
+        if settings.includes("latency") {
+            progress("pickup latency, idle")
+            report.idleLatency = try await measureLatency(backgroundRate: 0)
+            progress("pickup latency under 1,000 tasks/s")
+            report.loadedLatency = try await measureLatency(backgroundRate: 1_000)
+        }
+        if settings.includes("history") { try await measureHistory() }
+        try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+    }
 
-        progress("pickup latency, idle")
-        report.idleLatency = try await measureLatency(backgroundRate: 0)
-        progress("pickup latency under 1,000 tasks/s")
-        report.loadedLatency = try await measureLatency(backgroundRate: 1_000)
-
+    private mutating func measureHistory() async throws {
         progress("claim rate with an empty history, then with \(settings.historyRows) finished tasks")
         try await execute("TRUNCATE \(schema).results")
         let empty = try await measureDrain(task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128)
@@ -66,8 +81,6 @@ struct Benchmark {
         let full = try await measureDrain(task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128)
         report.historyEmptyRate = empty.rate
         report.historyFullRate = full.rate
-
-        try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
     }
 
     // MARK: - Enqueue

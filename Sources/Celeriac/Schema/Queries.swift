@@ -57,17 +57,26 @@ struct Queries: Sendable {
         )
 
         // Claim up to $2 runnable tasks from the queues $1 for owner $3 with a lease of $4 seconds.
-        // SKIP LOCKED lets concurrent workers take disjoint rows without waiting; the attempt is
-        // counted here, so a task that kills its worker still uses up its attempts.
+        // Each queue is read through its own ordered range of the partial index (a LATERAL per
+        // queue: `queue = ANY(...)` would scan and sort every runnable row instead), then the
+        // best $2 overall are taken. SKIP LOCKED lets concurrent workers take disjoint rows
+        // without waiting; the attempt is counted here, so a task that kills its worker still
+        // uses up its attempts.
         claim = named(
             "claim",
             """
             WITH picked AS (
-                SELECT id FROM \(s).tasks
-                WHERE state IN ('queued', 'retry') AND queue = ANY($1::text[]) AND run_at <= now()
-                ORDER BY priority DESC, run_at, id
+                SELECT c.id
+                FROM unnest($1::text[]) AS q(name)
+                CROSS JOIN LATERAL (
+                    SELECT id, priority, run_at FROM \(s).tasks
+                    WHERE state IN ('queued', 'retry') AND queue = q.name AND run_at <= now()
+                    ORDER BY priority DESC, run_at, id
+                    LIMIT $2
+                    FOR UPDATE SKIP LOCKED
+                ) AS c
+                ORDER BY c.priority DESC, c.run_at, c.id
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED
             )
             UPDATE \(s).tasks AS t
             SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
@@ -80,12 +89,20 @@ struct Queries: Sendable {
             """
         )
 
-        // Seconds until the next scheduled task of these queues becomes due (NULL if none).
+        // Seconds until the next waiting task of these queues is due (NULL if none), read from
+        // the head of each queue's index range. With mixed priorities this may name a later
+        // task than the earliest; the poll interval bounds the error.
         nextDue = named(
             "next_due",
             """
-            SELECT extract(epoch FROM min(run_at) - now())::float8 FROM \(s).tasks
-            WHERE state IN ('queued', 'retry') AND queue = ANY($1::text[])
+            SELECT extract(epoch FROM min(head.run_at) - now())::float8
+            FROM unnest($1::text[]) AS q(name)
+            CROSS JOIN LATERAL (
+                SELECT run_at FROM \(s).tasks
+                WHERE state IN ('queued', 'retry') AND queue = q.name
+                ORDER BY priority DESC, run_at, id
+                LIMIT 1
+            ) AS head
             """
         )
 

@@ -205,6 +205,7 @@ final class Consumer: @unchecked Sendable {
         "SET idle_in_transaction_session_timeout = '60s'",
         "SET lock_timeout = '10s'",
         "SET statement_timeout = '60s'",
+        "SET plan_cache_mode = force_generic_plan",
     ]
 
     // MARK: - Steps
