@@ -143,6 +143,54 @@ public final class Connection {
         return try check(result, name: statement.name)
     }
 
+    /// Sends several prepared statements in one round trip (libpq pipeline mode) and
+    /// returns their results in order.
+    ///
+    /// The statements share one implicit transaction: one commit for all of them, and if
+    /// any fails, none takes effect and the first error is thrown.
+    public func pipeline(_ statements: [(PreparedStatement, [String?])]) throws -> [QueryResult] {
+        let handle = try liveHandle(name: statements.first?.0.name)
+        for (statement, _) in statements where !preparedNames.contains(statement.name) {
+            let prepared = PQprepare(handle, statement.name, statement.sql, 0, nil)
+            _ = try check(prepared, name: statement.name)
+            preparedNames.insert(statement.name)
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw connectionError(name: "pipeline") }
+        defer { _ = PQexitPipelineMode(handle) }
+        for (statement, parameters) in statements {
+            let sent = Self.withCStrings(parameters) { pointers in
+                PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), pointers, nil, nil, 0)
+            }
+            guard sent == 1 else { throw connectionError(name: statement.name) }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw connectionError(name: "pipeline") }
+        var results: [QueryResult] = []
+        var failure: PostgresError?
+        for (statement, _) in statements {
+            guard let result = PQgetResult(handle) else { throw connectionError(name: statement.name) }
+            let status = PQresultStatus(result)
+            if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+                results.append(QueryResult(handle: result))
+            } else {
+                if failure == nil, status != PGRES_PIPELINE_ABORTED {
+                    failure = Self.serverError(result, name: statement.name)
+                }
+                PQclear(result)
+            }
+            // Each statement's results end with a NULL.
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        // The sync point closes the pipeline.
+        while let result = PQgetResult(handle) {
+            let isSync = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+            PQclear(result)
+            if isSync { break }
+        }
+        if PQstatus(handle) != CONNECTION_OK { throw connectionError(name: "pipeline") }
+        if let failure { throw failure }
+        return results
+    }
+
     /// Runs several `;`-separated statements without parameters (the simple query
     /// protocol), e.g. a migration file. They run in one implicit transaction unless
     /// the script has its own `BEGIN`/`COMMIT`.

@@ -101,9 +101,13 @@ final class Consumer: @unchecked Sendable {
         var connection: Connection?
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         var unwritten: [Completion] = []
+        var oldestUnwritten: ContinuousClock.Instant?
         var needClaim = true
         var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
         var nextPoll = ContinuousClock.now + settings.pollInterval
+        // Claim once this many slots are free (or nothing runs): small claims cost a round
+        // trip and a commit each, so under load they are gathered into batches.
+        let claimThreshold = max(1, min(settings.claimBatch, settings.concurrency / 4))
 
         while true {
             let live: Connection
@@ -133,42 +137,50 @@ final class Consumer: @unchecked Sendable {
                     return (taken, shared.freeSlots.count, shared.running, shared.stop, shared.stopRequestedAt)
                 }
                 let (taken, free, running, stop, stopRequestedAt) = snapshot
-                unwritten += taken
-                while !unwritten.isEmpty {
-                    let batch = Array(unwritten.prefix(settings.completionBatch))
-                    try write(batch, on: live)
-                    unwritten.removeFirst(batch.count)
+                if !taken.isEmpty {
+                    if unwritten.isEmpty { oldestUnwritten = .now }
+                    unwritten += taken
                 }
+                let now = ContinuousClock.now
 
                 if stop != .none {
-                    let graceOver = stopRequestedAt.map { ContinuousClock.now - $0 >= settings.shutdownGrace } ?? false
-                    if running == 0 {
-                        break
+                    if !unwritten.isEmpty {
+                        try write(unwritten, on: live, thenClaim: nil)
+                        unwritten.removeAll()
                     }
+                    let graceOver = stopRequestedAt.map { now - $0 >= settings.shutdownGrace } ?? false
+                    if running == 0 { break }
                     if stop == .cold || graceOver {
                         try release(on: live)
                         break
                     }
                 }
 
-                if ContinuousClock.now >= nextHeartbeat {
+                if now >= nextHeartbeat {
                     try heartbeat(on: live)
-                    nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
+                    nextHeartbeat = now + settings.heartbeatInterval
                 }
 
-                if stop == .none, free > 0, needClaim {
-                    let wanted = min(free, settings.claimBatch)
-                    let claimed = try claim(wanted, on: live)
-                    dispatch(claimed)
-                    needClaim = claimed.count == wanted
-                    if !needClaim {
-                        nextPoll = try nextWake(on: live)
+                // One round trip writes every gathered completion and claims for the free slots.
+                let claimNow = stop == .none && needClaim && free > 0 && (free >= claimThreshold || running == 0)
+                let flushNow = !unwritten.isEmpty
+                    && (running == 0 || claimNow || unwritten.count >= settings.completionBatch
+                        || oldestUnwritten.map { now - $0 >= Self.flushDelay } ?? false)
+                if claimNow || flushNow {
+                    let wanted = claimNow ? min(free, settings.claimBatch) : 0
+                    let claimed = try write(unwritten, on: live, thenClaim: claimNow ? wanted : nil)
+                    unwritten.removeAll(keepingCapacity: true)
+                    oldestUnwritten = nil
+                    if claimNow {
+                        dispatch(claimed)
+                        needClaim = claimed.count == wanted
+                        if !needClaim { nextPoll = try nextWake(on: live) }
                     }
-                    if needClaim { continue }
+                    continue
                 }
 
-                let now = ContinuousClock.now
                 var deadline = min(nextHeartbeat, nextPoll)
+                if let oldestUnwritten { deadline = min(deadline, oldestUnwritten + Self.flushDelay) }
                 if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
                 let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
                 if outcome.notifications.contains(where: { settings.queues.contains($0.payload) }) {
@@ -200,6 +212,9 @@ final class Consumer: @unchecked Sendable {
         connection?.close()
     }
 
+    /// How long a finished task's outcome may wait for others to share its write.
+    static let flushDelay: Duration = .milliseconds(2)
+
     /// Session settings that keep a stuck worker from holding locks or snapshots.
     static let sessionSetup = [
         "SET idle_in_transaction_session_timeout = '60s'",
@@ -210,14 +225,11 @@ final class Consumer: @unchecked Sendable {
 
     // MARK: - Steps
 
-    private func claim(_ count: Int, on connection: Connection) throws -> [ClaimedTask] {
-        let rows = try connection.execute(
-            settings.queries.claim,
-            [
-                SQLText.arrayLiteral(strings: settings.queues), String(count), settings.owner,
-                String(settings.lease.seconds),
-            ]
-        )
+    private func claimParameters(_ count: Int) -> [String?] {
+        [SQLText.arrayLiteral(strings: settings.queues), String(count), settings.owner, String(settings.lease.seconds)]
+    }
+
+    private func claimedTasks(_ rows: QueryResult) -> [ClaimedTask] {
         var claimed: [ClaimedTask] = []
         claimed.reserveCapacity(rows.rowCount)
         for row in 0..<rows.rowCount {
@@ -276,29 +288,59 @@ final class Consumer: @unchecked Sendable {
         wakeup.signal()
     }
 
-    private func write(_ batch: [Completion], on connection: Connection) throws {
-        let rows = try connection.execute(
-            settings.queries.complete,
-            [
-                SQLText.arrayLiteral(strings: batch.map { $0.id.celeryString }),
-                SQLText.arrayLiteral(strings: batch.map { String($0.attempt) }),
-                SQLText.arrayLiteral(strings: batch.map(\.outcome.rawValue)),
-                SQLText.arrayLiteral(strings: batch.map(\.payload)),
-                SQLText.arrayLiteral(strings: batch.map { String($0.countdown) }),
-                SQLText.arrayLiteral(strings: batch.map { String($0.runtime) }),
-                settings.owner,
-                settings.queries.channel,
-            ]
-        )
-        guard (rows.int(0, 0) ?? 0) < batch.count else { return }
-        // Some writes were refused: this worker no longer owns those attempts.
-        if let applied = rows.string(0, 1) ?? "{}" as String? {
-            let accepted = Set(applied.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init))
-            for completion in batch where !accepted.contains(completion.id.celeryString) {
-                logger.warning(
-                    "Task \(completion.label) \(completion.outcome.rawValue) but its lease was lost: the write was refused (the task was rescued or released)"
-                )
+    /// Writes `completions` (in batches) and, when `claim` is set, claims that many tasks in
+    /// the same round trip and transaction as the last batch (libpq pipeline).
+    @discardableResult
+    private func write(_ completions: [Completion], on connection: Connection, thenClaim claim: Int?) throws -> [ClaimedTask] {
+        var remaining = completions[...]
+        while remaining.count > settings.completionBatch {
+            let batch = remaining.prefix(settings.completionBatch)
+            report(batch, try connection.execute(settings.queries.complete, completeParameters(batch)))
+            remaining = remaining.dropFirst(batch.count)
+        }
+        switch (remaining.isEmpty, claim) {
+        case (true, nil):
+            return []
+        case (true, let count?):
+            return claimedTasks(try connection.execute(settings.queries.claim, claimParameters(count)))
+        case (false, nil):
+            report(remaining, try connection.execute(settings.queries.complete, completeParameters(remaining)))
+            return []
+        case (false, let count?):
+            let results = try connection.pipeline([
+                (settings.queries.complete, completeParameters(remaining)),
+                (settings.queries.claim, claimParameters(count)),
+            ])
+            guard results.count == 2 else {
+                throw PostgresError(code: .unexpectedResult, message: "pipeline returned \(results.count) results, expected 2")
             }
+            report(remaining, results[0])
+            return claimedTasks(results[1])
+        }
+    }
+
+    private func completeParameters(_ batch: ArraySlice<Completion>) -> [String?] {
+        [
+            SQLText.arrayLiteral(strings: batch.map { $0.id.celeryString }),
+            SQLText.arrayLiteral(strings: batch.map { String($0.attempt) }),
+            SQLText.arrayLiteral(strings: batch.map(\.outcome.rawValue)),
+            SQLText.arrayLiteral(strings: batch.map(\.payload)),
+            SQLText.arrayLiteral(strings: batch.map { String($0.countdown) }),
+            SQLText.arrayLiteral(strings: batch.map { String($0.runtime) }),
+            settings.owner,
+            settings.queries.channel,
+        ]
+    }
+
+    /// Logs completions the database refused: this worker no longer owned those attempts.
+    private func report(_ batch: ArraySlice<Completion>, _ rows: QueryResult) {
+        guard (rows.int(0, 0) ?? 0) < batch.count else { return }
+        let applied = rows.string(0, 1) ?? "{}"
+        let accepted = Set(applied.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init))
+        for completion in batch where !accepted.contains(completion.id.celeryString) {
+            logger.warning(
+                "Task \(completion.label) \(completion.outcome.rawValue) but its lease was lost: the write was refused (the task was rescued or released)"
+            )
         }
     }
 
