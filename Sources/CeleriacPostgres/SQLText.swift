@@ -13,25 +13,31 @@ public enum SQLText {
 
     /// A PostgreSQL array literal (`{"a","b",NULL}`) for use as one text parameter,
     /// e.g. `$1::jsonb[]` or `$1::uuid[]`. Every element is quoted and escaped.
+    ///
+    /// Built byte by byte: bulk enqueue turns tens of thousands of values into literals.
     public static func arrayLiteral<S: Sequence>(_ elements: S) -> String where S.Element == String? {
-        var output = "{"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(elements.underestimatedCount * 16 + 2)
+        bytes.append(UInt8(ascii: "{"))
         var first = true
         for element in elements {
-            if !first { output += "," }
+            if !first { bytes.append(UInt8(ascii: ",")) }
             first = false
-            guard let element else {
-                output += "NULL"
+            guard var element else {
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            output += "\""
-            for scalar in element.unicodeScalars {
-                if scalar == "\"" || scalar == "\\" { output.unicodeScalars.append("\\") }
-                output.unicodeScalars.append(scalar)
+            bytes.append(UInt8(ascii: "\""))
+            element.withUTF8 { utf8 in
+                for byte in utf8 {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                    bytes.append(byte)
+                }
             }
-            output += "\""
+            bytes.append(UInt8(ascii: "\""))
         }
-        output += "}"
-        return output
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// An array literal of non-null strings.

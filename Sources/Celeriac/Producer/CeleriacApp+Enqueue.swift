@@ -57,7 +57,12 @@ extension CeleriacApp {
     public func enqueue(_ messages: [TaskMessage]) async throws {
         guard !messages.isEmpty else { return }
         let queries = try self.queries
-        let parameters = Self.bulkParameters(messages) + [queries.channel]
+        // Wake workers once per queue that has a task due now (countdown/eta tasks are found by polling).
+        var due: [String] = []
+        for message in messages where message.countdown == nil && message.eta == nil && !due.contains(message.queue) {
+            due.append(message.queue)
+        }
+        let parameters = Self.bulkParameters(messages) + [queries.channel, SQLText.arrayLiteral(strings: due)]
         try await pool.run { connection in
             try connection.execute(queries.insertMany, parameters)
         }

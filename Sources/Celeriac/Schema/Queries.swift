@@ -35,7 +35,8 @@ struct Queries: Sendable {
             """
         )
 
-        // Many tasks in one statement from parallel arrays; one NOTIFY per distinct due queue.
+        // Many tasks in one statement from parallel arrays; one NOTIFY per distinct queue in $16,
+        // the queues with a task due now (computed by the caller, so no RETURNING is needed).
         insertMany = named(
             "insert_many",
             """
@@ -43,16 +44,16 @@ struct Queries: Sendable {
                 INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
                                        run_at, expires_at, max_retries, parent_id, root_id)
                 SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
-                       coalesce(to_timestamp(i.eta), now()) + make_interval(secs => coalesce(i.countdown, 0)),
+                       CASE WHEN i.eta IS NULL AND i.countdown IS NULL THEN now()
+                            ELSE coalesce(to_timestamp(i.eta), now()) + make_interval(secs => coalesce(i.countdown, 0)) END,
                        to_timestamp(i.expires), i.max_retries, i.parent, i.root
                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[],
                             $7::jsonb[], $8::jsonb[], $9::float8[], $10::float8[], $11::float8[],
                             $12::int[], $13::uuid[], $14::uuid[])
                      AS i(id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires,
                           max_retries, parent, root)
-                RETURNING queue, run_at <= now() AS due
             )
-            SELECT pg_notify($15, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE due) AS q
+            SELECT pg_notify($15, queue) FROM unnest($16::text[]) AS queue
             """
         )
 
