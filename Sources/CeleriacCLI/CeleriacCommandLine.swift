@@ -12,7 +12,7 @@ import Synchronization
 /// // swift run myapp worker --loglevel INFO -c 2 -Q celery,emails
 /// ```
 ///
-/// Commands: `worker` (needs the app's tasks), `migrate`, `call`, `result`, `purge`.
+/// Commands: `worker` (needs the app's tasks), `beat`, `schedule`, `migrate`, `call`, `result`, `purge`.
 /// Every command takes the database from `--database` or `CELERIAC_DATABASE_URL`.
 public enum CeleriacCommandLine {
     private static let hosted = Mutex<CeleriacApp?>(nil)
@@ -45,7 +45,8 @@ struct RootCommand: AsyncParsableCommand {
             abstract: "Celeriac: a distributed task queue on PostgreSQL.",
             version: CeleriacVersion.string,
             subcommands: [
-                WorkerCommand.self, MigrateCommand.self, CallCommand.self, ResultCommand.self, PurgeCommand.self,
+                WorkerCommand.self, BeatCommand.self, ScheduleCommand.self, MigrateCommand.self, CallCommand.self,
+                ResultCommand.self, PurgeCommand.self,
             ] + CeleriacCommandLine.extraCommands
         )
     }

@@ -22,6 +22,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send task events for monitoring.")
     var events = false
 
+    @Flag(name: [.customShort("B"), .customLong("beat")], help: "Also run beat (periodic tasks) in this process.")
+    var beat = false
+
     @Option(name: .long, help: "Execution pool: async (in-process).")
     var pool: String = "async"
 
@@ -39,6 +42,7 @@ struct WorkerCommand: AsyncParsableCommand {
         options.nodeName = nodeName
         options.events = events
         options.pool = pool
+        options.embedBeat = beat
         if let concurrency, concurrency < 1 {
             throw ValidationError("--concurrency must be at least 1")
         }

@@ -40,3 +40,12 @@ let flakyTask = app.task("tasks.flaky_task", maxRetries: 3, defaultRetryDelay: .
     }
     return "Всё ок!"
 }
+
+/// The walkthrough's periodic use cases: every 5 minutes, and every day at 3:00.
+/// Written to the schedule table when beat starts (`demo worker -B`, or `demo beat`).
+func configureBeatSchedule() throws {
+    app.conf.beatSchedule = [
+        try add.periodic("add-every-5-minutes", .crontab("*/5 * * * *"), 16, 16),
+        try add.periodic("add-daily-at-3am", .crontab("0 3 * * *", timeZone: "Europe/Moscow"), 3, 0),
+    ]
+}

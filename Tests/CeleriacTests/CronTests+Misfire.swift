@@ -61,6 +61,16 @@ extension CronTests {
             #expect(MisfirePolicy.once.dueTicks(for: hourly, lastTick: last, now: now).due == [try utc("2026-05-01T12:00:00Z")])
         }
 
+        @Test func everyOnTimeTickIsDueEvenUnderOnce() throws {
+            let schedule = try Schedule.every(.seconds(1), anchor: try utc("2026-05-01T00:00:00Z"))
+            let last = try utc("2026-05-01T12:00:00Z")
+            let now = try utc("2026-05-01T12:00:02.5Z")
+            let expected = try utc(["2026-05-01T12:00:01Z", "2026-05-01T12:00:02Z"])
+            for policy in MisfirePolicy.allCases {
+                #expect(policy.dueTicks(for: schedule, lastTick: last, now: now, grace: .seconds(5)).due == expected, "\(policy)")
+            }
+        }
+
         @Test func nothingNewIsDue() throws {
             let last = try utc("2026-05-01T12:00:00Z")
             let now = try utc("2026-05-01T12:30:00Z")

@@ -56,6 +56,12 @@ public struct Configuration: Sendable {
     /// Connections a producer opens at most.
     public var producerPoolSize: Int = 4
 
+    /// `beat_schedule`: periodic tasks defined in code, written to `periodic_tasks` when
+    /// beat starts (rows edited since with SQL or the CLI are left alone).
+    public var beatSchedule: [PeriodicTask] = []
+    /// How often maintenance (lease rescue, result pruning) runs on the elected node.
+    public var maintenanceInterval: Duration = .seconds(5)
+
     public init() {}
 
     /// Overrides settings from `CELERIAC_*` environment variables that are set:
@@ -125,6 +131,13 @@ public struct Configuration: Sendable {
             throw ConfigurationError(
                 "the lease (\(workerLeaseDuration)) must be longer than two heartbeats (\(workerHeartbeatInterval))"
             )
+        }
+        var names = Set<String>()
+        for periodic in beatSchedule {
+            try periodic.validate()
+            guard names.insert(periodic.name).inserted else {
+                throw ConfigurationError("beat_schedule has two periodic tasks named '\(periodic.name)'")
+            }
         }
         guard maxPayloadBytes > 0 else { throw ConfigurationError("max payload bytes must be positive") }
         if let soft = taskSoftTimeLimit, let hard = taskTimeLimit, soft > hard {

@@ -31,6 +31,10 @@ extension CeleriacApp {
         if let countdown = call.countdown, countdown < .zero {
             throw EnqueueError("countdown must not be negative, got \(countdown)")
         }
+        // What the rescuer needs to know without the task's code: whether a lost attempt
+        // may run again, and how many attempts the task has.
+        let acksLate = options?.acksLate ?? conf.taskAcksLate
+        let maxRetries = call.maxRetries ?? options?.maxRetries ?? conf.taskDefaultMaxRetries
         return TaskMessage(
             id: call.taskID ?? UUID.v7(),
             name: name,
@@ -41,7 +45,8 @@ extension CeleriacApp {
             countdown: call.countdown,
             eta: call.eta,
             expires: call.expires,
-            maxRetries: call.maxRetries
+            maxRetries: call.maxRetries,
+            options: acksLate ? "{\"acks_late\":true,\"max_retries\":\(maxRetries)}" : "{\"max_retries\":\(maxRetries)}"
         )
     }
 

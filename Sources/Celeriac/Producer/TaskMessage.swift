@@ -26,14 +26,14 @@ public struct TaskMessage: Sendable {
     public var expires: Date?
     /// Overrides the task's retry limit.
     public var maxRetries: Int?
-    /// Extra per-call options, a JSON object.
+    /// Extra per-call options, a JSON object (`acks_late`, `max_retries`).
     public var options: String = "{}"
     /// The remaining chain steps, a JSON array (see `sql/migrations/0001_core.sql`).
-    public var chain: String?
+    public var chain: String? = nil
     /// The task whose result created this one.
-    public var parentID: UUID?
+    public var parentID: UUID? = nil
     /// The first task of its chain.
-    public var rootID: UUID?
+    public var rootID: UUID? = nil
 
     /// The statement parameters for `insert_one`, in order (without the channel).
     var parameters: [String?] {

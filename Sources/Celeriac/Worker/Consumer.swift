@@ -27,6 +27,8 @@ final class Consumer: @unchecked Sendable {
         var heartbeatInterval: Duration
         var lease: Duration
         var shutdownGrace: Duration
+        /// Cluster housekeeping, run on the heartbeat when this worker is elected.
+        var maintenance: Maintenance?
     }
 
     private struct Shared {
@@ -105,6 +107,7 @@ final class Consumer: @unchecked Sendable {
         var needClaim = true
         var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
         var nextPoll = ContinuousClock.now + settings.pollInterval
+        var nextMaintenance = ContinuousClock.now + .seconds(1)
         // Claim once this many slots are free (or nothing runs): small claims cost a round
         // trip and a commit each, so under load they are gathered into batches.
         let claimThreshold = max(1, min(settings.claimBatch, settings.concurrency / 4))
@@ -160,6 +163,10 @@ final class Consumer: @unchecked Sendable {
                     try heartbeat(on: live)
                     nextHeartbeat = now + settings.heartbeatInterval
                 }
+                if let maintenance = settings.maintenance, now >= nextMaintenance {
+                    nextMaintenance = now + maintenance.interval
+                    try maintenance.runOnce(on: live)
+                }
 
                 // One round trip writes every gathered completion and claims for the free slots.
                 let claimNow = stop == .none && needClaim && free > 0 && (free >= claimThreshold || running == 0)
@@ -180,6 +187,7 @@ final class Consumer: @unchecked Sendable {
                 }
 
                 var deadline = min(nextHeartbeat, nextPoll)
+                if settings.maintenance != nil { deadline = min(deadline, nextMaintenance) }
                 if let oldestUnwritten { deadline = min(deadline, oldestUnwritten + Self.flushDelay) }
                 if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
                 let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
@@ -205,6 +213,7 @@ final class Consumer: @unchecked Sendable {
         do {
             if let connection, connection.isConnected {
                 try connection.execute(settings.queries.stopWorker, [settings.owner])
+                try settings.maintenance?.lease.release(on: connection)
             }
         } catch {
             logger.warning("consumer: could not mark the worker stopped: \(error)")

@@ -4,13 +4,13 @@ import Logging
 import Synchronization
 
 /// Turns SIGTERM/SIGINT into a warm shutdown (a second one: cold) and SIGQUIT into a
-/// cold shutdown, as Celery does.
+/// cold shutdown, as Celery does. The handler receives `true` for a cold shutdown.
 ///
 /// `@unchecked Sendable`: `sources` is fixed after init and DispatchSource is thread-safe.
 final class ShutdownSignals: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
 
-    init(worker: Worker) {
+    init(_ handler: @escaping @Sendable (_ cold: Bool) -> Void) {
         let logger = Logger(label: "MainProcess")
         let received = Mutex(0)
         var sources: [any DispatchSourceSignal] = []
@@ -23,13 +23,9 @@ final class ShutdownSignals: @unchecked Sendable {
                     count += 1
                     return count
                 }
-                if number == SIGQUIT || count > 1 {
-                    logger.warning("worker: Cold shutdown (MainProcess)")
-                    worker.stop(cold: true)
-                } else {
-                    logger.warning("worker: Warm shutdown (MainProcess)")
-                    worker.stop(cold: false)
-                }
+                let cold = number == SIGQUIT || count > 1
+                logger.warning("worker: \(cold ? "Cold" : "Warm") shutdown (MainProcess)")
+                handler(cold)
             }
             source.resume()
             sources.append(source)

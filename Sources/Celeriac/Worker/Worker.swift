@@ -102,12 +102,15 @@ public final class Worker: Sendable {
                 concurrency: conf.workerConcurrency, claimBatch: conf.workerClaimBatchSize,
                 completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
-                shutdownGrace: conf.workerShutdownGrace
+                shutdownGrace: conf.workerShutdownGrace,
+                maintenance: Maintenance(configuration: conf, holder: instanceID)
             ),
             runner: TaskRunner(app: app, configuration: conf, hostname: nodeName)
         )
-        let signals = handleSignals ? ShutdownSignals(worker: self) : nil
+        let signals = handleSignals ? ShutdownSignals { [weak self] cold in self?.stop(cold: cold) } : nil
         consumer.start()
+        let beat = options.embedBeat ? try Beat(app: app) : nil
+        let beatTask = beat.map { beat in Task { try await beat.run(handleSignals: false) } }
         let pendingStop = control.withLock { control -> Consumer.StopMode? in
             control.consumer = consumer
             return control.pendingStop
@@ -115,6 +118,8 @@ public final class Worker: Sendable {
         if let pendingStop { consumer.requestStop(pendingStop) }
         logger.info("\(nodeName) ready.")
         await consumer.waitUntilFinished()
+        beat?.stop()
+        if let beatTask { try await beatTask.value }
         signals?.cancel()
         control.withLock { $0.consumer = nil }
     }

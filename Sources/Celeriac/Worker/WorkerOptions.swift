@@ -8,6 +8,8 @@ public struct WorkerOptions: Sendable {
     public var nodeName: String = "celeriac@%h"
     /// Send task events (`-E`); recorded for monitoring.
     public var events: Bool = false
+    /// Also run beat in this process (`-B`), like Celery's embedded beat.
+    public var embedBeat: Bool = false
     /// The execution pool (`--pool`): only `async` (in-process) exists today.
     public var pool: String = "async"
 

@@ -1,0 +1,137 @@
+import CeleriacPostgres
+import Foundation
+import Logging
+
+/// Cluster housekeeping, run by whichever worker or beat holds the `maintenance` lease:
+///
+/// - **rescue**: tasks whose lease expired (their worker died, hung or lost the network)
+///   go back to the queue when they were sent with acks-late and have attempts left;
+///   otherwise they fail with `WorkerLostError`, as in Celery;
+/// - **pruning**: results older than `result_expires`, ticks older than a week, and
+///   worker rows silent for a day.
+///
+/// ``runOnce(on:)`` does one round; workers call it on their heartbeat, beat on its loop.
+public struct Maintenance: Sendable {
+    /// What one round did.
+    public struct Report: Sendable, Equatable {
+        /// Whether this node led (did anything).
+        public var leader = false
+        /// Expired tasks put back in the queue.
+        public var requeued = 0
+        /// Expired tasks failed with WorkerLostError.
+        public var failed = 0
+        /// Results deleted for being older than `result_expires`.
+        public var prunedResults = 0
+    }
+
+    let schema: String
+    let resultExpires: Duration?
+    /// The `maintenance` leader lease.
+    public let lease: LeaderLease
+    /// How often a round runs.
+    public let interval: Duration
+    private let logger = Logger(label: "Maintenance")
+
+    public init(configuration: Configuration, holder: String) {
+        schema = configuration.schema
+        resultExpires = configuration.resultExpires
+        interval = configuration.maintenanceInterval
+        lease = LeaderLease(schema: configuration.schema, role: "maintenance", holder: holder, duration: interval * 3)
+    }
+
+    /// One round: take or renew the lease, and if leading, rescue and prune.
+    @discardableResult
+    public func runOnce(on connection: Connection) throws -> Report {
+        var report = Report()
+        guard try lease.acquire(on: connection) else { return report }
+        report.leader = true
+        let rescued = try connection.execute(Self.rescueStatement(schema: schema), ["\(schema).tasks"])
+        report.requeued = rescued.int(0, 0) ?? 0
+        report.failed = rescued.int(0, 1) ?? 0
+        if report.requeued + report.failed > 0 {
+            logger.warning(
+                "Rescued \(report.requeued + report.failed) task(s) whose worker lost its lease: \(report.requeued) re-queued (acks_late), \(report.failed) failed with WorkerLostError"
+            )
+        }
+        if let resultExpires {
+            report.prunedResults = try connection.execute(
+                """
+                DELETE FROM \(schema).results WHERE id IN (
+                    SELECT id FROM \(schema).results
+                    WHERE finished_at < now() - make_interval(secs => $1::float8)
+                    LIMIT 10000
+                )
+                """,
+                [String(resultExpires.seconds)],
+                name: "prune results"
+            ).affectedRows
+        }
+        try connection.execute(
+            "DELETE FROM \(schema).periodic_ticks WHERE enqueued_at < now() - interval '7 days'", name: "prune ticks"
+        )
+        try connection.execute(
+            "DELETE FROM \(schema).workers WHERE last_heartbeat_at < now() - interval '1 day'", name: "prune workers"
+        )
+        return report
+    }
+
+    /// Expired leases: acks-late tasks with attempts left go back to the queue; the rest move
+    /// to results as failed (WorkerLostError), aborting the rest of their chain. $1: channel.
+    static func rescueStatement(schema s: String) -> PreparedStatement {
+        PreparedStatement(
+            name: "celeriac_\(s)_rescue",
+            sql: """
+                WITH expired AS (
+                    SELECT id, coalesce((options->>'acks_late')::boolean, false)
+                               AND attempt <= coalesce(max_retries, (options->>'max_retries')::int, 3) AS requeue
+                    FROM \(s).tasks
+                    WHERE state = 'started' AND lease_expires_at < now()
+                    FOR UPDATE SKIP LOCKED
+                ),
+                requeued AS (
+                    UPDATE \(s).tasks AS t
+                    SET state = CASE WHEN t.retries > 0 THEN 'retry' ELSE 'queued' END, owner = NULL,
+                        lease_expires_at = NULL, run_at = now(),
+                        last_error = jsonb_build_object('type', 'WorkerLostError',
+                            'message', format('worker %s lost its lease during attempt %s', t.owner, t.attempt))
+                    FROM expired AS e
+                    WHERE t.id = e.id AND e.requeue
+                    RETURNING t.queue
+                ),
+                lost AS (
+                    DELETE FROM \(s).tasks AS t USING expired AS e
+                    WHERE t.id = e.id AND NOT e.requeue
+                    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
+                              t.parent_id, t.root_id, t.created_at, t.started_at,
+                              jsonb_build_object('type', 'WorkerLostError',
+                                  'message', format('Worker exited prematurely: %s lost its lease during attempt %s',
+                                                    t.owner, t.attempt)) AS error
+                ),
+                stored AS (
+                    INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, attempt, retries, worker,
+                                             parent_id, root_id, created_at, started_at)
+                    SELECT id, name, queue, 'failed', args, kwargs, error, attempt, retries, owner,
+                           parent_id, root_id, created_at, started_at
+                    FROM lost
+                    ON CONFLICT (id) DO NOTHING
+                ),
+                aborted AS (
+                    INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
+                    SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', l.queue), 'failed',
+                           coalesce(step->'args', '[]'), coalesce(step->'kwargs', '{}'),
+                           jsonb_build_object('type', 'ChainAborted',
+                               'message', format('an earlier step of the chain, %s[%s], did not succeed: %s',
+                                                 l.name, l.id, l.error->>'message')),
+                           l.id, coalesce(l.root_id, l.id)
+                    FROM lost AS l CROSS JOIN LATERAL jsonb_array_elements(l.chain) AS step
+                    WHERE jsonb_typeof(l.chain) = 'array'
+                    ON CONFLICT (id) DO NOTHING
+                ),
+                woken AS (
+                    SELECT pg_notify($1, queue) FROM (SELECT DISTINCT queue FROM requeued) AS q
+                )
+                SELECT (SELECT count(*) FROM requeued), (SELECT count(*) FROM lost), (SELECT count(*) FROM woken)
+                """
+        )
+    }
+}

@@ -1,0 +1,79 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+import Testing
+
+/// Rescue of expired leases, leader election, pruning.
+@Suite struct MaintenanceTests {
+    /// Inserts a task that a (dead) worker claimed and whose lease has expired.
+    static func insertOrphan(_ env: TestEnvironment, acksLate: Bool, attempt: Int, maxRetries: Int = 3) async throws -> UUID {
+        let id = UUID.v7()
+        try await env.sql(
+            """
+            INSERT INTO \(env.schema).tasks (id, name, state, owner, attempt, lease_expires_at, options)
+            VALUES ($1, 'tasks.add', 'started', 'dead@host/1.x', $2, now() - interval '1 second', $3)
+            """,
+            [id.celeryString, String(attempt), "{\"acks_late\": \(acksLate), \"max_retries\": \(maxRetries)}"]
+        )
+        return id
+    }
+
+    @Test func expiredLeasesAreRequeuedWithAcksLateAndFailedOtherwise() async throws {
+        try await TestEnvironment.with { env in
+            let requeue = try await Self.insertOrphan(env, acksLate: true, attempt: 1)
+            let fail = try await Self.insertOrphan(env, acksLate: false, attempt: 1)
+            let exhausted = try await Self.insertOrphan(env, acksLate: true, attempt: 4, maxRetries: 3)
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "test")
+            let report = try await env.app.pool.run { try maintenance.runOnce(on: $0) }
+            #expect(report.leader)
+            #expect(report.requeued == 1)
+            #expect(report.failed == 2)
+            #expect(try await AsyncResult<Int>(id: requeue, app: env.app).state == .pending)
+            #expect(try await env.sql("SELECT last_error->>'type' FROM \(env.schema).tasks") == ["WorkerLostError"])
+            for id in [fail, exhausted] {
+                let error = await #expect(throws: TaskFailedError.self) {
+                    try await AsyncResult<Int>(id: id, app: env.app).get(timeout: .seconds(1))
+                }
+                #expect(error?.info.type == "WorkerLostError")
+            }
+            // The re-queued task runs again and completes.
+            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            try await env.sql("UPDATE \(env.schema).tasks SET args = '[1, 1]'")
+            let worker = env.startWorker()
+            #expect(try await AsyncResult<Int>(id: requeue, app: env.app).get(timeout: .seconds(10)) == 2)
+            #expect(try await env.sql("SELECT attempt::text FROM \(env.schema).results WHERE id = $1", [requeue.celeryString]) == ["2"])
+            try await worker.stop()
+        }
+    }
+
+    @Test func onlyOneNodeLeadsUntilItsLeaseLapses() async throws {
+        try await TestEnvironment.with({ $0.maintenanceInterval = .milliseconds(300) }) { env in
+            let first = Maintenance(configuration: env.app.conf, holder: "first")
+            let second = Maintenance(configuration: env.app.conf, holder: "second")
+            #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)
+            #expect(try await !env.app.pool.run { try second.runOnce(on: $0) }.leader)
+            #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)  // renewal
+            try await Task.sleep(for: .milliseconds(1000))  // 3 intervals: the lease lapses
+            #expect(try await env.app.pool.run { try second.runOnce(on: $0) }.leader)
+            #expect(try await !env.app.pool.run { try first.runOnce(on: $0) }.leader)
+            try await env.app.pool.run { try second.lease.release(on: $0) }
+            #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)
+        }
+    }
+
+    @Test func resultsOlderThanResultExpiresArePruned() async throws {
+        try await TestEnvironment.with({ $0.resultExpires = .seconds(3600) }) { env in
+            try await env.sql(
+                """
+                INSERT INTO \(env.schema).results (id, name, queue, state, finished_at)
+                SELECT \(env.schema).uuid_v7(), 'tasks.add', 'celery', 'succeeded', now() - (n || ' minutes')::interval
+                FROM generate_series(1, 120, 10) AS n
+                """
+            )
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "pruner")
+            let report = try await env.app.pool.run { try maintenance.runOnce(on: $0) }
+            #expect(report.prunedResults == 6)  // 61, 71, …, 111 minutes old
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 6)
+        }
+    }
+}
