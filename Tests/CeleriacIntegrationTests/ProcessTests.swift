@@ -7,13 +7,20 @@ import Testing
     static let binaries = TestEnvironment.packageRoot.appending(path: ".build/debug")
 
     /// Starts an executable with the test database and schema, capturing its output.
-    static func launch(_ name: String, _ arguments: [String], schema: String, url: String) throws -> (Process, Pipe) {
+    static func launch(
+        _ name: String,
+        _ arguments: [String],
+        schema: String,
+        url: String,
+        environment extra: [String: String] = [:]
+    ) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = binaries.appending(path: name)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["CELERIAC_DATABASE_URL"] = url
         environment["CELERIAC_SCHEMA"] = schema
+        environment.merge(extra) { $1 }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

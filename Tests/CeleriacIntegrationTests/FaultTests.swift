@@ -1,0 +1,86 @@
+import Celeriac
+import Foundation
+import Testing
+
+/// The lighter cases of the fault suite: real processes killed with SIGKILL.
+@Suite struct FaultTests {
+    /// A demo worker with a short lease, so rescue happens within seconds.
+    static func launchDemoWorker(_ env: TestEnvironment) throws -> (Process, Pipe) {
+        try ProcessTests.launch(
+            "demo", ["worker", "-c", "2", "-n", "victim@%h"], schema: env.schema, url: env.url,
+            environment: ["CELERIAC_LEASE_SECONDS": "3", "CELERIAC_HEARTBEAT_SECONDS": "1"]
+        )
+    }
+
+    @Test func killedWorkersTasksAreRescuedFailedOrRequeuedByAcksLate() async throws {
+        try await TestEnvironment.with({ $0.maintenanceInterval = .milliseconds(500) }) { env in
+            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            // The survivor: takes over maintenance (rescue) and runs re-queued work.
+            let survivor = env.startWorker(queues: ["survivor"], concurrency: 2, name: "survivor@%h")
+
+            // Without acks_late: the lost task fails with WorkerLostError.
+            let (first, _) = try Self.launchDemoWorker(env)
+            let lost = try await env.app.sendTask("tasks.add", args: "[2, 3]")
+            try await env.eventually("the victim started the task") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
+            kill(first.processIdentifier, SIGKILL)
+            let killedAt = ContinuousClock.now
+            let error = await #expect(throws: TaskFailedError.self) { try await lost.get(timeout: .seconds(20)) }
+            #expect(error?.info.type == "WorkerLostError")
+            #expect(ContinuousClock.now - killedAt < .seconds(10))  // lease 3 s + maintenance 0.5 s + slack
+
+            // With acks_late: the task goes back to the queue and runs again elsewhere.
+            var conf = env.app.conf
+            conf.taskAcksLate = true
+            env.app.conf = conf
+            let (second, _) = try Self.launchDemoWorker(env)
+            let retried = try await env.app.sendTask("tasks.add", args: "[20, 22]", options: CallOptions(queue: "celery"))
+            try await env.eventually("the victim started the task") { try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1 }
+            kill(second.processIdentifier, SIGKILL)
+            second.waitUntilExit()
+            // Move it where the survivor listens once it is back in the queue.
+            try await env.eventually(timeout: .seconds(20), "re-queued") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'queued' AND attempt = 1") == 1
+            }
+            try await env.sql("UPDATE \(env.schema).tasks SET queue = 'survivor'")
+            #expect(try await retried.get(timeout: .seconds(20)) == .number(42))
+            #expect(try await env.sql("SELECT attempt || ' ' || (worker LIKE 'survivor@%') FROM \(env.schema).results WHERE id = $1", [retried.id.celeryString]) == ["2 true"])
+            try await survivor.stop()
+        }
+    }
+
+    @Test func threeBeatsWithKillsEnqueueEveryTickExactlyOnce() async throws {
+        try await TestEnvironment.with { env in
+            try await env.sql(
+                "INSERT INTO \(env.schema).periodic_tasks (name, task, interval_seconds, misfire_policy) VALUES ('tick', 'tasks.noop', 1, 'all')"
+            )
+            var beats = try (0..<3).map { _ in
+                try ProcessTests.launch("celeriac", ["beat", "--max-sleep", "1"], schema: env.schema, url: env.url).0
+            }
+            let started = ContinuousClock.now
+            var kills = 0
+            while ContinuousClock.now - started < .seconds(12) {
+                try await Task.sleep(for: .milliseconds(1500))
+                let victim = Int.random(in: 0..<beats.count)
+                kill(beats[victim].processIdentifier, SIGKILL)
+                beats[victim].waitUntilExit()
+                kills += 1
+                beats[victim] = try ProcessTests.launch("celeriac", ["beat", "--max-sleep", "1"], schema: env.schema, url: env.url).0
+            }
+            for beat in beats {
+                kill(beat.processIdentifier, SIGTERM)
+                beat.waitUntilExit()
+            }
+            let ticks = try await env.count("SELECT count(*) FROM \(env.schema).periodic_ticks")
+            let span = try await env.count(
+                "SELECT round(extract(epoch FROM max(tick) - min(tick)))::int + 1 FROM \(env.schema).periodic_ticks"
+            )
+            let tasks = try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE options->>'periodic_task' = 'tick'")
+            #expect(kills >= 6)
+            #expect(ticks >= 10)
+            #expect(ticks == span, "missed ticks: \(span - ticks)")
+            #expect(tasks == ticks, "duplicate or lost tasks: \(tasks) tasks for \(ticks) ticks")
+        }
+    }
+}
