@@ -84,3 +84,36 @@ import Testing
         }
     }
 }
+
+extension FaultTests {
+    @Test func workerSurvivesItsBackendBeingTerminated() async throws {
+        try await TestEnvironment.with({ $0.workerPollInterval = .milliseconds(200) }) { env in
+            let runs = ExecutionLog()
+            let step = env.app.task("tasks.step") { (n: Int) async throws -> Int in
+                try await Task.sleep(for: .milliseconds(10))
+                runs.record(String(n))
+                return n
+            }
+            let node = "term-\(UInt32.random(in: 0..<UInt32.max))"
+            let worker = env.startWorker(concurrency: 8, name: "\(node)@%h")
+            let total = 400
+            try await env.app.enqueue(try (0..<total).map { try step.message($0) })
+            var terminated = 0
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(120))
+                terminated += try await env.count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE $1 AND pg_terminate_backend(pid)",
+                    ["celeriac-worker:\(node)%"]
+                )
+            }
+            #expect(terminated >= 2)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") < total)  // killed mid-run
+            try await env.eventually(timeout: .seconds(30), "every task finished") {
+                try await env.count("SELECT count(*) FROM \(env.schema).results") == total
+            }
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'succeeded'") == total)
+            #expect(Set(runs.all).count == total)
+            try await worker.stop()
+        }
+    }
+}

@@ -54,8 +54,9 @@ CREATE TABLE tasks (
 -- The claim path reads only this partial index of runnable rows, in claim order.
 CREATE INDEX tasks_runnable_idx ON tasks (queue, priority DESC, run_at, id)
     WHERE state IN ('queued', 'retry');
--- Rescue scans leases that may have expired.
-CREATE INDEX tasks_leases_idx ON tasks (lease_expires_at) WHERE state = 'started';
+-- Running tasks by owner: heartbeats renew a worker's leases through it, rescue scans it
+-- for expired ones. lease_expires_at is deliberately not indexed, so renewals stay HOT.
+CREATE INDEX tasks_owner_idx ON tasks (owner) WHERE state = 'started';
 
 -- Final outcomes, kept for `result_expires` and for inspection.
 CREATE TABLE results (

@@ -29,10 +29,16 @@ final class Consumer: @unchecked Sendable {
         var shutdownGrace: Duration
         /// Cluster housekeeping, run on the heartbeat when this worker is elected.
         var maintenance: Maintenance?
+        /// Shown in `pg_stat_activity`.
+        var applicationName: String = "celeriac-worker"
     }
 
     private struct Shared {
         var completions: [Completion] = []
+        /// The pool tasks running claimed work, to cancel them when the lease is lost.
+        var handles: [UUID: Task<Void, Never>] = [:]
+        /// Tasks that finished before their handle was recorded.
+        var finishedEarly: Set<UUID> = []
         var running = 0
         var freeSlots: [Int]
         var stop: StopMode = .none
@@ -108,6 +114,8 @@ final class Consumer: @unchecked Sendable {
         var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
         var nextPoll = ContinuousClock.now + settings.pollInterval
         var nextMaintenance = ContinuousClock.now + .seconds(1)
+        // The last moment the database confirmed our leases (a heartbeat or a claim).
+        var lastRenewal = ContinuousClock.now
         // Claim once this many slots are free (or nothing runs): small claims cost a round
         // trip and a commit each, so under load they are gathered into batches.
         let claimThreshold = max(1, min(settings.claimBatch, settings.concurrency / 4))
@@ -118,15 +126,22 @@ final class Consumer: @unchecked Sendable {
                 live = connection
             } else {
                 do {
-                    live = try Connection(url: settings.url, applicationName: "celeriac-worker", sessionSetup: Self.sessionSetup)
+                    live = try Connection(url: settings.url, applicationName: settings.applicationName, sessionSetup: Self.sessionSetup)
                     try live.listen(settings.queries.channel)
-                    if connection != nil { logger.info("Reconnected to \(settings.url.masked)") }
+                    if connection != nil {
+                        logger.info("Reconnected to \(settings.url.masked)")
+                        // A claim may have committed while its answer was lost with the connection.
+                        try releaseUnknownClaims(on: live, keeping: unwritten.map(\.id))
+                    }
                     connection = live
                     backoff.reset()
                     needClaim = true  // catch up on notifications missed while away
                 } catch {
                     let delay = backoff.next()
                     logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
+                    if ContinuousClock.now - lastRenewal > settings.lease {
+                        cancelRunningTasks()
+                    }
                     if shared.withLock({ $0.stop == .cold }) { return }
                     Thread.sleep(forTimeInterval: delay.seconds)
                     continue
@@ -161,6 +176,7 @@ final class Consumer: @unchecked Sendable {
 
                 if now >= nextHeartbeat {
                     try heartbeat(on: live)
+                    lastRenewal = now
                     nextHeartbeat = now + settings.heartbeatInterval
                 }
                 if let maintenance = settings.maintenance, now >= nextMaintenance {
@@ -278,9 +294,13 @@ final class Consumer: @unchecked Sendable {
                 return shared.freeSlots.popLast() ?? 0
             }
             let runner = self.runner
-            Task.detached { [self] in
+            let handle = Task.detached { [self] in
                 let completion = await runner.run(task, slot: slot)
                 self.deliver(completion, slot: slot)
+            }
+            shared.withLock { shared in
+                // The task may already have finished and removed nothing; only keep live ones.
+                if shared.finishedEarly.remove(task.id) == nil { shared.handles[task.id] = handle }
             }
         }
     }
@@ -292,9 +312,22 @@ final class Consumer: @unchecked Sendable {
             if let slot {
                 shared.running -= 1
                 shared.freeSlots.append(slot)
+                if shared.handles.removeValue(forKey: completion.id) == nil { shared.finishedEarly.insert(completion.id) }
             }
         }
         wakeup.signal()
+    }
+
+    /// The lease is surely gone (no renewal for a whole lease): the tasks have been or will
+    /// be rescued elsewhere, so stop them; their late writes would be refused anyway.
+    private func cancelRunningTasks() {
+        let handles = shared.withLock { shared -> [Task<Void, Never>] in
+            defer { shared.handles.removeAll() }
+            return Array(shared.handles.values)
+        }
+        guard !handles.isEmpty else { return }
+        logger.error("consumer: leases not renewed for \(TaskRunner.format(settings.lease.seconds))s: cancelling \(handles.count) running task(s)")
+        handles.forEach { $0.cancel() }
     }
 
     /// Writes `completions` (in batches) and, when `claim` is set, claims that many tasks in
@@ -363,6 +396,27 @@ final class Consumer: @unchecked Sendable {
         let poll = ContinuousClock.now + settings.pollInterval
         guard let seconds = rows.double(0, 0) else { return poll }
         return min(poll, ContinuousClock.now + .fromSeconds(max(0.001, seconds)))
+    }
+
+    /// Gives back tasks the database says this worker holds but that it never received
+    /// (their claim's answer was lost with the connection): they never ran.
+    private func releaseUnknownClaims(on connection: Connection, keeping written: [UUID]) throws {
+        let known = shared.withLock { shared in
+            Array(shared.handles.keys) + shared.completions.map(\.id)
+        } + written
+        let rows = try connection.execute(
+            """
+            UPDATE \(settings.queries.schema).tasks
+            SET state = CASE WHEN retries > 0 THEN 'retry' ELSE 'queued' END,
+                owner = NULL, lease_expires_at = NULL, attempt = greatest(attempt - 1, 0)
+            WHERE owner = $1 AND state = 'started' AND NOT (id = ANY($2::uuid[]))
+            """,
+            [settings.owner, SQLText.arrayLiteral(strings: known.map(\.celeryString))],
+            name: "release unknown claims"
+        )
+        if rows.affectedRows > 0 {
+            logger.warning("Restored \(rows.affectedRows) task(s) claimed while the connection was lost")
+        }
     }
 
     /// Gives every task this worker still holds back to the queue (cold shutdown).

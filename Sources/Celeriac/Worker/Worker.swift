@@ -103,7 +103,8 @@ public final class Worker: Sendable {
                 completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
                 shutdownGrace: conf.workerShutdownGrace,
-                maintenance: Maintenance(configuration: conf, holder: instanceID)
+                maintenance: Maintenance(configuration: conf, holder: instanceID),
+                applicationName: String("celeriac-worker:\(nodeName)".prefix(63))
             ),
             runner: TaskRunner(app: app, configuration: conf, hostname: nodeName)
         )
