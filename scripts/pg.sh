@@ -4,6 +4,7 @@
 #   scripts/pg.sh install   install PostgreSQL server, libpq headers, pkg-config (apt) if missing
 #   scripts/pg.sh start     install if needed, initdb if needed, start, create role+db (idempotent)
 #   scripts/pg.sh stop      stop the server (fast mode) if running
+#   scripts/pg.sh restart [fast|immediate]  restart the server (for fault tests)
 #   scripts/pg.sh destroy   stop and delete the cluster directory
 #   scripts/pg.sh url       print the connection URL (only the URL, one line)
 #   scripts/pg.sh status    show whether the server is running (exit 0 running, 3 stopped)
@@ -242,6 +243,17 @@ cmd_stop() {
     fi
 }
 
+# Restarts the server in the given shutdown mode (fast or immediate), for fault tests.
+cmd_restart() {
+    local mode="${1:-fast}"
+    case "$mode" in fast | immediate | smart) ;; *) die "restart mode must be fast, immediate or smart" ;; esac
+    [ -f "$DIR/PG_VERSION" ] || die "no cluster at $DIR (run: $0 start)"
+    require_bindir
+    take_lock
+    log "restarting PostgreSQL ($DIR) in $mode mode"
+    as_owner "$BINDIR/pg_ctl" restart -D "$DIR" -m "$mode" -l "$LOG" -w -t "$START_TIMEOUT" >/dev/null
+}
+
 cmd_destroy() {
     cmd_stop
     case "$DIR" in
@@ -287,6 +299,7 @@ main() {
         install) cmd_install ;;
         start) cmd_start ;;
         stop) cmd_stop ;;
+        restart) cmd_restart "$@" ;;
         destroy) cmd_destroy ;;
         url) echo "$URL" ;;
         status) cmd_status ;;

@@ -156,7 +156,11 @@ public final class Connection {
             preparedNames.insert(statement.name)
         }
         guard PQenterPipelineMode(handle) == 1 else { throw connectionError(name: "pipeline") }
-        defer { _ = PQexitPipelineMode(handle) }
+        var clean = false
+        defer {
+            // A pipeline left half-read cannot be reused: drop the session rather than risk it.
+            if !clean || PQexitPipelineMode(handle) != 1 { close() }
+        }
         for (statement, parameters) in statements {
             let sent = Self.withCStrings(parameters) { pointers in
                 PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), pointers, nil, nil, 0)
@@ -180,13 +184,25 @@ public final class Connection {
             // Each statement's results end with a NULL.
             while let extra = PQgetResult(handle) { PQclear(extra) }
         }
-        // The sync point closes the pipeline.
-        while let result = PQgetResult(handle) {
-            let isSync = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+        // Read up to the sync point. Anything else on the way is an error from the implicit
+        // COMMIT (e.g. a deferred constraint): then nothing above took effect.
+        var synced = false
+        var nulls = 0
+        while !synced, nulls < 3 {
+            guard let result = PQgetResult(handle) else {
+                nulls += 1
+                continue
+            }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC {
+                synced = true
+            } else if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK, status != PGRES_PIPELINE_ABORTED {
+                failure = Self.serverError(result, name: "pipeline commit")
+            }
             PQclear(result)
-            if isSync { break }
         }
-        if PQstatus(handle) != CONNECTION_OK { throw connectionError(name: "pipeline") }
+        guard synced, PQstatus(handle) == CONNECTION_OK else { throw connectionError(name: "pipeline") }
+        clean = true
         if let failure { throw failure }
         return results
     }

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacPostgres
 import Foundation
 import Testing
 
@@ -113,6 +114,29 @@ extension FaultTests {
             }
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'succeeded'") == total)
             #expect(Set(runs.all).count == total)
+            try await worker.stop()
+        }
+    }
+}
+
+extension FaultTests {
+    @Test func poisonInputsDoNotWedgeTheWorker() async throws {
+        try await TestEnvironment.with { env in
+            let nul = env.app.task("tasks.nul") { () async throws -> String in "a\u{0}b" }
+            let far = env.app.task("tasks.far", maxRetries: 1) { task -> Int in
+                throw task.retry(because: Boom(message: "later"), countdown: .seconds(1e12))
+            }
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            // A far-future and an infinite eta from SQL: stored or refused, never a crash.
+            try await env.sql("SELECT \(env.schema).enqueue('tasks.add', '[1, 1]', eta => '2400-01-01')")
+            await #expect(throws: PostgresError.self) {
+                try await env.sql("SELECT \(env.schema).enqueue('tasks.add', '[1, 1]', eta => 'infinity')")
+            }
+            #expect(try await nul.delay().get(timeout: .seconds(10)) == "a\u{FFFD}b")
+            let retried = try await far.delay()
+            try await env.eventually("the retry is scheduled") { try await retried.state == .retry }
+            #expect(try await add.delay(2, 2).get(timeout: .seconds(10)) == 4)
             try await worker.stop()
         }
     }

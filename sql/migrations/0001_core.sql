@@ -37,7 +37,7 @@ CREATE TABLE tasks (
     -- The rest of a chain: an array of steps {id, task, args, kwargs, queue, priority, options, immutable}.
     -- When this task succeeds, step 0 is inserted in the same statement that stores the result.
     chain            jsonb       CHECK (chain IS NULL OR jsonb_typeof(chain) = 'array'),
-    run_at           timestamptz NOT NULL DEFAULT now(),
+    run_at           timestamptz NOT NULL DEFAULT now() CHECK (isfinite(run_at)),
     expires_at       timestamptz,
     attempt          integer     NOT NULL DEFAULT 0,   -- times claimed, counted at claim time
     retries          integer     NOT NULL DEFAULT 0,   -- retries already scheduled (Celery's request.retries)

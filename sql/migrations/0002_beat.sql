@@ -16,7 +16,7 @@ CREATE TABLE periodic_tasks (
     queue            text        CHECK (queue ~ '^[A-Za-z0-9_.:@-]{1,100}$'),
     priority         smallint    CHECK (priority BETWEEN 0 AND 255),
     cron             text        CHECK (cron ~ '^\s*(@[a-z]+|\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s*$'),
-    interval_seconds double precision CHECK (interval_seconds > 0),
+    interval_seconds double precision CHECK (interval_seconds BETWEEN 0.001 AND 1e9),
     time_zone        text        NOT NULL DEFAULT 'UTC',
     enabled          boolean     NOT NULL DEFAULT true,
     misfire_policy   text        NOT NULL DEFAULT 'once' CHECK (misfire_policy IN ('skip', 'once', 'all')),

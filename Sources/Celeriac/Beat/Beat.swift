@@ -95,13 +95,20 @@ public final class Beat: Sendable {
             let (due, next) = policy.dueTicks(for: schedule, lastTick: lastTick, now: now, grace: grace)
             let queue = conf.queue(forTask: task)
             for tick in due {
-                let result = try connection.execute(
+                let result: QueryResult
+                do {
+                    result = try connection.execute(
                     Self.tickStatement(schema: schema),
                     [
                         name, String(tick.timeIntervalSince1970), UUID.v7().celeryString, queue, channel,
                         next.map { String($0.timeIntervalSince1970) },
                     ]
-                )
+                    )
+                } catch let error as PostgresError where !error.isConnectionProblem {
+                    // E.g. the schedule was deleted meanwhile: skip it, keep the others going.
+                    logger.error("periodic task '\(name)': tick \(Self.format(tick)) not enqueued: \(error)")
+                    continue
+                }
                 if result.int(0, 0) == 1 {
                     pass.enqueued += 1
                     logger.info("Scheduler: Sending due task \(name) (\(task)) for tick \(Self.format(tick))")

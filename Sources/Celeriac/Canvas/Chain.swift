@@ -53,6 +53,7 @@ public struct Chain<Output: Codable & Sendable>: Sendable {
             ("queue", try JSONCoding.encode(message.queue)),
             ("priority", String(message.priority)),
             ("immutable", immutable ? "true" : "false"),
+            ("options", message.options),
         ]
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }

@@ -82,8 +82,14 @@ public struct Maintenance: Sendable {
             name: "celeriac_\(s)_rescue",
             sql: """
                 WITH expired AS (
-                    SELECT id, coalesce((options->>'acks_late')::boolean, false)
-                               AND attempt <= coalesce(max_retries, (options->>'max_retries')::int, 3) AS requeue
+                    SELECT id,
+                           CASE WHEN jsonb_typeof(options->'acks_late') = 'boolean' THEN (options->>'acks_late')::boolean
+                                ELSE false END
+                           AND attempt <= coalesce(
+                               max_retries,
+                               CASE WHEN coalesce(options->>'max_retries', '') ~ '^[0-9]{1,9}$'
+                                    THEN (options->>'max_retries')::int END,
+                               3) AS requeue
                     FROM \(s).tasks
                     WHERE state = 'started' AND lease_expires_at < now()
                     FOR UPDATE SKIP LOCKED
@@ -124,7 +130,7 @@ public struct Maintenance: Sendable {
                                                  l.name, l.id, l.error->>'message')),
                            l.id, coalesce(l.root_id, l.id)
                     FROM lost AS l CROSS JOIN LATERAL jsonb_array_elements(l.chain) AS step
-                    WHERE jsonb_typeof(l.chain) = 'array'
+                    WHERE jsonb_typeof(l.chain) = 'array' AND \(Queries.validStep("step"))
                     ON CONFLICT (id) DO NOTHING
                 ),
                 woken AS (

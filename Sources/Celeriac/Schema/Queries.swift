@@ -159,6 +159,7 @@ struct Queries: Sendable {
                        f.id, coalesce(f.root_id, f.id)
                 FROM finished AS f CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
                 WHERE f.outcome = 'succeeded' AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
+                  AND \(Self.validStep("step"))
                 ON CONFLICT (id) DO NOTHING
                 RETURNING queue
             ),
@@ -171,7 +172,7 @@ struct Queries: Sendable {
                                                             f.name, f.id, f.payload->>'message')),
                        f.id, coalesce(f.root_id, f.id)
                 FROM finished AS f CROSS JOIN LATERAL jsonb_array_elements(f.chain) AS step
-                WHERE f.outcome <> 'succeeded' AND jsonb_typeof(f.chain) = 'array'
+                WHERE f.outcome <> 'succeeded' AND jsonb_typeof(f.chain) = 'array' AND \(Self.validStep("step"))
                 ON CONFLICT (id) DO NOTHING
             ),
             woken AS (
@@ -236,6 +237,22 @@ struct Queries: Sendable {
             LIMIT 1
             """
         )
+    }
+
+    /// A chain step usable by the SQL above: a JSON object with a UUID `id`, a string
+    /// `task` and, if present, array `args`, object `kwargs` and `options`, and a valid queue.
+    /// Malformed steps written by hand are skipped rather than failing the whole batch.
+    static func validStep(_ step: String) -> String {
+        """
+        (jsonb_typeof(\(step)) = 'object'
+         AND coalesce(\(step)->>'id', '') ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+         AND jsonb_typeof(\(step)->'task') = 'string' AND \(step)->>'task' <> ''
+         AND coalesce(jsonb_typeof(\(step)->'args'), 'array') = 'array'
+         AND coalesce(jsonb_typeof(\(step)->'kwargs'), 'object') = 'object'
+         AND coalesce(jsonb_typeof(\(step)->'options'), 'object') = 'object'
+         AND coalesce(\(step)->>'queue', 'q') ~ '^[A-Za-z0-9_.:@-]{1,100}$'
+         AND coalesce(\(step)->>'priority', '0') ~ '^[0-9]{1,3}$' AND coalesce((\(step)->>'priority')::int, 0) <= 255)
+        """
     }
 
     let insertOne: PreparedStatement

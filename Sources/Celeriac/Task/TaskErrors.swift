@@ -28,7 +28,11 @@ public struct ErrorInfo: Sendable, Codable, Hashable, CustomStringConvertible {
     public var description: String { "\(type)('\(message)')" }
 
     /// The JSON stored in `error` columns.
-    var json: String { (try? JSONCoding.encode(self)) ?? #"{"type":"Error","message":"unencodable error"}"# }
+    var json: String {
+        let text = (try? JSONCoding.encode(self)) ?? #"{"type":"Error","message":"unencodable error"}"#
+        // PostgreSQL's jsonb cannot hold U+0000.
+        return text.contains("\\u0000") ? text.replacingOccurrences(of: "\\u0000", with: "\\ufffd") : text
+    }
 }
 
 /// `get()` on a task that failed: carries the task's stored error.

@@ -39,6 +39,9 @@ final class Consumer: @unchecked Sendable {
         var handles: [UUID: Task<Void, Never>] = [:]
         /// Tasks that finished before their handle was recorded.
         var finishedEarly: Set<UUID> = []
+        /// Tasks cancelled because their lease was lost or given back: their outcome is not
+        /// written (rescue or the next claimer decides).
+        var abandoned: Set<UUID> = []
         var running = 0
         var freeSlots: [Int]
         var stop: StopMode = .none
@@ -55,8 +58,8 @@ final class Consumer: @unchecked Sendable {
     private let logger = Logger(label: "MainProcess")
     private let shared: Mutex<Shared>
     private let wakeup: WakeupPipe
-    private let done = Mutex<CheckedContinuation<Void, Never>?>(nil)
-    private let finished = Mutex(false)
+    /// Whether the loop has ended, and who waits for that; one lock so no wake-up is missed.
+    private let completion = Mutex<(finished: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     init(settings: Settings, runner: TaskRunner) throws {
         self.settings = settings
@@ -69,12 +72,12 @@ final class Consumer: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             self.loop()
-            let continuation = self.done.withLock { continuation -> CheckedContinuation<Void, Never>? in
-                defer { continuation = nil }
-                return continuation
+            let waiter = self.completion.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.finished = true
+                defer { state.waiter = nil }
+                return state.waiter
             }
-            self.finished.withLock { $0 = true }
-            continuation?.resume()
+            waiter?.resume()
         }
         thread.name = "celeriac-consumer"
         thread.start()
@@ -83,9 +86,9 @@ final class Consumer: @unchecked Sendable {
     /// Waits until the loop has ended (after a shutdown).
     func waitUntilFinished() async {
         await withCheckedContinuation { continuation in
-            let alreadyDone = finished.withLock { finished -> Bool in
-                if !finished { done.withLock { $0 = continuation } }
-                return finished
+            let alreadyDone = completion.withLock { state -> Bool in
+                if !state.finished { state.waiter = continuation }
+                return state.finished
             }
             if alreadyDone { continuation.resume() }
         }
@@ -116,6 +119,7 @@ final class Consumer: @unchecked Sendable {
         var nextMaintenance = ContinuousClock.now + .seconds(1)
         // The last moment the database confirmed our leases (a heartbeat or a claim).
         var lastRenewal = ContinuousClock.now
+        var lastClaim = ContinuousClock.now
         // Claim once this many slots are free (or nothing runs): small claims cost a round
         // trip and a commit each, so under load they are gathered into batches.
         let claimThreshold = max(1, min(settings.claimBatch, settings.concurrency / 4))
@@ -169,7 +173,16 @@ final class Consumer: @unchecked Sendable {
                     let graceOver = stopRequestedAt.map { now - $0 >= settings.shutdownGrace } ?? false
                     if running == 0 { break }
                     if stop == .cold || graceOver {
+                        // Stop taking outcomes from the tasks still running, write the ones that
+                        // arrived meanwhile, then give the rest back to the queue.
+                        let handles = abandonRunningTasks()
+                        let late = shared.withLock { shared in
+                            defer { shared.completions.removeAll() }
+                            return shared.completions
+                        }
+                        try write(late, on: live, thenClaim: nil)
                         try release(on: live)
+                        handles.forEach { $0.cancel() }
                         break
                     }
                 }
@@ -185,7 +198,8 @@ final class Consumer: @unchecked Sendable {
                 }
 
                 // One round trip writes every gathered completion and claims for the free slots.
-                let claimNow = stop == .none && needClaim && free > 0 && (free >= claimThreshold || running == 0)
+                let claimNow = stop == .none && needClaim && free > 0
+                    && (free >= claimThreshold || running == 0 || now - lastClaim >= Self.claimDelay)
                 let flushNow = !unwritten.isEmpty
                     && (running == 0 || claimNow || unwritten.count >= settings.completionBatch
                         || oldestUnwritten.map { now - $0 >= Self.flushDelay } ?? false)
@@ -194,7 +208,9 @@ final class Consumer: @unchecked Sendable {
                     let claimed = try write(unwritten, on: live, thenClaim: claimNow ? wanted : nil)
                     unwritten.removeAll(keepingCapacity: true)
                     oldestUnwritten = nil
+                    backoff.reset()
                     if claimNow {
+                        lastClaim = now
                         dispatch(claimed)
                         needClaim = claimed.count == wanted
                         if !needClaim { nextPoll = try nextWake(on: live) }
@@ -205,6 +221,7 @@ final class Consumer: @unchecked Sendable {
                 var deadline = min(nextHeartbeat, nextPoll)
                 if settings.maintenance != nil { deadline = min(deadline, nextMaintenance) }
                 if let oldestUnwritten { deadline = min(deadline, oldestUnwritten + Self.flushDelay) }
+                if needClaim, free > 0, stop == .none { deadline = min(deadline, lastClaim + Self.claimDelay) }
                 if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
                 let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
                 if outcome.notifications.contains(where: { settings.queues.contains($0.payload) }) {
@@ -239,6 +256,8 @@ final class Consumer: @unchecked Sendable {
 
     /// How long a finished task's outcome may wait for others to share its write.
     static let flushDelay: Duration = .milliseconds(2)
+    /// How long free slots may wait for others before a smaller claim is made anyway.
+    static let claimDelay: Duration = .milliseconds(20)
 
     /// Session settings that keep a stuck worker from holding locks or snapshots.
     static let sessionSetup = [
@@ -308,11 +327,14 @@ final class Consumer: @unchecked Sendable {
     /// Called from pool tasks: queue the completion and wake the loop.
     private func deliver(_ completion: Completion, slot: Int?) {
         shared.withLock { shared in
-            shared.completions.append(completion)
+            let abandoned = shared.abandoned.remove(completion.id) != nil
+            if !abandoned { shared.completions.append(completion) }
             if let slot {
                 shared.running -= 1
                 shared.freeSlots.append(slot)
-                if shared.handles.removeValue(forKey: completion.id) == nil { shared.finishedEarly.insert(completion.id) }
+                if !abandoned, shared.handles.removeValue(forKey: completion.id) == nil {
+                    shared.finishedEarly.insert(completion.id)
+                }
             }
         }
         wakeup.signal()
@@ -321,13 +343,19 @@ final class Consumer: @unchecked Sendable {
     /// The lease is surely gone (no renewal for a whole lease): the tasks have been or will
     /// be rescued elsewhere, so stop them; their late writes would be refused anyway.
     private func cancelRunningTasks() {
-        let handles = shared.withLock { shared -> [Task<Void, Never>] in
-            defer { shared.handles.removeAll() }
-            return Array(shared.handles.values)
-        }
+        let handles = abandonRunningTasks()
         guard !handles.isEmpty else { return }
         logger.error("consumer: leases not renewed for \(TaskRunner.format(settings.lease.seconds))s: cancelling \(handles.count) running task(s)")
         handles.forEach { $0.cancel() }
+    }
+
+    /// Forgets the running tasks: their outcomes will not be written. Returns their handles.
+    private func abandonRunningTasks() -> [Task<Void, Never>] {
+        shared.withLock { shared -> [Task<Void, Never>] in
+            shared.abandoned.formUnion(shared.handles.keys)
+            defer { shared.handles.removeAll() }
+            return Array(shared.handles.values)
+        }
     }
 
     /// Writes `completions` (in batches) and, when `claim` is set, claims that many tasks in
@@ -337,9 +365,33 @@ final class Consumer: @unchecked Sendable {
         var remaining = completions[...]
         while remaining.count > settings.completionBatch {
             let batch = remaining.prefix(settings.completionBatch)
-            report(batch, try connection.execute(settings.queries.complete, completeParameters(batch)))
+            _ = try writeOrSplit(batch, on: connection, thenClaim: nil)
             remaining = remaining.dropFirst(batch.count)
         }
+        return try writeOrSplit(remaining, on: connection, thenClaim: claim)
+    }
+
+    private func writeOrSplit(
+        _ batch: ArraySlice<Completion>,
+        on connection: Connection,
+        thenClaim claim: Int?
+    ) throws -> [ClaimedTask] {
+        do {
+            return try writeBatch(batch, on: connection, thenClaim: claim)
+        } catch let error as PostgresError where !error.isConnectionProblem && connection.isConnected && !batch.isEmpty {
+            // Some outcome cannot be stored (e.g. a value PostgreSQL rejects): write them one by
+            // one so the rest go through, and record the bad ones as failures.
+            logger.error("consumer: a batch of \(batch.count) results was refused (\(error)); writing them one by one")
+            for completion in batch { try writeAlone(completion, on: connection) }
+            return try writeBatch([], on: connection, thenClaim: claim)
+        }
+    }
+
+    private func writeBatch(
+        _ remaining: ArraySlice<Completion>,
+        on connection: Connection,
+        thenClaim claim: Int?
+    ) throws -> [ClaimedTask] {
         switch (remaining.isEmpty, claim) {
         case (true, nil):
             return []
@@ -358,6 +410,21 @@ final class Consumer: @unchecked Sendable {
             }
             report(remaining, results[0])
             return claimedTasks(results[1])
+        }
+    }
+
+    /// Writes one outcome; if the database refuses it, records a failure saying why instead.
+    private func writeAlone(_ completion: Completion, on connection: Connection) throws {
+        do {
+            report([completion], try connection.execute(settings.queries.complete, completeParameters([completion])))
+        } catch let error as PostgresError where !error.isConnectionProblem && connection.isConnected {
+            logger.error("Task \(completion.label): its outcome could not be stored: \(error)")
+            let failure = Completion(
+                id: completion.id, attempt: completion.attempt, outcome: .failed,
+                payload: ErrorInfo(type: "ResultNotStorable", message: "the outcome could not be stored: \(error.message)").json,
+                countdown: 0, runtime: completion.runtime, label: completion.label
+            )
+            report([failure], try connection.execute(settings.queries.complete, completeParameters([failure])))
         }
     }
 
@@ -394,8 +461,9 @@ final class Consumer: @unchecked Sendable {
     private func nextWake(on connection: Connection) throws -> ContinuousClock.Instant {
         let rows = try connection.execute(settings.queries.nextDue, [SQLText.arrayLiteral(strings: settings.queues)])
         let poll = ContinuousClock.now + settings.pollInterval
-        guard let seconds = rows.double(0, 0) else { return poll }
-        return min(poll, ContinuousClock.now + .fromSeconds(max(0.001, seconds)))
+        guard let seconds = rows.double(0, 0), seconds.isFinite, seconds < settings.pollInterval.seconds else { return poll }
+        // Due already but not claimable: locked by another worker's claim. Look again soon.
+        return ContinuousClock.now + .fromSeconds(seconds <= 0 ? 0.05 : seconds)
     }
 
     /// Gives back tasks the database says this worker holds but that it never received

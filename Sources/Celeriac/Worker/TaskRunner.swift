@@ -34,10 +34,12 @@ struct TaskRunner: Sendable {
             logger: logger
         )
         do {
-            let output = try await withSoftTimeLimit(options.softTimeLimit ?? configuration.taskSoftTimeLimit) {
+            let raw = try await withSoftTimeLimit(options.softTimeLimit ?? configuration.taskSoftTimeLimit) {
                 try await registered.body(context, task.args, task.kwargs)
             }
             let runtime = elapsed()
+            // PostgreSQL's jsonb cannot hold U+0000; keep the result storable.
+            let output = raw.contains("\\u0000") ? raw.replacingOccurrences(of: "\\u0000", with: "\\ufffd") : raw
             guard output.utf8.count <= configuration.maxPayloadBytes else {
                 let error = ErrorInfo(
                     type: "PayloadTooLarge",
@@ -60,7 +62,8 @@ struct TaskRunner: Sendable {
                 logger.error("Task \(task.label) raised unexpected: \(error)")
                 return failure(task, error, runtime: runtime)
             }
-            let countdown = (retry.countdown ?? options.defaultRetryDelay ?? configuration.taskDefaultRetryDelay).seconds
+            // At most ten years: the database refuses timestamps it cannot represent.
+            let countdown = min(max(0, (retry.countdown ?? options.defaultRetryDelay ?? configuration.taskDefaultRetryDelay).seconds), 315_360_000)
             let reason = cause.map { ": \($0)" } ?? ""
             logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
             return Completion(
