@@ -16,10 +16,13 @@ struct BeatCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Longest sleep between passes, in seconds (schedule edits are also picked up at once).")
     var maxSleep: Double = 5
 
+    @Flag(name: .long, help: "Overwrite schedule rows edited with SQL or the CLI with the code's definitions.")
+    var forceSync = false
+
     func run() async throws {
         let app = try common.makeApp()
         defer { app.shutdown() }
         guard maxSleep > 0 else { throw ValidationError("--max-sleep must be positive") }
-        try await Beat(app: app, maxSleep: .fromSeconds(maxSleep)).run()
+        try await Beat(app: app, maxSleep: .fromSeconds(maxSleep), overwriteSchedule: forceSync).run()
     }
 }

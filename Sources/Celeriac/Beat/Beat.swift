@@ -33,13 +33,16 @@ public final class Beat: Sendable {
     public let instanceID: String
     /// The longest a beat sleeps between passes.
     public let maxSleep: Duration
+    /// Whether start-up sync overwrites schedule rows edited with SQL or the CLI.
+    public let overwriteSchedule: Bool
     private let logger = Logger(label: "Beat")
     private let stopping = Mutex(false)
     private let wakeup: WakeupPipe
 
-    public init(app: CeleriacApp, maxSleep: Duration = .seconds(5)) throws {
+    public init(app: CeleriacApp, maxSleep: Duration = .seconds(5), overwriteSchedule: Bool = false) throws {
         self.app = app
         self.maxSleep = maxSleep
+        self.overwriteSchedule = overwriteSchedule
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         instanceID = "beat@\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier).\(suffix)"
         wakeup = try WakeupPipe()
@@ -140,10 +143,10 @@ public final class Beat: Sendable {
         defer { setup.shutdown() }
         let migrator = Migrator(schema: conf.schema)
         let store = ScheduleStore(schema: conf.schema)
-        let definitions = conf.beatSchedule
+        let (definitions, overwrite) = (conf.beatSchedule, overwriteSchedule)
         let written = try await setup.run { connection -> Int in
             try migrator.verify(on: connection)
-            return try store.sync(definitions, on: connection)
+            return try store.sync(definitions, overwrite: overwrite, on: connection)
         }
         logger.info("beat: Starting... (\(definitions.count) schedule(s) in code, \(written) written)")
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
