@@ -9,7 +9,7 @@ import Testing
     static func launchDemoWorker(_ env: TestEnvironment) throws -> (Process, Pipe) {
         try ProcessTests.launch(
             "demo", ["worker", "-c", "2", "-n", "victim@%h"], schema: env.schema, url: env.url,
-            environment: ["CELERIAC_LEASE_SECONDS": "3", "CELERIAC_HEARTBEAT_SECONDS": "1"]
+            environment: ["CELERIAC_LEASE_SECONDS": "3", "CELERIAC_HEARTBEAT_SECONDS": "1", "CELERIAC_MAINTENANCE_INTERVAL": "0.5"]
         )
     }
 

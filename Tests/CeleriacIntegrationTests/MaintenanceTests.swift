@@ -53,7 +53,7 @@ import Testing
             #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)
             #expect(try await !env.app.pool.run { try second.runOnce(on: $0) }.leader)
             #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)  // renewal
-            try await Task.sleep(for: .milliseconds(1000))  // 3 intervals: the lease lapses
+            try await Task.sleep(for: .milliseconds(800))  // 2 intervals: the lease lapses
             #expect(try await env.app.pool.run { try second.runOnce(on: $0) }.leader)
             #expect(try await !env.app.pool.run { try first.runOnce(on: $0) }.leader)
             try await env.app.pool.run { try second.lease.release(on: $0) }

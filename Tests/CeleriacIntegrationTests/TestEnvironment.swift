@@ -48,6 +48,7 @@ final class TestEnvironment: Sendable {
         conf.workerHeartbeatInterval = .seconds(1)
         conf.workerLeaseDuration = .seconds(5)
         conf.workerShutdownGrace = .seconds(10)
+        conf.maintenanceInterval = .seconds(1)
         configure(&conf)
         app.conf = conf
         let environment = TestEnvironment(app: app, schema: schema, url: url)

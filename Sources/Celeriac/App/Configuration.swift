@@ -69,7 +69,7 @@ public struct Configuration: Sendable {
     /// `CELERIAC_WORKER_CONCURRENCY`, `CELERIAC_RESULT_EXPIRES` (seconds),
     /// `CELERIAC_TASK_ACKS_LATE` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
-    /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL` (seconds).
+    /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL` (seconds).
     /// - Throws: ``ConfigurationError`` naming the variable when a value does not parse.
     public mutating func applyEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func seconds(_ key: String) throws -> Duration? {
@@ -103,6 +103,7 @@ public struct Configuration: Sendable {
         if let value = try seconds("CELERIAC_LEASE_SECONDS") { workerLeaseDuration = value }
         if let value = try seconds("CELERIAC_HEARTBEAT_SECONDS") { workerHeartbeatInterval = value }
         if let value = try seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = value }
+        if let value = try seconds("CELERIAC_MAINTENANCE_INTERVAL") { maintenanceInterval = value }
     }
 
     /// Checks every setting and names the first bad one.
@@ -138,6 +139,11 @@ public struct Configuration: Sendable {
             guard names.insert(periodic.name).inserted else {
                 throw ConfigurationError("beat_schedule has two periodic tasks named '\(periodic.name)'")
             }
+        }
+        guard maintenanceInterval > .zero, maintenanceInterval * 2 <= workerLeaseDuration else {
+            throw ConfigurationError(
+                "the maintenance interval (\(maintenanceInterval)) must be positive and at most half the lease (\(workerLeaseDuration))"
+            )
         }
         guard maxPayloadBytes > 0 else { throw ConfigurationError("max payload bytes must be positive") }
         if let soft = taskSoftTimeLimit, let hard = taskTimeLimit, soft > hard {

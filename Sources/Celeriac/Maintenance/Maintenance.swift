@@ -36,7 +36,9 @@ public struct Maintenance: Sendable {
         schema = configuration.schema
         resultExpires = configuration.resultExpires
         interval = configuration.maintenanceInterval
-        lease = LeaderLease(schema: configuration.schema, role: "maintenance", holder: holder, duration: interval * 3)
+        // Two rounds: a leader that dies is replaced well within one task lease, so a task
+        // orphaned with it is rescued within lease + interval.
+        lease = LeaderLease(schema: configuration.schema, role: "maintenance", holder: holder, duration: interval * 2)
     }
 
     /// One round: take or renew the lease, and if leading, rescue and prune.

@@ -67,9 +67,17 @@ extension CeleriacApp {
         for message in messages where message.countdown == nil && message.eta == nil && !due.contains(message.queue) {
             due.append(message.queue)
         }
-        let parameters = Self.bulkParameters(messages) + [queries.channel, SQLText.arrayLiteral(strings: due)]
+        let wake = SQLText.arrayLiteral(strings: due)
+        let simple = messages.allSatisfy { message in
+            message.countdown == nil && message.eta == nil && message.expires == nil && message.maxRetries == nil
+                && message.chain == nil && message.parentID == nil && message.rootID == nil
+        }
+        let (statement, parameters) =
+            simple
+            ? (queries.insertManySimple, Self.bulkParameters(messages, columns: 7) + [queries.channel, wake])
+            : (queries.insertMany, Self.bulkParameters(messages, columns: 14) + [queries.channel, wake])
         try await pool.run { connection in
-            try connection.execute(queries.insertMany, parameters)
+            try connection.execute(statement, parameters)
         }
     }
 
@@ -130,13 +138,18 @@ extension CeleriacApp {
         }
     }
 
-    static func bulkParameters(_ messages: [TaskMessage]) -> [String?] {
+    /// The first `columns` parallel arrays of `insert_many` (7 for `insert_many_simple`).
+    static func bulkParameters(_ messages: [TaskMessage], columns: Int) -> [String?] {
         func column(_ value: (TaskMessage) -> String?) -> String? {
             SQLText.arrayLiteral(messages.lazy.map(value))
         }
-        return [
+        let first: [String?] = [
             column { $0.id.celeryString }, column { $0.name }, column { $0.queue }, column { String($0.priority) },
-            column { $0.args }, column { $0.kwargs }, column { $0.options }, column { $0.chain },
+            column { $0.args }, column { $0.kwargs }, column { $0.options },
+        ]
+        guard columns > 7 else { return first }
+        return first + [
+            column { $0.chain },
             column { $0.eta.map { String($0.timeIntervalSince1970) } },
             column { $0.countdown.map { String($0.seconds) } },
             column { $0.expires.map { String($0.timeIntervalSince1970) } },

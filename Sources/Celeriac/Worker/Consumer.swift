@@ -120,6 +120,7 @@ final class Consumer: @unchecked Sendable {
         // The last moment the database confirmed our leases (a heartbeat or a claim).
         var lastRenewal = ContinuousClock.now
         var lastClaim = ContinuousClock.now
+        var statistics = (roundTrips: 0, claims: 0, claimed: 0, writes: 0, written: 0)
         // Claim once this many slots are free (or nothing runs): small claims cost a round
         // trip and a commit each, so under load they are gathered into batches.
         let claimThreshold = max(1, min(settings.claimBatch, settings.concurrency / 4))
@@ -206,6 +207,9 @@ final class Consumer: @unchecked Sendable {
                 if claimNow || flushNow {
                     let wanted = claimNow ? min(free, settings.claimBatch) : 0
                     let claimed = try write(unwritten, on: live, thenClaim: claimNow ? wanted : nil)
+                    statistics.roundTrips += 1
+                    if claimNow { statistics.claims += 1; statistics.claimed += claimed.count }
+                    if !unwritten.isEmpty { statistics.writes += 1; statistics.written += unwritten.count }
                     unwritten.removeAll(keepingCapacity: true)
                     oldestUnwritten = nil
                     backoff.reset()
@@ -243,6 +247,9 @@ final class Consumer: @unchecked Sendable {
             }
         }
 
+        logger.info(
+            "consumer: \(statistics.roundTrips) round trips; \(statistics.claimed) tasks in \(statistics.claims) claims, \(statistics.written) outcomes in \(statistics.writes) writes"
+        )
         do {
             if let connection, connection.isConnected {
                 try connection.execute(settings.queries.stopWorker, [settings.owner])
