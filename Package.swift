@@ -64,8 +64,19 @@ let package = Package(
             ],
             path: "Benchmarks"
         ),
+        // `celeriac chaos`: the fault suite and its worker processes.
+        .target(
+            name: "CeleriacChaos",
+            dependencies: [
+                "Celeriac",
+                "CeleriacPostgres",
+                "CeleriacCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chaos"
+        ),
         // The standalone admin executable: everything that needs no task code.
-        .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI", "CeleriacBenchmarks"]),
+        .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI", "CeleriacBenchmarks", "CeleriacChaos"]),
         // The Celery walkthrough, in Swift.
         .executableTarget(name: "Demo", dependencies: ["Celeriac", "CeleriacCLI"]),
         .testTarget(

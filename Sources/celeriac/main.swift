@@ -1,5 +1,6 @@
 // The standalone admin tool: everything that needs no task code.
 import CeleriacBenchmarks
 import CeleriacCLI
+import CeleriacChaos
 
-await CeleriacCommandLine.main(app: nil, commands: BenchCommands.all)
+await CeleriacCommandLine.main(app: nil, commands: BenchCommands.all + ChaosCommands.all)

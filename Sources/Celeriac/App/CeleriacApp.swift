@@ -83,6 +83,22 @@ public final class CeleriacApp: Sendable {
         }
     }
 
+    /// Runs an idempotent database job on the pool, retrying with jittered backoff for up
+    /// to about ten seconds when the connection breaks (a restart, a failover, a killed
+    /// backend): the pool reconnects on the next attempt.
+    func retryingRun<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
+        var failures = 0
+        while true {
+            do {
+                return try await pool.run(body)
+            } catch let error as PostgresError where error.isConnectionProblem && failures < 8 {
+                failures += 1
+                try await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+
     /// Closes the producer connections (the app can reopen them on next use).
     public func shutdown() {
         let closing = runtime.withLock { runtime -> ProducerRuntime? in
@@ -96,7 +112,7 @@ public final class CeleriacApp: Sendable {
     @discardableResult
     public func migrate() async throws -> [String] {
         let migrator = Migrator(schema: conf.schema)
-        return try await pool.run { connection in try migrator.migrate(on: connection).map(\.name) }
+        return try await retryingRun { connection in try migrator.migrate(on: connection).map(\.name) }
     }
 }
 
@@ -104,4 +120,13 @@ public final class CeleriacApp: Sendable {
 struct ProducerRuntime: Sendable {
     let pool: ConnectionPool
     let queries: Queries
+}
+
+extension CeleriacApp {
+    /// Runs one idempotent statement on the app's pool (retried across reconnects) and
+    /// returns the first column of the first row. For tools and tests.
+    @discardableResult
+    public func sendQuery(_ sql: String, _ parameters: [String?] = []) async throws -> String? {
+        try await retryingRun { connection in try connection.execute(sql, parameters).scalar }
+    }
 }

@@ -53,8 +53,9 @@ extension CeleriacApp {
     /// Inserts one task in its own transaction and wakes a worker. Returns at once.
     public func enqueue(_ message: TaskMessage) async throws {
         let queries = try self.queries
-        try await pool.run { connection in
-            try connection.execute(queries.insertOne, message.parameters + [queries.channel])
+        let (statement, parameters) = message.insertStatement(queries)
+        try await retryingRun { connection in
+            try connection.execute(statement, parameters)
         }
     }
 
@@ -76,7 +77,7 @@ extension CeleriacApp {
             simple
             ? (queries.insertManySimple, Self.bulkParameters(messages, columns: 7) + [queries.channel, wake])
             : (queries.insertMany, Self.bulkParameters(messages, columns: 14) + [queries.channel, wake])
-        try await pool.run { connection in
+        try await retryingRun { connection in
             try connection.execute(statement, parameters)
         }
     }
@@ -91,8 +92,8 @@ extension CeleriacApp {
     /// }
     /// ```
     public func enqueue(_ message: TaskMessage, on connection: Connection) throws {
-        let queries = try self.queries
-        try connection.execute(queries.insertOne, message.parameters + [queries.channel])
+        let (statement, parameters) = try message.insertStatement(self.queries)
+        try connection.execute(statement, parameters)
     }
 
     /// Runs `body` in one transaction on a pooled connection, on that connection's own
@@ -175,6 +176,7 @@ public struct Transaction {
 
     /// Enqueues a task that exists only if the transaction commits.
     public func enqueue(_ message: TaskMessage) throws {
-        try connection.execute(queries.insertOne, message.parameters + [queries.channel])
+        let (statement, parameters) = message.insertStatement(queries)
+        try connection.execute(statement, parameters)
     }
 }

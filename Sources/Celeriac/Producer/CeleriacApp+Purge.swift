@@ -4,7 +4,7 @@ extension CeleriacApp {
     @discardableResult
     public func purge(queue: String? = nil) async throws -> Int {
         let schema = conf.schema
-        return try await pool.run { connection in
+        return try await retryingRun { connection in
             let rows = try connection.execute(
                 """
                 DELETE FROM \(schema).tasks

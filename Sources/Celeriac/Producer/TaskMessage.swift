@@ -1,3 +1,4 @@
+import CeleriacPostgres
 import Foundation
 
 /// One task row ready to insert: what ``TaskDefinition/delay(_:)`` and friends send.
@@ -34,6 +35,19 @@ public struct TaskMessage: Sendable {
     public var parentID: UUID? = nil
     /// The first task of its chain.
     public var rootID: UUID? = nil
+
+    /// The statement for this row and its parameters (the NOTIFY channel last).
+    func insertStatement(_ queries: Queries) -> (PreparedStatement, [String?]) {
+        guard countdown == nil, eta == nil else { return (queries.insertOne, parameters + [queries.channel]) }
+        return (
+            queries.insertOneNow,
+            [
+                id.celeryString, name, queue, String(priority), args, kwargs, options, chain,
+                expires.map { String($0.timeIntervalSince1970) }, maxRetries.map(String.init),
+                parentID?.celeryString, rootID?.celeryString, queries.channel,
+            ]
+        )
+    }
 
     /// The statement parameters for `insert_one`, in order (without the channel).
     var parameters: [String?] {

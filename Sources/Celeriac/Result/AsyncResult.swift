@@ -40,7 +40,7 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
         let queries = try app.queries
         let trackStarted = app.conf.taskTrackStarted
         let id = self.id.celeryString
-        return try await app.pool.run { connection in
+        return try await app.retryingRun { connection in
             let rows = try connection.execute(queries.status, [id])
             guard rows.rowCount > 0 else { return Snapshot(state: .pending) }
             let state = TaskState(databaseValue: rows.string(0, 0) ?? "queued", trackStarted: trackStarted)

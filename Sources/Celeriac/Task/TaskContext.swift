@@ -24,6 +24,11 @@ public struct TaskContext: Sendable {
     public let maxRetries: Int
     /// The worker node running it, e.g. `celeriac@host`.
     public let hostname: String
+    /// The worker process holding this attempt's lease (the `owner` column). With
+    /// ``attempt`` it is a fencing token: a write of your own made conditional on
+    /// `tasks.owner = owner AND tasks.attempt = attempt` cannot land once the task was
+    /// rescued from a worker that lost its lease.
+    public let owner: String
     /// The first task of the chain this task belongs to (its own id when it has none).
     public let rootID: UUID
     /// The task whose result started this one, in a chain.

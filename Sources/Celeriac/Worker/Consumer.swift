@@ -120,6 +120,8 @@ final class Consumer: @unchecked Sendable {
         // The last moment the database confirmed our leases (a heartbeat or a claim).
         var lastRenewal = ContinuousClock.now
         var lastClaim = ContinuousClock.now
+        // Set when a connection broke: the next one must settle claims whose answer was lost.
+        var lostConnection = false
         var statistics = (roundTrips: 0, claims: 0, claimed: 0, writes: 0, written: 0)
         // Claim once this many slots are free (or nothing runs): small claims cost a round
         // trip and a commit each, so under load they are gathered into batches.
@@ -133,7 +135,8 @@ final class Consumer: @unchecked Sendable {
                 do {
                     live = try Connection(url: settings.url, applicationName: settings.applicationName, sessionSetup: Self.sessionSetup)
                     try live.listen(settings.queries.channel)
-                    if connection != nil {
+                    if lostConnection {
+                        lostConnection = false
                         logger.info("Reconnected to \(settings.url.masked)")
                         // A claim may have committed while its answer was lost with the connection.
                         try releaseUnknownClaims(on: live, keeping: unwritten.map(\.id))
@@ -188,7 +191,13 @@ final class Consumer: @unchecked Sendable {
                     }
                 }
 
-                if now >= nextHeartbeat {
+                if now - lastRenewal > settings.lease {
+                    // The process was stopped or starved past its lease: its tasks may already
+                    // run elsewhere. Stop them, give back those not rescued yet, then go on.
+                    cancelRunningTasks()
+                    try releaseUnknownClaims(on: live, keeping: unwritten.map(\.id))
+                }
+                if now >= nextHeartbeat || now - lastRenewal > settings.lease {
                     try heartbeat(on: live)
                     lastRenewal = now
                     nextHeartbeat = now + settings.heartbeatInterval
@@ -240,6 +249,7 @@ final class Consumer: @unchecked Sendable {
                 if let error = error as? PostgresError, error.isConnectionProblem || !live.isConnected {
                     live.close()
                     connection = nil
+                    lostConnection = true
                 } else {
                     // A statement failed on a healthy connection: do not spin.
                     Thread.sleep(forTimeInterval: backoff.next().seconds)

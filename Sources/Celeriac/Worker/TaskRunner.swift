@@ -8,6 +8,7 @@ struct TaskRunner: Sendable {
     let app: CeleriacApp
     let configuration: Configuration
     let hostname: String
+    let owner: String
 
     func run(_ task: ClaimedTask, slot: Int) async -> Completion {
         let logger = Logger(label: "AsyncPoolWorker-\(slot)")
@@ -29,6 +30,7 @@ struct TaskRunner: Sendable {
             retries: task.retries,
             maxRetries: maxRetries,
             hostname: hostname,
+            owner: owner,
             rootID: task.rootID ?? task.id,
             parentID: task.parentID,
             logger: logger

@@ -106,7 +106,7 @@ public final class Worker: Sendable {
                 maintenance: Maintenance(configuration: conf, holder: instanceID),
                 applicationName: String("celeriac-worker:\(nodeName)".prefix(63))
             ),
-            runner: TaskRunner(app: app, configuration: conf, hostname: nodeName)
+            runner: TaskRunner(app: app, configuration: conf, hostname: nodeName, owner: instanceID)
         )
         let signals = handleSignals ? ShutdownSignals { [weak self] cold in self?.stop(cold: cold) } : nil
         consumer.start()
