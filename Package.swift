@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "CeleriacCLI", targets: ["CeleriacCLI"]),
         .executable(name: "celeriac", targets: ["celeriac"]),
         .executable(name: "demo", targets: ["Demo"]),
+        .executable(name: "celeriac-test-worker", targets: ["TestWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,6 +78,8 @@ let package = Package(
         ),
         // The standalone admin executable: everything that needs no task code.
         .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI", "CeleriacBenchmarks", "CeleriacChaos"]),
+        // A worker with misbehaving tasks (crash, exit, hang) for the fault tests and chaos.
+        .executableTarget(name: "TestWorker", dependencies: ["Celeriac", "CeleriacCLI"]),
         // The Celery walkthrough, in Swift.
         .executableTarget(name: "Demo", dependencies: ["Celeriac", "CeleriacCLI"]),
         .testTarget(

@@ -80,7 +80,7 @@ section "migrate"
 "$DEMO_BIN" migrate
 
 section "worker (live log)"
-"$DEMO_BIN" worker --loglevel INFO -c 2 </dev/null >"$WORKER_LOG" 2>&1 &
+"$DEMO_BIN" worker --loglevel INFO -c 2 --pool prefork </dev/null >"$WORKER_LOG" 2>&1 &
 worker_pid=$!
 echo "worker pid $worker_pid, log $WORKER_LOG"
 tail -n +1 -f "$WORKER_LOG" > >(sed -u 's/^/worker | /') &

@@ -25,8 +25,14 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("B"), .customLong("beat")], help: "Also run beat (periodic tasks) in this process.")
     var beat = false
 
-    @Option(name: .long, help: "Execution pool: async (in-process).")
+    @Option(name: .long, help: "Execution pool: async (in-process) or prefork (a child process per slot).")
     var pool: String = "async"
+
+    @Option(name: .long, help: "Prefork: replace a child process after this many tasks.")
+    var maxTasksPerChild: Int?
+
+    @Option(name: .long, help: "Prefork: replace a child process once its resident memory passes this many KiB.")
+    var maxMemoryPerChild: Int?
 
     func run() async throws {
         guard CeleriacCommandLine.app != nil else {
@@ -43,6 +49,9 @@ struct WorkerCommand: AsyncParsableCommand {
         options.events = events
         options.pool = pool
         options.embedBeat = beat
+        options.maxTasksPerChild = maxTasksPerChild
+        options.maxMemoryPerChildKiB = maxMemoryPerChild
+        options.childLogLevel = common.loglevel
         if let concurrency, concurrency < 1 {
             throw ValidationError("--concurrency must be at least 1")
         }

@@ -35,7 +35,7 @@ public struct Maintenance: Sendable {
     public init(configuration: Configuration, holder: String) {
         schema = configuration.schema
         resultExpires = configuration.resultExpires
-        interval = configuration.maintenanceInterval
+        interval = min(configuration.maintenanceInterval, configuration.workerLeaseDuration / 4)
         // Two rounds: a leader that dies is replaced well within one task lease, so a task
         // orphaned with it is rescued within lease + interval.
         lease = LeaderLease(schema: configuration.schema, role: "maintenance", holder: holder, duration: interval * 2)

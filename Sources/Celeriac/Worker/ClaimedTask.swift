@@ -1,7 +1,7 @@
 import Foundation
 
 /// A task a worker has claimed: what the claim statement returned.
-struct ClaimedTask: Sendable {
+struct ClaimedTask: Sendable, Codable {
     let id: UUID
     let name: String
     let args: String
@@ -17,11 +17,17 @@ struct ClaimedTask: Sendable {
 
     /// `tasks.add[0191…]`, as Celery prints it.
     var label: String { "\(name)[\(id.celeryString)]" }
+
+    /// Whether the producer sent it with acks_late (a lost attempt may run again).
+    var acksLate: Bool {
+        guard case .object(let fields)? = try? JSONValue(json: options) else { return false }
+        return fields["acks_late"] == .bool(true)
+    }
 }
 
 /// What happened to one attempt, waiting to be written by the completion statement.
-struct Completion: Sendable {
-    enum Outcome: String, Sendable {
+struct Completion: Sendable, Codable {
+    enum Outcome: String, Sendable, Codable {
         case succeeded, failed, retry, revoked
     }
 

@@ -54,16 +54,16 @@ final class Consumer: @unchecked Sendable {
     }
 
     private let settings: Settings
-    private let runner: TaskRunner
+    private let pool: any ExecutionPool
     private let logger = Logger(label: "MainProcess")
     private let shared: Mutex<Shared>
     private let wakeup: WakeupPipe
     /// Whether the loop has ended, and who waits for that; one lock so no wake-up is missed.
     private let completion = Mutex<(finished: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    init(settings: Settings, runner: TaskRunner) throws {
+    init(settings: Settings, pool: any ExecutionPool) throws {
         self.settings = settings
-        self.runner = runner
+        self.pool = pool
         shared = Mutex(Shared(freeSlots: Array((1...settings.concurrency).reversed())))
         wakeup = try WakeupPipe()
     }
@@ -329,9 +329,9 @@ final class Consumer: @unchecked Sendable {
                 shared.running += 1
                 return shared.freeSlots.popLast() ?? 0
             }
-            let runner = self.runner
+            let pool = self.pool
             let handle = Task.detached { [self] in
-                let completion = await runner.run(task, slot: slot)
+                let completion = await pool.execute(task, slot: slot)
                 self.deliver(completion, slot: slot)
             }
             shared.withLock { shared in

@@ -9,9 +9,11 @@ struct TaskRunner: Sendable {
     let configuration: Configuration
     let hostname: String
     let owner: String
+    /// The log label's prefix: `AsyncPoolWorker` in-process, `ForkPoolWorker` in a child.
+    var poolLabel = "AsyncPoolWorker"
 
     func run(_ task: ClaimedTask, slot: Int) async -> Completion {
-        let logger = Logger(label: "AsyncPoolWorker-\(slot)")
+        let logger = Logger(label: "\(poolLabel)-\(slot)")
         let started = ContinuousClock.now
         func elapsed() -> Double { (ContinuousClock.now - started).seconds }
 

@@ -47,8 +47,8 @@ public final class Worker: Sendable {
         try conf.validate()
         let queues = options.queues.isEmpty ? [conf.taskDefaultQueue] : options.queues
         for queue in queues { try QueueName.validate(queue) }
-        guard options.pool == "async" else {
-            throw ConfigurationError("pool '\(options.pool)' is not available in this build: use --pool async")
+        guard options.pool == "async" || options.pool == "prefork" else {
+            throw ConfigurationError("unknown pool '\(options.pool)': use --pool async or --pool prefork")
         }
         let url = try DatabaseURL(conf.databaseURL)
         let queries = Queries(schema: conf.schema)
@@ -60,7 +60,7 @@ public final class Worker: Sendable {
             )
             FileHandle.standardOutput.write(Data(banner.text.utf8))
         }
-        if conf.taskTimeLimit != nil {
+        if conf.taskTimeLimit != nil, options.pool == "async" {
             logger.warning("task_time_limit (hard limit) needs the process pool; the async pool enforces task_soft_time_limit only")
         }
 
@@ -96,6 +96,25 @@ public final class Worker: Sendable {
             logger.info("mingle: sync with \(neighbours.count) nodes: \(neighbours.joined(separator: ", "))")
         }
 
+        let runner = TaskRunner(app: app, configuration: conf, hostname: nodeName, owner: instanceID)
+        let pool: any ExecutionPool
+        if options.pool == "prefork" {
+            var arguments = ["pool-child", "--hostname", nodeName, "--owner", instanceID, "--loglevel", options.childLogLevel]
+            if let maxTasks = options.maxTasksPerChild { arguments += ["--max-tasks", String(maxTasks)] }
+            if let maxMemory = options.maxMemoryPerChildKiB { arguments += ["--max-memory", String(maxMemory)] }
+            pool = PreforkPool(
+                settings: PreforkPool.Settings(
+                    size: conf.workerConcurrency, arguments: arguments,
+                    environment: ["CELERIAC_DATABASE_URL": conf.databaseURL, "CELERIAC_SCHEMA": conf.schema],
+                    rejectOnWorkerLost: conf.taskRejectOnWorkerLost
+                ),
+                app: app, configuration: conf
+            )
+        } else {
+            pool = AsyncPool(runner: runner)
+        }
+        try pool.start()
+        defer { pool.shutdown() }
         let consumer = try Consumer(
             settings: Consumer.Settings(
                 url: url, queries: queries, queues: queues, owner: instanceID,
@@ -106,7 +125,7 @@ public final class Worker: Sendable {
                 maintenance: Maintenance(configuration: conf, holder: instanceID),
                 applicationName: String("celeriac-worker:\(nodeName)".prefix(63))
             ),
-            runner: TaskRunner(app: app, configuration: conf, hostname: nodeName, owner: instanceID)
+            pool: pool
         )
         let signals = handleSignals ? ShutdownSignals { [weak self] cold in self?.stop(cold: cold) } : nil
         consumer.start()

@@ -10,8 +10,16 @@ public struct WorkerOptions: Sendable {
     public var events: Bool = false
     /// Also run beat in this process (`-B`), like Celery's embedded beat.
     public var embedBeat: Bool = false
-    /// The execution pool (`--pool`): only `async` (in-process) exists today.
+    /// The execution pool (`--pool`): `async` (in-process, Swift concurrency) or `prefork`
+    /// (one child process per slot: crash isolation and hard time limits).
     public var pool: String = "async"
+    /// Prefork: replace a child after this many tasks (`--max-tasks-per-child`).
+    public var maxTasksPerChild: Int?
+    /// Prefork: replace a child once its resident memory passes this many KiB
+    /// (`--max-memory-per-child`, as in Celery).
+    public var maxMemoryPerChildKiB: Int?
+    /// Prefork: the log level children log at.
+    public var childLogLevel: String = "INFO"
 
     public init() {}
 }

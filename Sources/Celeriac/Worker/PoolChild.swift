@@ -1,0 +1,49 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loop of one prefork child: reads claimed tasks (JSON lines) on standard input,
+/// runs each in this process, and writes the outcome (a JSON line) to file descriptor 3.
+/// Exits after `maxTasks` tasks, or once its resident memory passes `maxMemoryKiB`, so
+/// the supervisor starts a fresh child.
+public enum PoolChild {
+    /// Runs until standard input closes or a recycling limit is reached.
+    public static func run(
+        app: CeleriacApp,
+        slot: Int,
+        hostname: String,
+        owner: String,
+        maxTasks: Int?,
+        maxMemoryKiB: Int?
+    ) async throws {
+        // The supervisor decides when children stop (it closes their input, or kills them):
+        // a Ctrl-C sent to the whole process group must not kill running tasks.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        var runner = TaskRunner(app: app, configuration: app.conf, hostname: hostname, owner: owner)
+        runner.poolLabel = "ForkPoolWorker"
+        let input = LineReader(descriptor: 0)
+        var done = 0
+        // Reading blocks only between tasks, when this process has nothing else to do.
+        while let line = input.next() {
+            guard let task = try? JSONDecoder().decode(ClaimedTask.self, from: line) else { continue }
+            let completion = await runner.run(task, slot: slot)
+            var reply = try JSONEncoder().encode(completion)
+            reply.append(UInt8(ascii: "\n"))
+            guard PreforkPool.writeAll(3, reply) else { return }
+            done += 1
+            if let maxTasks, done >= maxTasks { return }
+            if let maxMemoryKiB, residentKiB() > maxMemoryKiB { return }
+        }
+    }
+
+    /// This process's resident set size in KiB (Linux).
+    static func residentKiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "0") ?? 0
+    }
+}

@@ -1,0 +1,94 @@
+import Celeriac
+import Foundation
+import Testing
+
+/// The prefork pool with real child processes: crashes, exits, hard time limits, recycling.
+@Suite struct PreforkTests {
+    static func launch(_ env: TestEnvironment, _ extra: [String] = [], environment: [String: String] = [:]) throws -> (Process, Pipe) {
+        try ProcessTests.launch(
+            "celeriac-test-worker", ["worker", "--pool", "prefork", "-c", "2", "--loglevel", "INFO"] + extra,
+            schema: env.schema, url: env.url,
+            environment: ["CELERIAC_LEASE_SECONDS": "5", "CELERIAC_HEARTBEAT_SECONDS": "1"].merging(environment) { $1 }
+        )
+    }
+
+    static func stop(_ worker: Process, _ pipe: Pipe) -> String {
+        kill(worker.processIdentifier, SIGTERM)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        worker.waitUntilExit()
+        return output
+    }
+
+    @Test func aCrashingTaskTakesDownOneChildOnly() async throws {
+        try await TestEnvironment.with { env in
+            let (worker, pipe) = try Self.launch(env)
+            let naps = try await (0..<4).asyncMap { _ in try await env.app.sendTask("tasks.nap", args: "[300]") }
+            let crash = try await env.app.sendTask("tasks.crash")
+            let exit = try await env.app.sendTask("tasks.exit", args: "[3]")
+            let said = try await env.app.sendTask("tasks.say", args: #"["hello from a child"]"#)
+
+            let crashError = await #expect(throws: TaskFailedError.self) { try await crash.get(timeout: .seconds(20)) }
+            #expect(crashError?.info.type == "WorkerLostError")
+            #expect(crashError?.info.message.contains("signal") == true)
+            let exitError = await #expect(throws: TaskFailedError.self) { try await exit.get(timeout: .seconds(20)) }
+            #expect(exitError?.info.message == "Worker exited prematurely: exitcode 3.")
+            for nap in naps { #expect(try await nap.get(timeout: .seconds(20)) == .number(300)) }
+            #expect(try await said.get(timeout: .seconds(20)) == .string("hello from a child"))
+            // The worker itself is still up, with fresh children.
+            #expect(worker.isRunning)
+            #expect(try await env.app.sendTask("tasks.add", args: "[2, 3]").get(timeout: .seconds(20)) == .number(5))
+            let log = Self.stop(worker, pipe)
+            #expect(log.contains("concurrency: 2 (prefork)"))
+            #expect(log.contains("WARNING/ForkPoolWorker-"))
+            #expect(log.contains("hello from a child"))
+            #expect(log.contains("Process 'ForkPoolWorker-"))
+            #expect(worker.terminationStatus == 0)
+        }
+    }
+
+    @Test func aTaskPastItsHardTimeLimitIsKilledAndTheSlotReplaced() async throws {
+        try await TestEnvironment.with { env in
+            let (worker, pipe) = try Self.launch(env, environment: ["CELERIAC_TASK_TIME_LIMIT": "1"])
+            let started = ContinuousClock.now
+            let hang = try await env.app.sendTask("tasks.hang")
+            let error = await #expect(throws: TaskFailedError.self) { try await hang.get(timeout: .seconds(20)) }
+            #expect(error?.info.type == "TimeLimitExceeded")
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(try await env.app.sendTask("tasks.add", args: "[1, 1]").get(timeout: .seconds(20)) == .number(2))
+            let log = Self.stop(worker, pipe)
+            #expect(log.contains("Hard time limit (1s) exceeded"))
+        }
+    }
+
+    @Test func aCrashSentWithAcksLateIsRetriedUntilItsAttemptsAreUsedUp() async throws {
+        try await TestEnvironment.with({ $0.taskAcksLate = true }) { env in
+            let (worker, pipe) = try Self.launch(env, environment: ["CELERIAC_TASK_REJECT_ON_WORKER_LOST": "true"])
+            let crash = try await env.app.sendTask("tasks.crash", options: CallOptions(maxRetries: 2))
+            let error = await #expect(throws: TaskFailedError.self) { try await crash.get(timeout: .seconds(30)) }
+            #expect(error?.info.type == "WorkerLostError")
+            #expect(try await env.sql("SELECT attempt || '/' || retries FROM \(env.schema).results WHERE id = $1", [crash.id.celeryString]) == ["3/2"])
+            _ = Self.stop(worker, pipe)
+        }
+    }
+
+    @Test func childrenAreRecycledAfterMaxTasks() async throws {
+        try await TestEnvironment.with { env in
+            let (worker, pipe) = try Self.launch(env, ["--max-tasks-per-child", "2"])
+            var pids = Set<String>()
+            for _ in 0..<6 {
+                let result = try await env.app.sendTask("tasks.pid").get(timeout: .seconds(20))
+                pids.insert(result.description)
+            }
+            #expect(pids.count >= 3)  // 6 tasks, at most 2 per child
+            _ = Self.stop(worker, pipe)
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
