@@ -56,14 +56,14 @@ public struct ChaosCommand: AsyncParsableCommand {
     static func table(_ rows: [(String, ChaosFigures)]) -> String {
         func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
         var lines = [
-            cell("scenario", 40) + cell("tasks", 7) + cell("lost", 6) + cell("twice", 7) + cell("overlap", 9)
+            cell("scenario", 46) + cell("tasks", 7) + cell("lost", 6) + cell("twice", 7) + cell("overlap", 9)
                 + cell("ok", 7) + cell("lost-w", 8) + cell("reruns", 8) + cell("recovery", 10) + "note",
-            String(repeating: "-", count: 120),
+            String(repeating: "-", count: 126),
         ]
         for (name, figures) in rows {
             let recovery = figures.recoverySeconds.map { String(format: "%.1f s", $0) } ?? "-"
             lines.append(
-                cell(name, 40) + cell(String(figures.tasks), 7) + cell(String(figures.lost), 6)
+                cell(name, 46) + cell(String(figures.tasks), 7) + cell(String(figures.lost), 6)
                     + cell(String(figures.duplicateEffects), 7) + cell(String(figures.overlap), 9)
                     + cell(String(figures.succeeded), 7) + cell(String(figures.workerLost), 8)
                     + cell(String(figures.reruns), 8) + cell(recovery, 10) + figures.note

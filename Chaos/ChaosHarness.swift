@@ -57,6 +57,24 @@ final class ChaosHarness {
         logs[name] = log
     }
 
+    /// A prefork worker of `celeriac-test-worker` (built next to this executable), whose
+    /// tasks misbehave on purpose.
+    func startTestWorker(_ name: String, environment: [String: String] = [:]) throws {
+        let process = Process()
+        let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        process.executableURL = directory.appending(path: "celeriac-test-worker")
+        process.arguments = ["worker", "--pool", "prefork", "-c", "2", "-n", "\(name)@%h", "--loglevel", "INFO"]
+        process.environment = ProcessInfo.processInfo.environment.merging(workerEnvironment) { $1 }.merging(environment) { $1 }
+        let file = self.directory.appending(path: "\(name).log")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        workers[name] = process
+        logs[name] = file
+    }
+
     func signal(_ name: String, _ number: Int32) {
         if let process = workers[name], process.isRunning { kill(process.processIdentifier, number) }
     }

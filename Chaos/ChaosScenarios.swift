@@ -1,3 +1,4 @@
+import Celeriac
 import Foundation
 
 /// The fault suite: each scenario starts from a fresh schema, breaks something for real,
@@ -14,14 +15,50 @@ enum ChaosScenarios {
         ("pg_terminate_backend of the workers", terminateBackends),
         ("SIGTERM with tasks running", warmShutdown),
         ("20,000 tasks, 4 workers, random kill -9", randomKills),
+        ("poison task crashing its process (prefork)", poisonTask),
+        ("task hanging past its hard limit (prefork)", hangingTask),
     ]
 
     /// Not built yet: listed so the table says so.
     static let notRun = [
         ("several hosts in network namespaces, one cut off", "needs the netns harness (not built yet)"),
-        ("poison task crashing its process", "needs the prefork pool (not built yet)"),
-        ("task hanging past its hard time limit", "needs the prefork pool (not built yet)"),
     ]
+
+    static func poisonTask(_ h: ChaosHarness, _ settings: ChaosSettings) async throws -> ChaosFigures {
+        var conf = h.app.conf
+        conf.taskAcksLate = true
+        h.app.conf = conf
+        let poison = try h.app.message(task: "tasks.crash", args: "[]", options: CallOptions(maxRetries: 2))
+        let others = try (0..<40).map { _ in try h.app.message(task: "tasks.nap", args: "[100]") }
+        try await h.app.enqueue([poison] + others)
+        try h.startTestWorker("p", environment: ["CELERIAC_TASK_REJECT_ON_WORKER_LOST": "true"])
+        let finished = try await h.waitForFinal(others.count + 1, timeout: .seconds(60))
+        var figures = try await h.measure(expected: others.count + 1)
+        let attempts = try await h.scalar("SELECT attempt FROM \(h.schema).results WHERE id = $1", [poison.id.celeryString]) ?? "?"
+        let alive = h.workers["p"]?.isRunning == true
+        figures.note = (finished ? "" : "timed out; ")
+            + "poison ended failed after \(attempts) attempts (each killed its child); worker still up: \(alive ? "yes" : "no")"
+        h.stopAll()
+        return figures
+    }
+
+    static func hangingTask(_ h: ChaosHarness, _ settings: ChaosSettings) async throws -> ChaosFigures {
+        let hang = try h.app.message(task: "tasks.hang", args: "[]")
+        let others = try (0..<40).map { _ in try h.app.message(task: "tasks.nap", args: "[100]") }
+        try await h.app.enqueue([hang] + others)
+        let started = try await h.databaseNow()
+        try h.startTestWorker("h", environment: ["CELERIAC_TASK_TIME_LIMIT": "2"])
+        let finished = try await h.waitForFinal(others.count + 1, timeout: .seconds(60))
+        var figures = try await h.measure(expected: others.count + 1)
+        let failedAt = try await h.scalar(
+            "SELECT extract(epoch FROM finished_at) FROM \(h.schema).results WHERE id = $1", [hang.id.celeryString]
+        ).flatMap(Double.init)
+        let type = try await h.scalar("SELECT error->>'type' FROM \(h.schema).results WHERE id = $1", [hang.id.celeryString]) ?? "-"
+        figures.recoverySeconds = failedAt.map { $0 - started }
+        figures.note = (finished ? "" : "timed out; ") + "hard limit 2 s; the hanging task ended \(type); recovery = until it failed"
+        h.stopAll()
+        return figures
+    }
 
     static func killWorker(_ h: ChaosHarness, acksLate: Bool, _ settings: ChaosSettings) async throws -> ChaosFigures {
         let count = 120

@@ -78,6 +78,8 @@ public final class Connection {
             ("keepalives_idle", "10"),
             ("keepalives_interval", "5"),
             ("keepalives_count", "3"),
+            // A statement sent into a dead network fails after 10 s instead of TCP's minutes.
+            ("tcp_user_timeout", "10000"),
             ("client_encoding", "UTF8"),
             ("dbname", url.rawValue),
         ]
