@@ -48,7 +48,7 @@ bench: db-up ## Build release and run the benchmark
 
 chaos: db-up ## Run the fault suite (kill -9, SIGSTOP, PostgreSQL restarts, ...) and print its figures
 	$(SWIFT) build --product celeriac
-	.build/debug/celeriac chaos --pg-restart "$(CURDIR)/scripts/pg.sh restart"
+	.build/debug/celeriac chaos --pg-script "$(CURDIR)/scripts/pg.sh" --netns-script "$(CURDIR)/scripts/netns.sh"
 
 lint: ## Lint with swift-format (strict) if available
 	@if [ -z "$(LINT_PATHS)" ]; then \

@@ -15,8 +15,11 @@ public struct ChaosCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Command that restarts PostgreSQL; the mode (fast|immediate) is appended.")
-    var pgRestart: String?
+    @Option(name: .long, help: "Path of scripts/pg.sh, for the database restart and several-hosts scenarios.")
+    var pgScript: String?
+
+    @Option(name: .long, help: "Path of scripts/netns.sh, for the several-hosts scenario (needs root).")
+    var netnsScript: String?
 
     @Option(name: .long, help: "Lease in seconds given to the suite's workers.")
     var lease: Int = 4
@@ -37,7 +40,7 @@ public struct ChaosCommand: AsyncParsableCommand {
         let url = try DatabaseURL(app.conf.databaseURL)
         let harness = try ChaosHarness(app: app, url: url, lease: lease)
         defer { harness.cleanUp() }
-        let settings = ChaosSettings(lease: lease, restartCommand: pgRestart, quick: quick)
+        let settings = ChaosSettings(lease: lease, pgScript: pgScript, netnsScript: netnsScript, quick: quick)
         let filters = only?.split(separator: ",").map { $0.lowercased() }
         var rows: [(String, ChaosFigures)] = []
         var failures = 0

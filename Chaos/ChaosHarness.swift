@@ -41,11 +41,22 @@ final class ChaosHarness {
         )
     }
 
-    func startWorker(_ name: String, concurrency: Int) throws {
+    /// Starts a chaos worker; with `namespace`, inside that network namespace (another "host")
+    /// and reaching the database at `databaseURL`.
+    func startWorker(_ name: String, concurrency: Int, namespace: String? = nil, databaseURL: String? = nil) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["chaos-worker", "-c", String(concurrency), "-n", "\(name)@%h", "--loglevel", "INFO"]
-        process.environment = ProcessInfo.processInfo.environment.merging(workerEnvironment) { $1 }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let arguments = ["chaos-worker", "-c", String(concurrency), "-n", "\(name)@%h", "--loglevel", "INFO"]
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
+        var environment = ProcessInfo.processInfo.environment.merging(workerEnvironment) { $1 }
+        if let databaseURL { environment["CELERIAC_DATABASE_URL"] = databaseURL }
+        process.environment = environment
         let log = directory.appending(path: "\(name).log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)

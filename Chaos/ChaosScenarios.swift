@@ -15,14 +15,61 @@ enum ChaosScenarios {
         ("pg_terminate_backend of the workers", terminateBackends),
         ("SIGTERM with tasks running", warmShutdown),
         ("20,000 tasks, 4 workers, random kill -9", randomKills),
+        ("several hosts (netns), one cut off", severalHosts),
         ("poison task crashing its process (prefork)", poisonTask),
         ("task hanging past its hard limit (prefork)", hangingTask),
     ]
 
     /// Not built yet: listed so the table says so.
-    static let notRun = [
-        ("several hosts in network namespaces, one cut off", "needs the netns harness (not built yet)"),
-    ]
+    static let notRun: [(String, String)] = []
+
+    static func severalHosts(_ h: ChaosHarness, _ settings: ChaosSettings) async throws -> ChaosFigures {
+        var figures = ChaosFigures()
+        let local = "@127.0.0.1:"
+        guard getuid() == 0, let pgScript = settings.pgScript, let netns = settings.netnsScript,
+            h.url.rawValue.contains(local), FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+        else {
+            figures.note = "skipped: needs root, iproute2, --pg-script/--netns-script and the local cluster"
+            return figures
+        }
+        guard try await runShell("\(netns) up 3 && \(pgScript) listen $(\(netns) addresses 3) >/dev/null 2>&1") == 0 else {
+            figures.note = "skipped: could not create the network namespaces"
+            _ = try await runShell("\(netns) down; \(pgScript) listen 127.0.0.1 >/dev/null 2>&1")
+            return figures
+        }
+        let count = 150
+        _ = try await h.enqueue(count, milliseconds: 500, acksLate: true)
+        for host in 1...3 {
+            try h.startWorker(
+                "h\(host)", concurrency: 4, namespace: "celeriac-h\(host)",
+                databaseURL: h.url.rawValue.replacingOccurrences(of: local, with: "@10.231.\(host).1:")
+            )
+        }
+        try await Task.sleep(for: .milliseconds(2_500))
+        let cutAt = try await h.databaseNow()
+        _ = try await runShell("\(netns) cut 1")
+        let finished = try await h.waitForFinal(count, timeout: .seconds(120))
+        figures = try await h.measure(expected: count)
+        let orphansDone = try await h.scalar(
+            """
+            SELECT extract(epoch FROM max(r.finished_at)) FROM \(h.schema).results AS r
+            WHERE r.id IN (SELECT task_id FROM \(h.schema).chaos_runs WHERE worker LIKE 'h1@%' AND NOT committed)
+            """
+        ).flatMap(Double.init)
+        figures.recoverySeconds = orphansDone.map { $0 - cutAt }
+        // The cut-off worker cannot renew its leases: it must stop its tasks by itself.
+        let deadline = ContinuousClock.now + .seconds(40)
+        while !h.log(of: "h1").contains("cancelling"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let stoppedItself = h.log(of: "h1").contains("cancelling")
+        figures.note = (finished ? "" : "timed out; ")
+            + "3 hosts on veth links; host 1 cut off after 2.5 s; it stopped its own tasks: \(stoppedItself ? "yes" : "no")"
+        h.killHard("h1")
+        h.stopAll()
+        _ = try await runShell("\(netns) down; \(pgScript) listen 127.0.0.1 >/dev/null 2>&1")
+        return figures
+    }
 
     static func poisonTask(_ h: ChaosHarness, _ settings: ChaosSettings) async throws -> ChaosFigures {
         var conf = h.app.conf
@@ -102,9 +149,9 @@ enum ChaosScenarios {
     }
 
     static func restartDatabase(_ h: ChaosHarness, mode: String, _ settings: ChaosSettings) async throws -> ChaosFigures {
-        guard let command = settings.restartCommand else {
+        guard let pgScript = settings.pgScript else {
             var figures = ChaosFigures()
-            figures.note = "skipped: no --pg-restart command"
+            figures.note = "skipped: no --pg-script"
             return figures
         }
         let count = 3_000
@@ -112,7 +159,7 @@ enum ChaosScenarios {
         try h.startWorker("a", concurrency: 8)
         try h.startWorker("b", concurrency: 8)
         try await Task.sleep(for: .milliseconds(800))
-        let status = try await runShell("\(command) \(mode) >/dev/null 2>&1")
+        let status = try await runShell("\(pgScript) restart \(mode) >/dev/null 2>&1")
         let back = try await h.databaseNow()
         let finished = try await h.waitForFinal(count, timeout: .seconds(120))
         var figures = try await h.measure(expected: count)
@@ -210,6 +257,9 @@ struct ChaosError: Error, CustomStringConvertible {
 /// Settings of one `celeriac chaos` run.
 struct ChaosSettings {
     var lease = 4
-    var restartCommand: String?
+    /// `scripts/pg.sh`, to restart the local cluster or make it listen on more addresses.
+    var pgScript: String?
+    /// `scripts/netns.sh`, to make worker hosts out of network namespaces.
+    var netnsScript: String?
     var quick = false
 }

@@ -5,6 +5,7 @@
 #   scripts/pg.sh start     install if needed, initdb if needed, start, create role+db (idempotent)
 #   scripts/pg.sh stop      stop the server (fast mode) if running
 #   scripts/pg.sh restart [fast|immediate]  restart the server (for fault tests)
+#   scripts/pg.sh listen ADDRS   listen on more IPv4 addresses, e.g. network namespaces' links
 #   scripts/pg.sh destroy   stop and delete the cluster directory
 #   scripts/pg.sh url       print the connection URL (only the URL, one line)
 #   scripts/pg.sh status    show whether the server is running (exit 0 running, 3 stopped)
@@ -254,6 +255,21 @@ cmd_restart() {
     as_owner "$BINDIR/pg_ctl" restart -D "$DIR" -m "$mode" -l "$LOG" -w -t "$START_TIMEOUT" >/dev/null
 }
 
+# Makes the server listen on more addresses (the fault suite's network namespaces) and
+# accept password logins from 10.231.0.0/16; `listen 127.0.0.1` restores the default.
+cmd_listen() {
+    local addrs="${1:-127.0.0.1}"
+    [[ "$addrs" =~ ^[0-9.,]+$ ]] || die "listen takes comma-separated IPv4 addresses"
+    [ -f "$DIR/PG_VERSION" ] || die "no cluster at $DIR (run: $0 start)"
+    require_bindir
+    is_running || die "not running (run: $0 start)"
+    superuser_psql -c "ALTER SYSTEM SET listen_addresses = '$addrs'" >/dev/null
+    if ! grep -q 'celeriac-netns' "$DIR/pg_hba.conf"; then
+        echo "host all all 10.231.0.0/16 scram-sha-256  # celeriac-netns" >>"$DIR/pg_hba.conf"
+    fi
+    cmd_restart fast
+}
+
 cmd_destroy() {
     cmd_stop
     case "$DIR" in
@@ -300,6 +316,7 @@ main() {
         start) cmd_start ;;
         stop) cmd_stop ;;
         restart) cmd_restart "$@" ;;
+        listen) cmd_listen "$@" ;;
         destroy) cmd_destroy ;;
         url) echo "$URL" ;;
         status) cmd_status ;;

@@ -30,12 +30,16 @@ public enum PoolChild {
         while let line = input.next() {
             guard let task = try? JSONDecoder().decode(ClaimedTask.self, from: line) else { continue }
             let completion = await runner.run(task, slot: slot)
-            var reply = try JSONEncoder().encode(completion)
+            done += 1
+            let retiring = (maxTasks.map { done >= $0 } ?? false) || (maxMemoryKiB.map { residentKiB() > $0 } ?? false)
+            var reply = Data()
+            // Said before the last outcome, so the supervisor starts the replacement before
+            // it frees the slot and no task is sent to a child on its way out.
+            if retiring { reply.append(contentsOf: Array(PreforkPool.retiringLine.utf8) + [UInt8(ascii: "\n")]) }
+            reply.append(try JSONEncoder().encode(completion))
             reply.append(UInt8(ascii: "\n"))
             guard PreforkPool.writeAll(3, reply) else { return }
-            done += 1
-            if let maxTasks, done >= maxTasks { return }
-            if let maxMemoryKiB, residentKiB() > maxMemoryKiB { return }
+            if retiring { return }
         }
     }
 

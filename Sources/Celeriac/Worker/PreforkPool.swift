@@ -167,9 +167,17 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
 
     /// Reads the child's outcomes; on end of file the child is gone: report its task, if
     /// any, and start a new child.
+    /// What a child says before its last outcome when it is about to exit (recycling).
+    static let retiringLine = "retiring"
+
     private func readResults(slot: Int, pid: pid_t, descriptor: Int32) {
         let reader = LineReader(descriptor: descriptor)
+        var retiring = false
         while let line = reader.next() {
+            if line == Data(Self.retiringLine.utf8) {
+                retiring = true
+                continue
+            }
             guard let completion = try? JSONDecoder().decode(Completion.self, from: line) else { continue }
             let inFlight = children.withLock { children -> InFlight? in
                 guard var child = children[slot], child.pid == pid, let inFlight = child.inFlight,
@@ -179,15 +187,22 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
                 children[slot] = child
                 return inFlight
             }
+            if retiring, !stopping.withLock({ $0 }) {
+                // Replace the child first: the slot must not be handed a task the old one won't read.
+                let old = children.withLock { $0[slot] }
+                do { try spawn(slot: slot) } catch { logger.error("prefork: \(error)") }
+                if let old { close(old.input) }
+            }
             inFlight?.continuation.resume(returning: completion)
         }
         close(descriptor)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
-        let (orphan, input) = children.withLock { children -> (InFlight?, Int32?) in
-            guard let child = children[slot], child.pid == pid else { return (nil, nil) }
+        // Still this slot's child (not already replaced after retiring)?
+        let (current, orphan, input) = children.withLock { children -> (Bool, InFlight?, Int32?) in
+            guard let child = children[slot], child.pid == pid else { return (false, nil, nil) }
             children[slot] = nil
-            return (child.inFlight, child.input)
+            return (true, child.inFlight, child.input)
         }
         if let input { close(input) }
         let stopping = self.stopping.withLock { $0 }
@@ -195,7 +210,7 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
         if exitedBadly {
             logger.error("Process 'ForkPoolWorker-\(slot)' pid:\(pid) exited with '\(Self.describe(status))'")
         }
-        if !stopping {
+        if current, !stopping {
             do { try spawn(slot: slot) } catch { logger.error("prefork: \(error)") }
         }
         if let orphan { orphan.continuation.resume(returning: outcome(ofLost: orphan, status: status)) }
