@@ -47,13 +47,14 @@ import Testing
     }
 
     @Test func onlyOneNodeLeadsUntilItsLeaseLapses() async throws {
-        try await TestEnvironment.with({ $0.maintenanceInterval = .milliseconds(300) }) { env in
+        try await TestEnvironment.with({ $0.maintenanceInterval = .seconds(1) }) { env in
             let first = Maintenance(configuration: env.app.conf, holder: "first")
             let second = Maintenance(configuration: env.app.conf, holder: "second")
             #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)
             #expect(try await !env.app.pool.run { try second.runOnce(on: $0) }.leader)
             #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)  // renewal
-            try await Task.sleep(for: .milliseconds(800))  // 2 intervals: the lease lapses
+            // The leader goes silent: its lease lapses on the database clock.
+            try await env.sql("UPDATE \(env.schema).leaders SET expires_at = now() - interval '1 second'")
             #expect(try await env.app.pool.run { try second.runOnce(on: $0) }.leader)
             #expect(try await !env.app.pool.run { try first.runOnce(on: $0) }.leader)
             try await env.app.pool.run { try second.lease.release(on: $0) }

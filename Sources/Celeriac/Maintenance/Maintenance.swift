@@ -124,16 +124,7 @@ public struct Maintenance: Sendable {
                     ON CONFLICT (id) DO NOTHING
                 ),
                 aborted AS (
-                    INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
-                    SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', l.queue), 'failed',
-                           coalesce(step->'args', '[]'), coalesce(step->'kwargs', '{}'),
-                           jsonb_build_object('type', 'ChainAborted',
-                               'message', format('an earlier step of the chain, %s[%s], did not succeed: %s',
-                                                 l.name, l.id, l.error->>'message')),
-                           l.id, coalesce(l.root_id, l.id)
-                    FROM lost AS l CROSS JOIN LATERAL jsonb_array_elements(l.chain) AS step
-                    WHERE jsonb_typeof(l.chain) = 'array' AND \(Queries.validStep("step"))
-                    ON CONFLICT (id) DO NOTHING
+                    \(Queries.abortChain(schema: s, from: "lost", error: "error", where: "chain IS NOT NULL"))
                 ),
                 woken AS (
                     SELECT pg_notify($1, queue) FROM (SELECT DISTINCT queue FROM requeued) AS q

@@ -206,16 +206,7 @@ struct Queries: Sendable {
                 RETURNING queue
             ),
             aborted AS (
-                INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
-                SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue), 'failed',
-                       coalesce(step->'args', '[]'), coalesce(step->'kwargs', '{}'),
-                       jsonb_build_object('type', 'ChainAborted',
-                                          'message', format('an earlier step of the chain, %s[%s], did not succeed: %s',
-                                                            f.name, f.id, f.payload->>'message')),
-                       f.id, coalesce(f.root_id, f.id)
-                FROM finished AS f CROSS JOIN LATERAL jsonb_array_elements(f.chain) AS step
-                WHERE f.outcome <> 'succeeded' AND jsonb_typeof(f.chain) = 'array' AND \(Self.validStep("step"))
-                ON CONFLICT (id) DO NOTHING
+                \(Self.abortChain(schema: s, from: "finished", error: "payload", where: "outcome <> 'succeeded'"))
             ),
             woken AS (
                 SELECT pg_notify($8, queue) FROM (
@@ -294,6 +285,25 @@ struct Queries: Sendable {
          AND coalesce(jsonb_typeof(\(step)->'options'), 'object') = 'object'
          AND coalesce(\(step)->>'queue', 'q') ~ '^[A-Za-z0-9_.:@-]{1,100}$'
          AND coalesce(\(step)->>'priority', '0') ~ '^[0-9]{1,3}$' AND coalesce((\(step)->>'priority')::int, 0) <= 255)
+        """
+    }
+
+    /// An INSERT recording every remaining step of the chains of the tasks in CTE `source`
+    /// (columns id, name, queue, chain, root_id and the JSON `error`) as failed with
+    /// `ChainAborted`, so waiting on a chain's last result never hangs. Shared by the
+    /// completion and rescue statements.
+    static func abortChain(schema s: String, from source: String, error: String, where condition: String) -> String {
+        """
+        INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
+        SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue), 'failed',
+               coalesce(step->'args', '[]'), coalesce(step->'kwargs', '{}'),
+               jsonb_build_object('type', 'ChainAborted',
+                                  'message', format('an earlier step of the chain, %s[%s], did not succeed: %s',
+                                                    f.name, f.id, f.\(error)->>'message')),
+               f.id, coalesce(f.root_id, f.id)
+        FROM \(source) AS f CROSS JOIN LATERAL jsonb_array_elements(f.chain) AS step
+        WHERE f.\(condition) AND jsonb_typeof(f.chain) = 'array' AND \(validStep("step"))
+        ON CONFLICT (id) DO NOTHING
         """
     }
 
