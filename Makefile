@@ -8,7 +8,7 @@ PG = scripts/pg.sh
 export CELERIAC_DATABASE_URL ?= $(shell scripts/pg.sh url)
 export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
 
-LINT_PATHS = $(wildcard Sources Tests Package.swift)
+LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Package.swift)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup db-up db-down db-destroy build demo test bench chaos lint clean

@@ -89,9 +89,10 @@ public struct BenchCommand: AsyncParsableCommand {
             let old = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appending(path: previous))) as? [String: Any]
         else { return }
         print("compared with \(previous):")
-        for key in ["drain_ratio", "bulk_enqueue_ratio", "single_enqueue_ratio", "pickup_idle_p50_ms", "pickup_idle_p99_ms",
-            "pickup_loaded_p99_ms", "history_claim_ratio", "worker_peak_rss_mib", "drain_best_per_s"]
-        {
+        for key in [
+            "drain_ratio", "bulk_enqueue_ratio", "single_enqueue_ratio", "pickup_idle_p50_ms", "pickup_idle_p99_ms",
+            "pickup_loaded_p99_ms", "history_claim_ratio", "worker_peak_rss_mib", "drain_best_per_s",
+        ] {
             guard let now = figures[key] as? Double, let before = (old[key] as? NSNumber)?.doubleValue else { continue }
             print("  \(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(before) -> \(now)")
         }

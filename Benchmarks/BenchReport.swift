@@ -106,7 +106,8 @@ struct BenchReport {
         row("bulk enqueue, 10,000 in one call", rate(bulkEnqueue), times(bulkEnqueue / rawBulkInsert) + " of raw")
         row("SQL celeriac.enqueue(), single statements", rate(sqlFunctionEnqueue), times(sqlFunctionEnqueue / rawSingleInsert) + " of raw")
         for drain in drains {
-            let cpu = String(format: "cpu/10k: worker %.2fs", drain.workerCPUPer10k)
+            let cpu =
+                String(format: "cpu/10k: worker %.2fs", drain.workerCPUPer10k)
                 + (drain.postgresCPUPer10k.map { String(format: ", pg %.2fs", $0) } ?? "")
             row(
                 "drain \(drain.tasks) no-op, \(drain.workers) worker x c=\(drain.concurrency)", rate(drain.rate),
@@ -125,7 +126,9 @@ struct BenchReport {
         row("drain with empty history (1x128)", rate(historyEmptyRate))
         row("drain with 1M finished tasks (1x128)", rate(historyFullRate), times(historyFullRate / historyEmptyRate) + " of empty")
         let wide = drains.filter { $0.concurrency == 128 }
-        row("worker RSS idle / peak at c=128", String(format: "%.1f / %.1f MiB", drains.map(\.idleRSS).max() ?? 0, wide.map(\.peakRSS).max() ?? 0))
+        row(
+            "worker RSS idle / peak at c=128",
+            String(format: "%.1f / %.1f MiB", drains.map(\.idleRSS).max() ?? 0, wide.map(\.peakRSS).max() ?? 0))
         return lines.joined(separator: "\n")
     }
 

@@ -50,7 +50,8 @@ struct Benchmark {
             // three rounds each, and the best of each is kept.
             progress("enqueue, raw and Celeriac in turns")
             for _ in 0..<3 {
-                report.rawSingleInsert = max(report.rawSingleInsert, try await raw.singleInsertRate(count: settings.enqueueSingles / 2, rounds: 1))
+                report.rawSingleInsert = max(
+                    report.rawSingleInsert, try await raw.singleInsertRate(count: settings.enqueueSingles / 2, rounds: 1))
                 report.rawBulkInsert = max(report.rawBulkInsert, try await raw.bulkInsertRate(count: settings.bulkSize, rounds: 1))
                 if settings.includes("enqueue") { try await measureEnqueue() }
             }
@@ -82,13 +83,21 @@ struct Benchmark {
         var empty = 0.0
         for _ in 0..<2 {
             try await execute("TRUNCATE \(schema).results")
-            empty = max(empty, try await measureDrain(task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128, keepResults: false).rate)
+            empty = max(
+                empty,
+                try await measureDrain(
+                    task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128, keepResults: false
+                ).rate)
         }
         try await execute("TRUNCATE \(schema).results")
         try await fillHistory(rows: settings.historyRows)
         var full = 0.0
         for _ in 0..<2 {
-            full = max(full, try await measureDrain(task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128, keepResults: true).rate)
+            full = max(
+                full,
+                try await measureDrain(
+                    task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128, keepResults: true
+                ).rate)
         }
         report.historyEmptyRate = empty
         report.historyFullRate = full
@@ -162,10 +171,11 @@ struct Benchmark {
         let workerCPU = pool.cpuSeconds()
         let peakRSS = pool.memory().map(\.peak).max() ?? 0
         let postgresAfter = ProcessStats.postgresCPUSeconds()
-        let elapsed = try await scalar(
-            "SELECT extract(epoch FROM max(finished_at) - min(started_at)) FROM \(schema).results WHERE finished_at > to_timestamp($1)",
-            [since]
-        ).flatMap(Double.init) ?? .nan
+        let elapsed =
+            try await scalar(
+                "SELECT extract(epoch FROM max(finished_at) - min(started_at)) FROM \(schema).results WHERE finished_at > to_timestamp($1)",
+                [since]
+            ).flatMap(Double.init) ?? .nan
         let failed = try await countRows(
             "SELECT count(*) FROM \(schema).results WHERE state <> 'succeeded' AND finished_at > to_timestamp($1)", [since]
         )

@@ -63,7 +63,8 @@ enum ChaosScenarios {
             try await Task.sleep(for: .milliseconds(250))
         }
         let stoppedItself = h.log(of: "h1").contains("cancelling")
-        figures.note = (finished ? "" : "timed out; ")
+        figures.note =
+            (finished ? "" : "timed out; ")
             + "3 hosts on veth links; host 1 cut off after 2.5 s; it stopped its own tasks: \(stoppedItself ? "yes" : "no")"
         h.killHard("h1")
         h.stopAll()
@@ -83,7 +84,8 @@ enum ChaosScenarios {
         var figures = try await h.measure(expected: others.count + 1)
         let attempts = try await h.scalar("SELECT attempt FROM \(h.schema).results WHERE id = $1", [poison.id.celeryString]) ?? "?"
         let alive = h.workers["p"]?.isRunning == true
-        figures.note = (finished ? "" : "timed out; ")
+        figures.note =
+            (finished ? "" : "timed out; ")
             + "poison ended failed after \(attempts) attempts (each killed its child); worker still up: \(alive ? "yes" : "no")"
         h.stopAll()
         return figures
@@ -142,7 +144,8 @@ enum ChaosScenarios {
         let log = h.log(of: "a")
         let refused = log.components(separatedBy: "lease was lost").count - 1
         let cancelled = log.contains("cancelling")
-        figures.note = (finished ? "" : "timed out; ")
+        figures.note =
+            (finished ? "" : "timed out; ")
             + "stopped \(settings.lease + 4) s; late writes refused: \(refused); stopped worker cancelled its runs: \(cancelled ? "yes" : "no")"
         h.stopAll()
         return figures
@@ -206,7 +209,8 @@ enum ChaosScenarios {
         let finished = try await h.waitForFinal(count, timeout: .seconds(60))
         var figures = try await h.measure(expected: count)
         figures.recoverySeconds = Double(shutdown.components.seconds) + Double(shutdown.components.attoseconds) / 1e18
-        figures.note = (finished ? "" : "timed out; ") + "recovery = shutdown time; \(doneByFirst) finished before exit, rest run by the next worker"
+        figures.note =
+            (finished ? "" : "timed out; ") + "recovery = shutdown time; \(doneByFirst) finished before exit, rest run by the next worker"
         h.stopAll()
         return figures
     }

@@ -23,8 +23,9 @@ struct ScheduleCommand: AsyncParsableCommand {
                 print("No periodic tasks.")
                 return
             }
-            print(["NAME", "TASK", "SCHEDULE", "ZONE", "ON", "POLICY", "LAST RUN", "NEXT RUN", "RUNS", "SOURCE"]
-                .joined(separator: "\t"))
+            print(
+                ["NAME", "TASK", "SCHEDULE", "ZONE", "ON", "POLICY", "LAST RUN", "NEXT RUN", "RUNS", "SOURCE"]
+                    .joined(separator: "\t"))
             for entry in entries {
                 print(
                     [

@@ -2,7 +2,7 @@ import CLibPQ
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One blocking libpq connection. Owns its `PGconn` and closes it on deinit.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A PostgreSQL connection string: a URL (`postgres://user:pass@host:port/db?opt=val`)
 /// or a libpq `key=value` conninfo string, with a password-free form for display.
 ///
@@ -231,7 +233,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             }
             output += text[index..<range.upperBound]
             index = range.upperBound
-            let boundaryBefore = range.lowerBound == text.startIndex
+            let boundaryBefore =
+                range.lowerBound == text.startIndex
                 || !(text[text.index(before: range.lowerBound)].isLetter || text[text.index(before: range.lowerBound)] == "_")
             var probe = index
             while probe < text.endIndex, text[probe] == " " { probe = text.index(after: probe) }
@@ -257,5 +260,3 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return output
     }
 }
-
-import Foundation

@@ -5,10 +5,11 @@ public enum SQLText {
     public static func isSafeIdentifier(_ name: String) -> Bool {
         guard let first = name.utf8.first, name.utf8.count <= 48 else { return false }
         let isStart = (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")) || first == UInt8(ascii: "_")
-        return isStart && name.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
-        }
+        return isStart
+            && name.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+            }
     }
 
     /// A PostgreSQL array literal (`{"a","b",NULL}`) for use as one text parameter,

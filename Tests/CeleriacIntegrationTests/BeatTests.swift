@@ -68,7 +68,8 @@ import Testing
             let definition = PeriodicTask(name: "often", task: "reports.build", timing: .every(.seconds(10)), misfirePolicy: .all)
             try await env.app.pool.run { try store.add(definition, on: $0) }
             let created = try #require(
-                Double(try await env.sql("SELECT extract(epoch FROM created_at) FROM \(env.schema).periodic_tasks").first.flatMap { $0 } ?? "")
+                Double(
+                    try await env.sql("SELECT extract(epoch FROM created_at) FROM \(env.schema).periodic_tasks").first.flatMap { $0 } ?? "")
             )
             let beat = try Beat(app: env.app)
             let pass = try await Self.pass(beat, env, now: Date(timeIntervalSince1970: created + 25))

@@ -37,7 +37,9 @@ import Testing
             env.app.conf = conf
             let (second, _) = try Self.launchDemoWorker(env)
             let retried = try await env.app.sendTask("tasks.add", args: "[20, 22]", options: CallOptions(queue: "celery"))
-            try await env.eventually("the victim started the task") { try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1 }
+            try await env.eventually("the victim started the task") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
             kill(second.processIdentifier, SIGKILL)
             second.waitUntilExit()
             // Move it where the survivor listens once it is back in the queue.
@@ -46,7 +48,10 @@ import Testing
             }
             try await env.sql("UPDATE \(env.schema).tasks SET queue = 'survivor'")
             #expect(try await retried.get(timeout: .seconds(20)) == .number(42))
-            #expect(try await env.sql("SELECT attempt || ' ' || (worker LIKE 'survivor@%') FROM \(env.schema).results WHERE id = $1", [retried.id.celeryString]) == ["2 true"])
+            #expect(
+                try await env.sql(
+                    "SELECT attempt || ' ' || (worker LIKE 'survivor@%') FROM \(env.schema).results WHERE id = $1",
+                    [retried.id.celeryString]) == ["2 true"])
             try await survivor.stop()
         }
     }

@@ -66,7 +66,10 @@ import Testing
             let crash = try await env.app.sendTask("tasks.crash", options: CallOptions(maxRetries: 2))
             let error = await #expect(throws: TaskFailedError.self) { try await crash.get(timeout: .seconds(30)) }
             #expect(error?.info.type == "WorkerLostError")
-            #expect(try await env.sql("SELECT attempt || '/' || retries FROM \(env.schema).results WHERE id = $1", [crash.id.celeryString]) == ["3/2"])
+            #expect(
+                try await env.sql("SELECT attempt || '/' || retries FROM \(env.schema).results WHERE id = $1", [crash.id.celeryString]) == [
+                    "3/2"
+                ])
             _ = Self.stop(worker, pipe)
         }
     }

@@ -74,7 +74,8 @@ import Testing
             let json = try JSONValue(json: resultOutput)
             #expect(json == .object(["id": .string(id), "state": .string("SUCCESS"), "task": .string("tasks.add"), "result": .number(42)]))
 
-            let (badStatus, badOutput) = try Self.run("celeriac", ["call", "tasks.add", "--args", "{oops"], schema: env.schema, url: env.url)
+            let (badStatus, badOutput) = try Self.run(
+                "celeriac", ["call", "tasks.add", "--args", "{oops"], schema: env.schema, url: env.url)
             #expect(badStatus != 0)
             #expect(badOutput.contains("args is not valid JSON"))
 

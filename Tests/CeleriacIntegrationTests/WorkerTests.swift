@@ -62,7 +62,9 @@ import Testing
             }
             let warm = env.startWorker()
             let result = try await nap.delay(600)
-            try await env.eventually("started") { try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1 }
+            try await env.eventually("started") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
             try await warm.stop()
             #expect(try await result.state == .success)
 
@@ -73,7 +75,9 @@ import Testing
             }
             let cold = env.startWorker()
             let stuckResult = try await stuck.delay()
-            try await env.eventually("started") { try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1 }
+            try await env.eventually("started") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
             cold.worker.stop(cold: true)
             try await cold.task.value
             #expect(try await env.sql("SELECT state || ' ' || attempt FROM \(env.schema).tasks") == ["queued 0"])

@@ -101,11 +101,11 @@ public final class Beat: Sendable {
                 let result: QueryResult
                 do {
                     result = try connection.execute(
-                    Self.tickStatement(schema: schema),
-                    [
-                        name, String(tick.timeIntervalSince1970), UUID.v7().celeryString, queue, channel,
-                        next.map { String($0.timeIntervalSince1970) },
-                    ]
+                        Self.tickStatement(schema: schema),
+                        [
+                            name, String(tick.timeIntervalSince1970), UUID.v7().celeryString, queue, channel,
+                            next.map { String($0.timeIntervalSince1970) },
+                        ]
                     )
                 } catch let error as PostgresError where !error.isConnectionProblem {
                     // E.g. the schedule was deleted meanwhile: skip it, keep the others going.

@@ -208,9 +208,11 @@ final class Consumer: @unchecked Sendable {
                 }
 
                 // One round trip writes every gathered completion and claims for the free slots.
-                let claimNow = stop == .none && needClaim && free > 0
+                let claimNow =
+                    stop == .none && needClaim && free > 0
                     && (free >= claimThreshold || running == 0 || now - lastClaim >= Self.claimDelay)
-                let flushNow = !unwritten.isEmpty
+                let flushNow =
+                    !unwritten.isEmpty
                     && (running == 0 || claimNow || unwritten.count >= settings.completionBatch
                         || oldestUnwritten.map { now - $0 >= Self.flushDelay } ?? false)
                 if claimNow || flushNow {
@@ -321,8 +323,10 @@ final class Consumer: @unchecked Sendable {
             if task.expired {
                 logger.info("Discarding revoked task: \(task.label) (expired)")
                 let error = ErrorInfo(type: "TaskRevokedError", message: "expired")
-                deliver(Completion(id: task.id, attempt: task.attempt, outcome: .revoked, payload: error.json,
-                                   countdown: 0, runtime: 0, label: task.label), slot: nil)
+                deliver(
+                    Completion(
+                        id: task.id, attempt: task.attempt, outcome: .revoked, payload: error.json,
+                        countdown: 0, runtime: 0, label: task.label), slot: nil)
                 continue
             }
             let slot = shared.withLock { shared -> Int in
@@ -362,7 +366,8 @@ final class Consumer: @unchecked Sendable {
     private func cancelRunningTasks() {
         let handles = abandonRunningTasks()
         guard !handles.isEmpty else { return }
-        logger.error("consumer: leases not renewed for \(TaskRunner.format(settings.lease.seconds))s: cancelling \(handles.count) running task(s)")
+        logger.error(
+            "consumer: leases not renewed for \(TaskRunner.format(settings.lease.seconds))s: cancelling \(handles.count) running task(s)")
         handles.forEach { $0.cancel() }
     }
 
@@ -486,9 +491,10 @@ final class Consumer: @unchecked Sendable {
     /// Gives back tasks the database says this worker holds but that it never received
     /// (their claim's answer was lost with the connection): they never ran.
     private func releaseUnknownClaims(on connection: Connection, keeping written: [UUID]) throws {
-        let known = shared.withLock { shared in
-            Array(shared.handles.keys) + shared.completions.map(\.id)
-        } + written
+        let known =
+            shared.withLock { shared in
+                Array(shared.handles.keys) + shared.completions.map(\.id)
+            } + written
         let rows = try connection.execute(
             """
             UPDATE \(settings.queries.schema).tasks

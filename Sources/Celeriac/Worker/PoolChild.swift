@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The loop of one prefork child: reads claimed tasks (JSON lines) on standard input,

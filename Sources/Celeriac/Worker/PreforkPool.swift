@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Celery's prefork pool: one child process per slot, each running one task at a time.
@@ -96,7 +96,9 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
                     return child.input
                 }
                 guard let input else {
-                    continuation.resume(returning: Self.failure(task, ErrorInfo(type: "WorkerLostError", message: "no pool process for slot \(slot)"), runtime: 0))
+                    continuation.resume(
+                        returning: Self.failure(
+                            task, ErrorInfo(type: "WorkerLostError", message: "no pool process for slot \(slot)"), runtime: 0))
                     return
                 }
                 do {
@@ -268,7 +270,8 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
             return Self.failure(task, error, runtime: runtime)
         }
         let error = ErrorInfo(type: "WorkerLostError", message: "Worker exited prematurely: \(Self.describe(status)).")
-        let maxRetries = task.maxRetries ?? app.registeredTask(named: task.name)?.options.maxRetries
+        let maxRetries =
+            task.maxRetries ?? app.registeredTask(named: task.name)?.options.maxRetries
             ?? configuration.taskDefaultMaxRetries
         if task.acksLate, settings.rejectOnWorkerLost, task.retries < maxRetries {
             logger.warning("Task \(task.label) retry: its process died (\(Self.describe(status))); rejected back to the queue")

@@ -67,7 +67,8 @@ struct TaskRunner: Sendable {
                 return failure(task, error, runtime: runtime)
             }
             // At most ten years: the database refuses timestamps it cannot represent.
-            let countdown = min(max(0, (retry.countdown ?? options.defaultRetryDelay ?? configuration.taskDefaultRetryDelay).seconds), 315_360_000)
+            let countdown = min(
+                max(0, (retry.countdown ?? options.defaultRetryDelay ?? configuration.taskDefaultRetryDelay).seconds), 315_360_000)
             let reason = cause.map { ": \($0)" } ?? ""
             logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
             return Completion(

@@ -38,7 +38,9 @@ struct WorkerBanner {
             " -------------- [queues]",
         ]
         for queue in queues {
-            lines.append("                .> \(queue.padding(toLength: max(16, queue.count), withPad: " ", startingAt: 0)) table=tasks queue=\(queue)")
+            lines.append(
+                "                .> \(queue.padding(toLength: max(16, queue.count), withPad: " ", startingAt: 0)) table=tasks queue=\(queue)"
+            )
         }
         lines.append("")
         lines.append("[tasks]")
