@@ -16,7 +16,7 @@ public final class ConnectionPool: Sendable {
     private struct State {
         var idle: [DatabaseThread] = []
         var all: [DatabaseThread] = []
-        var waiters: [CheckedContinuation<DatabaseThread, Never>] = []
+        var waiters: [CheckedContinuation<DatabaseThread?, Never>] = []
         var closed = false
     }
 
@@ -50,10 +50,13 @@ public final class ConnectionPool: Sendable {
 
     /// Closes every connection. Later calls fail.
     public func shutdown() {
-        let threads = state.withLock { state -> [DatabaseThread] in
+        let (threads, waiters) = state.withLock { state -> ([DatabaseThread], [CheckedContinuation<DatabaseThread?, Never>]) in
             state.closed = true
-            return state.all
+            defer { state.waiters.removeAll() }
+            return (state.all, state.waiters)
         }
+        // Callers still waiting for a connection get an error instead of waiting forever.
+        waiters.forEach { $0.resume(returning: nil) }
         threads.forEach { $0.shutdown() }
     }
 
@@ -73,19 +76,27 @@ public final class ConnectionPool: Sendable {
         case .ready(let thread): return thread
         case .closed: throw PostgresError(code: .connectionLost, message: "the connection pool is shut down")
         case .wait:
-            return await withCheckedContinuation { continuation in
-                let handed = state.withLock { state -> DatabaseThread? in
-                    if let thread = state.idle.popLast() { return thread }
+            let handed = await withCheckedContinuation { (continuation: CheckedContinuation<DatabaseThread?, Never>) in
+                enum Outcome { case thread(DatabaseThread), closed, queued }
+                let outcome = state.withLock { state -> Outcome in
+                    if state.closed { return .closed }
+                    if let thread = state.idle.popLast() { return .thread(thread) }
                     state.waiters.append(continuation)
-                    return nil
+                    return .queued
                 }
-                if let handed { continuation.resume(returning: handed) }
+                switch outcome {
+                case .thread(let thread): continuation.resume(returning: thread)
+                case .closed: continuation.resume(returning: nil)
+                case .queued: break
+                }
             }
+            guard let handed else { throw PostgresError(code: .connectionLost, message: "the connection pool is shut down") }
+            return handed
         }
     }
 
     private func checkIn(_ thread: DatabaseThread) {
-        let waiter = state.withLock { state -> CheckedContinuation<DatabaseThread, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<DatabaseThread?, Never>? in
             if !state.waiters.isEmpty { return state.waiters.removeFirst() }
             state.idle.append(thread)
             return nil

@@ -130,3 +130,30 @@ import Testing
         }
     }
 }
+
+extension WorkerTests {
+    @Test func aRunningTaskRescuedElsewhereIsCancelledAtTheNextHeartbeat() async throws {
+        try await TestEnvironment.with { env in
+            let events = ExecutionLog()
+            let endless = env.app.task("tasks.endless") { () async throws -> Int in
+                do {
+                    while true { try await Task.sleep(for: .milliseconds(20)) }
+                } catch {
+                    events.record("cancelled")
+                    throw error
+                }
+            }
+            let worker = env.startWorker()
+            _ = try await endless.delay()
+            try await env.eventually("the task started") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+            }
+            // A rescuer takes the task over (as if this worker had been too slow to renew).
+            try await env.sql("UPDATE \(env.schema).tasks SET owner = 'rescuer', attempt = attempt + 1")
+            try await env.eventually(timeout: .seconds(5), "the local run was cancelled") { events.all == ["cancelled"] }
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 0)
+            #expect(try await env.sql("SELECT owner FROM \(env.schema).tasks") == ["rescuer"])
+            try await worker.stop()
+        }
+    }
+}

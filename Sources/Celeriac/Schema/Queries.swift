@@ -219,17 +219,19 @@ struct Queries: Sendable {
         )
 
         // Extend the leases of every task this worker still holds, and its registry row.
+        // Returns the ids renewed: a running task missing from them was taken over.
         heartbeat = named(
             "heartbeat",
             """
             WITH renewed AS (
                 UPDATE \(s).tasks SET lease_expires_at = now() + make_interval(secs => $2::float8)
                 WHERE owner = $1 AND state = 'started'
-                RETURNING 1
+                RETURNING id
+            ),
+            registry AS (
+                UPDATE \(s).workers SET last_heartbeat_at = now() WHERE id = $1
             )
-            UPDATE \(s).workers SET last_heartbeat_at = now()
-            WHERE id = $1
-            RETURNING (SELECT count(*) FROM renewed)
+            SELECT coalesce(array_agg(id), '{}')::text FROM renewed
             """
         )
 

@@ -29,7 +29,11 @@ public struct ErrorInfo: Sendable, Codable, Hashable, CustomStringConvertible {
 
     /// The JSON stored in `error` columns.
     var json: String {
-        let text = (try? JSONCoding.encode(self)) ?? #"{"type":"Error","message":"unencodable error"}"#
+        // Bounded: an error is stored with every failed attempt and must not be a payload.
+        var bounded = self
+        if bounded.message.utf8.count > 16_384 { bounded.message = String(bounded.message.prefix(16_000)) + "… (truncated)" }
+        if let trace = bounded.traceback, trace.utf8.count > 65_536 { bounded.traceback = String(trace.prefix(64_000)) + "… (truncated)" }
+        let text = (try? JSONCoding.encode(bounded)) ?? #"{"type":"Error","message":"unencodable error"}"#
         // PostgreSQL's jsonb cannot hold U+0000.
         return text.contains("\\u0000") ? text.replacingOccurrences(of: "\\u0000", with: "\\ufffd") : text
     }

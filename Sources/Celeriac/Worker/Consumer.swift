@@ -475,8 +475,25 @@ final class Consumer: @unchecked Sendable {
         }
     }
 
+    /// Renews every lease this worker holds. A running task whose lease was not renewed
+    /// was rescued while this worker was slow: it now runs elsewhere, so stop it here.
     private func heartbeat(on connection: Connection) throws {
-        try connection.execute(settings.queries.heartbeat, [settings.owner, String(settings.lease.seconds)])
+        let running = shared.withLock { Set($0.handles.keys) }
+        let rows = try connection.execute(settings.queries.heartbeat, [settings.owner, String(settings.lease.seconds)])
+        guard !running.isEmpty else { return }
+        let renewed = Set(
+            (rows.string(0, 0) ?? "{}").trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",")
+                .compactMap { UUID(uuidString: String($0)) }
+        )
+        let lost = shared.withLock { shared -> [Task<Void, Never>] in
+            // Only tasks that were running before the heartbeat and are still running now.
+            let taken = running.subtracting(renewed).filter { shared.handles[$0] != nil }
+            shared.abandoned.formUnion(taken)
+            return taken.compactMap { shared.handles.removeValue(forKey: $0) }
+        }
+        guard !lost.isEmpty else { return }
+        logger.warning("consumer: \(lost.count) running task(s) lost their lease to a rescue: cancelling them here")
+        lost.forEach { $0.cancel() }
     }
 
     /// When to look again: the next scheduled task's due time, capped by the poll interval.
