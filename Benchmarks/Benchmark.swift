@@ -46,15 +46,27 @@ struct Benchmark {
             report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
         }
         if settings.includes("raw") || settings.includes("enqueue") {
-            // Commit-bound figures are noisy here (a shared disk): raw and Celeriac take turns,
-            // three rounds each, and the best of each is kept.
+            // Commit-bound figures swing by tens of percent here (a shared disk): raw and
+            // Celeriac take turns in short rounds and the median of each is kept.
             progress("enqueue, raw and Celeriac in turns")
-            for _ in 0..<3 {
-                report.rawSingleInsert = max(
-                    report.rawSingleInsert, try await raw.singleInsertRate(count: settings.enqueueSingles / 2, rounds: 1))
-                report.rawBulkInsert = max(report.rawBulkInsert, try await raw.bulkInsertRate(count: settings.bulkSize, rounds: 1))
-                if settings.includes("enqueue") { try await measureEnqueue() }
+            var samples = (rawSingle: [Double](), rawBulk: [Double](), single: [Double](), bulk: [Double](), sql: [Double]())
+            let singles = max(50, settings.enqueueSingles / 8)
+            for _ in 0..<8 {
+                samples.rawSingle.append(try await raw.singleInsertRate(count: singles, rounds: 1))
+                samples.rawBulk.append(try await raw.bulkInsertRate(count: settings.bulkSize, rounds: 1))
+                if settings.includes("enqueue") {
+                    let round = try await measureEnqueue(singles: singles)
+                    samples.single.append(round.single)
+                    samples.bulk.append(round.bulk)
+                    samples.sql.append(round.sql)
+                }
             }
+            func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : Percentiles(values).value(50) }
+            report.rawSingleInsert = median(samples.rawSingle)
+            report.rawBulkInsert = median(samples.rawBulk)
+            report.singleDelay = median(samples.single)
+            report.bulkEnqueue = median(samples.bulk)
+            report.sqlFunctionEnqueue = median(samples.sql)
         }
         for (workers, concurrency) in settings.drainConfigurations where settings.includes("drain") {
             let count = concurrency == 1 ? min(settings.singleDrainTasks, settings.drainTasks) : settings.drainTasks
@@ -105,30 +117,30 @@ struct Benchmark {
 
     // MARK: - Enqueue
 
-    /// One round of each enqueue measurement; keeps the best figures seen.
-    private mutating func measureEnqueue() async throws {
-        let singles = settings.enqueueSingles / 2
+    /// One round of each enqueue measurement: rates for `delay()`, a 10,000-task bulk
+    /// enqueue, and the SQL function in single statements.
+    private func measureEnqueue(singles: Int) async throws -> (single: Double, bulk: Double, sql: Double) {
         var started = ContinuousClock.now
         for _ in 0..<singles { _ = try await tasks.noop.delay() }
-        report.singleDelay = max(report.singleDelay, Double(singles) / (ContinuousClock.now - started).seconds)
+        let single = Double(singles) / (ContinuousClock.now - started).seconds
 
         started = ContinuousClock.now
         let messages = try (0..<settings.bulkSize).map { _ in try tasks.noop.message() }
         try await app.enqueue(messages)
-        report.bulkEnqueue = max(report.bulkEnqueue, Double(settings.bulkSize) / (ContinuousClock.now - started).seconds)
+        let bulk = Double(settings.bulkSize) / (ContinuousClock.now - started).seconds
 
-        let (schema, count) = (self.schema, singles)
+        let schema = self.schema
         let thread = DatabaseThread(url: url, name: "bench-sql")
         defer { thread.shutdown() }
-        let sqlRate = try await thread.run { connection in
+        let sql = try await thread.run { connection in
             let start = ContinuousClock.now
-            for _ in 0..<count {
+            for _ in 0..<singles {
                 try connection.execute("SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')")
             }
-            return Double(count) / (ContinuousClock.now - start).seconds
+            return Double(singles) / (ContinuousClock.now - start).seconds
         }
-        report.sqlFunctionEnqueue = max(report.sqlFunctionEnqueue, sqlRate)
         try await app.purge()
+        return (single, bulk, sql)
     }
 
     // MARK: - Drain

@@ -144,3 +144,18 @@ import Testing
         }
     }
 }
+
+extension ProducerTests {
+    @Test func aTaskIdCanOnlyBeEnqueuedOnce() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let id = UUID.v7()
+            _ = try await add.applyAsync(1, 2, options: CallOptions(taskID: id))
+            let error = await #expect(throws: EnqueueError.self) {
+                _ = try await add.applyAsync(3, 4, options: CallOptions(taskID: id))
+            }
+            #expect(error?.message.contains("already exists") == true)
+            #expect(try await env.sql("SELECT args::text FROM \(env.schema).tasks") == ["[1, 2]"])
+        }
+    }
+}

@@ -54,9 +54,7 @@ extension CeleriacApp {
     public func enqueue(_ message: TaskMessage) async throws {
         let queries = try self.queries
         let (statement, parameters) = message.insertStatement(queries)
-        try await retryingRun { connection in
-            try connection.execute(statement, parameters)
-        }
+        try await insertRetrying(statement, parameters)
     }
 
     /// Inserts many tasks with one statement (one round trip, one commit, one NOTIFY per queue).
@@ -77,9 +75,7 @@ extension CeleriacApp {
             simple
             ? (queries.insertManySimple, Self.bulkParameters(messages, columns: 7) + [queries.channel, wake])
             : (queries.insertMany, Self.bulkParameters(messages, columns: 14) + [queries.channel, wake])
-        try await retryingRun { connection in
-            try connection.execute(statement, parameters)
-        }
+        try await insertRetrying(statement, parameters)
     }
 
     /// Enqueues on a connection the caller already holds, inside whatever transaction it
@@ -126,6 +122,25 @@ extension CeleriacApp {
         let message = try message(task: name, args: args, options: options)
         try await enqueue(message)
         return AsyncResult(id: message.id, app: self)
+    }
+
+    /// Runs an insert, retrying across reconnects. Task ids are unique: after a retry, a
+    /// unique violation means an earlier attempt committed before its answer was lost.
+    private func insertRetrying(_ statement: PreparedStatement, _ parameters: [String?]) async throws {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
+        var failures = 0
+        while true {
+            do {
+                try await pool.run { connection in _ = try connection.execute(statement, parameters) }
+                return
+            } catch let error as PostgresError where error.isConnectionProblem && failures < 8 {
+                failures += 1
+                try await Task.sleep(for: backoff.next())
+            } catch let error as PostgresError where error.sqlState == "23505" {
+                if failures > 0 { return }
+                throw EnqueueError("a task with that id already exists: \(error.detail ?? error.message)")
+            }
+        }
     }
 
     static func checkJSON(_ text: String, kind: String, expected: String) throws {

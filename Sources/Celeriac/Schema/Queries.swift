@@ -17,8 +17,9 @@ struct Queries: Sendable {
             PreparedStatement(name: "celeriac_\(s)_\(name)", sql: sql)
         }
 
-        // Producer inserts ignore an id that already exists, so a send retried after a lost
-        // answer (the connection broke after commit) cannot enqueue the task twice.
+        // Producer inserts fail on an id that already exists: a send retried after a lost
+        // answer (the connection broke after commit) then knows the first attempt landed, and
+        // cannot enqueue the task twice (see CeleriacApp.insertRetrying).
         //
         // One task, with a NOTIFY only when it is runnable now. One round trip, one commit.
         // $1 id, $2 name, $3 queue, $4 priority, $5 args, $6 kwargs, $7 options, $8 chain,
@@ -32,7 +33,6 @@ struct Queries: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
                         coalesce(to_timestamp($9::float8), now()) + make_interval(secs => coalesce($10::float8, 0)),
                         to_timestamp($11::float8), $12, $13, $14)
-                ON CONFLICT (id) DO NOTHING
                 RETURNING queue, run_at <= now() AS due
             )
             SELECT pg_notify($15, queue) FROM inserted WHERE due
@@ -49,7 +49,6 @@ struct Queries: Sendable {
                 INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
                                        expires_at, max_retries, parent_id, root_id)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::float8), $10, $11, $12)
-                ON CONFLICT (id) DO NOTHING
             )
             SELECT pg_notify($13, $3)
             """
@@ -72,7 +71,6 @@ struct Queries: Sendable {
                             $12::int[], $13::uuid[], $14::uuid[])
                      AS i(id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires,
                           max_retries, parent, root)
-                ON CONFLICT (id) DO NOTHING
             )
             SELECT pg_notify($15, queue) FROM unnest($16::text[]) AS queue
             """
@@ -88,7 +86,6 @@ struct Queries: Sendable {
                 INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options)
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[],
                                      $7::jsonb[])
-                ON CONFLICT (id) DO NOTHING
             )
             SELECT pg_notify($8, queue) FROM unnest($9::text[]) AS queue
             """
