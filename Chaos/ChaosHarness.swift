@@ -142,6 +142,18 @@ final class ChaosHarness {
         Double(try await scalar("SELECT extract(epoch FROM clock_timestamp())") ?? "0") ?? 0
     }
 
+    /// Seconds from `since` (database clock) until the last task that worker `name` left
+    /// unfinished reached a final state elsewhere.
+    func recovery(ofWorker name: String, since: Double) async throws -> Double? {
+        try await scalar(
+            """
+            SELECT extract(epoch FROM max(r.finished_at)) FROM \(schema).results AS r
+            WHERE r.id IN (SELECT task_id FROM \(schema).chaos_runs WHERE worker LIKE $1 AND NOT committed)
+            """,
+            ["\(name)@%"]
+        ).flatMap(Double.init).map { $0 - since }
+    }
+
     /// The figures every scenario reports.
     func measure(expected: Int) async throws -> ChaosFigures {
         var figures = ChaosFigures()

@@ -50,13 +50,7 @@ enum ChaosScenarios {
         _ = try await runShell("\(netns) cut 1")
         let finished = try await h.waitForFinal(count, timeout: .seconds(120))
         figures = try await h.measure(expected: count)
-        let orphansDone = try await h.scalar(
-            """
-            SELECT extract(epoch FROM max(r.finished_at)) FROM \(h.schema).results AS r
-            WHERE r.id IN (SELECT task_id FROM \(h.schema).chaos_runs WHERE worker LIKE 'h1@%' AND NOT committed)
-            """
-        ).flatMap(Double.init)
-        figures.recoverySeconds = orphansDone.map { $0 - cutAt }
+        figures.recoverySeconds = try await h.recovery(ofWorker: "h1", since: cutAt)
         // The cut-off worker cannot renew its leases: it must stop its tasks by itself.
         let deadline = ContinuousClock.now + .seconds(40)
         while !h.log(of: "h1").contains("cancelling"), ContinuousClock.now < deadline {
@@ -118,13 +112,7 @@ enum ChaosScenarios {
         h.killHard("a")
         let finished = try await h.waitForFinal(count, timeout: .seconds(90))
         var figures = try await h.measure(expected: count)
-        let orphansDone = try await h.scalar(
-            """
-            SELECT extract(epoch FROM max(r.finished_at)) FROM \(h.schema).results AS r
-            WHERE r.id IN (SELECT task_id FROM \(h.schema).chaos_runs WHERE worker LIKE 'a@%' AND NOT committed)
-            """
-        ).flatMap(Double.init)
-        figures.recoverySeconds = orphansDone.map { $0 - killedAt }
+        figures.recoverySeconds = try await h.recovery(ofWorker: "a", since: killedAt)
         figures.note = finished ? "lease \(settings.lease) s" : "timed out"
         h.stopAll()
         return figures
