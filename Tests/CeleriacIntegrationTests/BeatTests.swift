@@ -145,7 +145,7 @@ import Testing
                 try await env.count("SELECT count(*) FROM \(env.schema).periodic_ticks") >= 2
             }
             try await env.sql("UPDATE \(env.schema).periodic_tasks SET enabled = false")
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .seconds(1))  // a pass already under way may still finish
             let frozen = try await env.count("SELECT count(*) FROM \(env.schema).periodic_ticks")
             try await Task.sleep(for: .milliseconds(1500))
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).periodic_ticks") == frozen)
