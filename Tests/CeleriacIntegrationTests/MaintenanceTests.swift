@@ -47,7 +47,11 @@ import Testing
     }
 
     @Test func onlyOneNodeLeadsUntilItsLeaseLapses() async throws {
-        try await TestEnvironment.with({ $0.maintenanceInterval = .seconds(1) }) { env in
+        try await TestEnvironment.with({ conf in
+            // A leader lease of minutes: only the explicit expiry below may end it, however slow the machine.
+            conf.workerLeaseDuration = .seconds(600)
+            conf.maintenanceInterval = .seconds(60)
+        }) { env in
             let first = Maintenance(configuration: env.app.conf, holder: "first")
             let second = Maintenance(configuration: env.app.conf, holder: "second")
             #expect(try await env.app.pool.run { try first.runOnce(on: $0) }.leader)
