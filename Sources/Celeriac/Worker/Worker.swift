@@ -61,7 +61,7 @@ public final class Worker: Sendable {
             FileHandle.standardOutput.write(Data(banner.text.utf8))
         }
         if conf.taskTimeLimit != nil, options.pool == "async" {
-            logger.warning("task_time_limit (hard limit) needs the process pool; the async pool enforces task_soft_time_limit only")
+            logger.warning("task_time_limit (hard limit) needs --pool prefork; the async pool enforces task_soft_time_limit only")
         }
 
         // Check and register on a short-lived thread, away from the cooperative pool.
