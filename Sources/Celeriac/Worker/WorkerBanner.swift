@@ -21,7 +21,10 @@ struct WorkerBanner {
         let platform = "\(field(system.sysname))-\(field(system.release))-\(field(system.machine))"
         let now = CeleryLogHandler.timestamp().prefix(19)
         // Task states are always in the tables; a live event stream (-E) is not built yet.
-        let eventsLine = events ? "ON (states in the tasks and results tables; no live event stream yet)" : "OFF (enable -E to monitor tasks in this worker)"
+        let eventsLine =
+            events
+            ? "ON (states in the tasks and results tables; no live event stream yet)"
+            : "OFF (enable -E to monitor tasks in this worker)"
         let poolName = pool == "async" ? "async, in-process" : pool
         var lines = [
             "",
