@@ -1,5 +1,6 @@
 import CeleriacPostgres
 import Foundation
+import Synchronization
 
 extension CeleriacApp {
     /// Builds the row for one call, applying routes, defaults and payload limits.
@@ -127,19 +128,15 @@ extension CeleriacApp {
     /// Runs an insert, retrying across reconnects. Task ids are unique: after a retry, a
     /// unique violation means an earlier attempt committed before its answer was lost.
     private func insertRetrying(_ statement: PreparedStatement, _ parameters: [String?]) async throws {
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
-        var failures = 0
-        while true {
-            do {
-                try await pool.run { connection in _ = try connection.execute(statement, parameters) }
-                return
-            } catch let error as PostgresError where error.isConnectionProblem && failures < 8 {
-                failures += 1
-                try await Task.sleep(for: backoff.next())
-            } catch let error as PostgresError where error.sqlState == "23505" {
-                if failures > 0 { return }
-                throw EnqueueError("a task with that id already exists: \(error.detail ?? error.message)")
+        let attempts = Mutex(0)
+        do {
+            try await retryingRun { connection in
+                attempts.withLock { $0 += 1 }
+                _ = try connection.execute(statement, parameters)
             }
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            if attempts.withLock({ $0 }) > 1 { return }
+            throw EnqueueError("a task with that id already exists: \(error.detail ?? error.message)")
         }
     }
 

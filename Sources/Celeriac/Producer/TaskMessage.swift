@@ -39,14 +39,10 @@ public struct TaskMessage: Sendable {
     /// The statement for this row and its parameters (the NOTIFY channel last).
     func insertStatement(_ queries: Queries) -> (PreparedStatement, [String?]) {
         guard countdown == nil, eta == nil else { return (queries.insertOne, parameters + [queries.channel]) }
-        return (
-            queries.insertOneNow,
-            [
-                id.celeryString, name, queue, String(priority), args, kwargs, options, chain,
-                expires.map { String($0.timeIntervalSince1970) }, maxRetries.map(String.init),
-                parentID?.celeryString, rootID?.celeryString, queries.channel,
-            ]
-        )
+        // insert_one_now takes the same parameters without eta and countdown ($9, $10).
+        var now = parameters
+        now.removeSubrange(8...9)
+        return (queries.insertOneNow, now + [queries.channel])
     }
 
     /// The statement parameters for `insert_one`, in order (without the channel).

@@ -139,7 +139,7 @@ final class Consumer: @unchecked Sendable {
                         lostConnection = false
                         logger.info("Reconnected to \(settings.url.masked)")
                         // A claim may have committed while its answer was lost with the connection.
-                        try releaseUnknownClaims(on: live, keeping: unwritten.map(\.id))
+                        try giveBack(on: live, keeping: unwritten.map(\.id), reason: "claimed while the connection was lost")
                     }
                     connection = live
                     backoff.reset()
@@ -185,7 +185,7 @@ final class Consumer: @unchecked Sendable {
                             return shared.completions
                         }
                         try write(late, on: live, thenClaim: nil)
-                        try release(on: live)
+                        try giveBack(on: live, keeping: [], reason: "unfinished at shutdown")
                         handles.forEach { $0.cancel() }
                         break
                     }
@@ -195,7 +195,7 @@ final class Consumer: @unchecked Sendable {
                     // The process was stopped or starved past its lease: its tasks may already
                     // run elsewhere. Stop them, give back those not rescued yet, then go on.
                     cancelRunningTasks()
-                    try releaseUnknownClaims(on: live, keeping: unwritten.map(\.id))
+                    try giveBack(on: live, keeping: unwritten.map(\.id), reason: "leases not renewed in time")
                 }
                 if now >= nextHeartbeat || now - lastRenewal > settings.lease {
                     try heartbeat(on: live)
@@ -505,9 +505,10 @@ final class Consumer: @unchecked Sendable {
         return ContinuousClock.now + .fromSeconds(seconds <= 0 ? 0.05 : seconds)
     }
 
-    /// Gives back tasks the database says this worker holds but that it never received
-    /// (their claim's answer was lost with the connection): they never ran.
-    private func releaseUnknownClaims(on connection: Connection, keeping written: [UUID]) throws {
+    /// Gives back to the queue every task the database says this worker holds, except
+    /// those it is running or has outcomes for (and `written`): claims whose answer was lost
+    /// with the connection, or, on a cold stop once running tasks are abandoned, all of them.
+    private func giveBack(on connection: Connection, keeping written: [UUID], reason: String) throws {
         let known =
             shared.withLock { shared in
                 Array(shared.handles.keys) + shared.completions.map(\.id)
@@ -520,27 +521,10 @@ final class Consumer: @unchecked Sendable {
             WHERE owner = $1 AND state = 'started' AND NOT (id = ANY($2::uuid[]))
             """,
             [settings.owner, SQLText.arrayLiteral(strings: known.map(\.celeryString))],
-            name: "release unknown claims"
+            name: "give back"
         )
         if rows.affectedRows > 0 {
-            logger.warning("Restored \(rows.affectedRows) task(s) claimed while the connection was lost")
-        }
-    }
-
-    /// Gives every task this worker still holds back to the queue (cold shutdown).
-    private func release(on connection: Connection) throws {
-        let rows = try connection.execute(
-            """
-            UPDATE \(settings.queries.schema).tasks
-            SET state = CASE WHEN retries > 0 THEN 'retry' ELSE 'queued' END,
-                owner = NULL, lease_expires_at = NULL, attempt = greatest(attempt - 1, 0)
-            WHERE owner = $1 AND state = 'started'
-            """,
-            [settings.owner],
-            name: "release"
-        )
-        if rows.affectedRows > 0 {
-            logger.warning("Restored \(rows.affectedRows) unfinished task(s) to the queue")
+            logger.warning("Restored \(rows.affectedRows) task(s) to the queue: \(reason)")
         }
     }
 }
