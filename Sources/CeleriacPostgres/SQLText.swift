@@ -15,10 +15,13 @@ public enum SQLText {
     /// A PostgreSQL array literal (`{"a","b",NULL}`) for use as one text parameter,
     /// e.g. `$1::jsonb[]` or `$1::uuid[]`. Every element is quoted and escaped.
     ///
-    /// Built byte by byte: bulk enqueue turns tens of thousands of values into literals.
+    /// Bulk enqueue turns tens of thousands of values into literals, so this is built byte
+    /// by byte, copies elements that need no escaping in one piece, and is inlinable so
+    /// callers get a version specialised for their sequence type.
+    @inlinable
     public static func arrayLiteral<S: Sequence>(_ elements: S) -> String where S.Element == String? {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(elements.underestimatedCount * 16 + 2)
+        bytes.reserveCapacity(elements.underestimatedCount * 24 + 2)
         bytes.append(UInt8(ascii: "{"))
         var first = true
         for element in elements {
@@ -30,6 +33,10 @@ public enum SQLText {
             }
             bytes.append(UInt8(ascii: "\""))
             element.withUTF8 { utf8 in
+                if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                    bytes.append(contentsOf: utf8)
+                    return
+                }
                 for byte in utf8 {
                     if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
                     bytes.append(byte)
@@ -42,6 +49,7 @@ public enum SQLText {
     }
 
     /// An array literal of non-null strings.
+    @inlinable
     public static func arrayLiteral<S: Sequence>(strings elements: S) -> String where S.Element == String {
         arrayLiteral(elements.lazy.map { Optional($0) })
     }
