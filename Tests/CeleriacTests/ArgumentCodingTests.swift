@@ -16,6 +16,23 @@ import Testing
         #expect(try ArgumentCoding.encode(list: [300, "x"]) == #"[300,"x"]"#)
     }
 
+    /// Integers, strings and booleans skip JSONEncoder: the text must read back as the same value.
+    @Test func directlyWrittenScalarsReadBackAsJSONEncoderWouldHaveThem() throws {
+        let strings = [
+            "", "plain", "quote \" and backslash \\", "line\nbreak\ttab\r", "\u{01}\u{08}\u{0C}\u{1F}",
+            "slash / stays", "Привет, 世界 🎉", "\u{7F}",
+        ]
+        for text in strings {
+            let json = try ArgumentCoding.encode(text, Int.min, true, Optional(5), Optional<Int>.none)
+            let decoded = try JSONDecoder().decode([JSONValue].self, from: Data(json.utf8))
+            let expected = try JSONDecoder().decode(
+                [JSONValue].self, from: JSONEncoder().encode([JSONValue.string(text)]))
+            #expect(decoded.first == expected.first, "\(json)")
+            #expect(json.hasSuffix(",\(Int.min),true,5,null]"))
+        }
+        #expect(try ArgumentCoding.encode("a/b") == #"["a/b"]"#)
+    }
+
     @Test func decodesTypedArgumentsBack() throws {
         let (x, y) = try ArgumentCoding.decode(Int.self, Int.self, task: "tasks.add", args: "[7, 11]", kwargs: "{}", names: [])
         #expect(x == 7 && y == 11)
