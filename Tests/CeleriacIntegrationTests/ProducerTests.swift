@@ -146,6 +146,52 @@ import Testing
 }
 
 extension ProducerTests {
+    /// Bulk inserts send a column once when every task shares its value: rows must come
+    /// out exactly as sent whether a column varies, repeats, or is null for some tasks.
+    @Test func bulkEnqueueStoresEveryRowAsSent() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let mul = env.app.task("tasks.mul") { (x: Int, y: Int) async throws -> Int in x * y }
+            let rows = { (filter: String) in
+                try await env.sql(
+                    """
+                    SELECT concat_ws('|', name, queue, priority, args::text, kwargs::text, max_retries,
+                                     run_at > now() + interval '30 seconds', expires_at IS NOT NULL)
+                    FROM \(env.schema).tasks WHERE \(filter) ORDER BY args->>0, name
+                    """
+                )
+            }
+            // Every column varies (name, queue, priority, kwargs, countdown, max_retries, expires).
+            try await env.app.enqueue([
+                try add.message(1, 1),
+                try mul.message(
+                    2, 2,
+                    options: CallOptions(
+                        countdown: .seconds(60), expires: Date().addingTimeInterval(600), queue: "q2", priority: 7,
+                        maxRetries: 5, kwargs: #"{"y": 3}"#)),
+                try add.message(3, 3, options: CallOptions(priority: 9)),
+            ])
+            #expect(
+                try await rows("true") == [
+                    "tasks.add|celery|0|[1, 1]|{}|f|f",
+                    "tasks.mul|q2|7|[2, 2]|{\"y\": 3}|5|t|t",
+                    "tasks.add|celery|9|[3, 3]|{}|f|f",
+                ])
+            _ = try await env.app.purge()
+
+            // Everything but the ids repeats: one value sent for all rows, still three rows.
+            let same = CallOptions(countdown: .seconds(60), queue: "q3", priority: 4, maxRetries: 2)
+            try await env.app.enqueue(try (0..<3).map { _ in try add.message(5, 5, options: same) })
+            #expect(try await rows("true") == Array(repeating: "tasks.add|q3|4|[5, 5]|{}|2|t|f", count: 3))
+            _ = try await env.app.purge()
+
+            // Due-now tasks through the short statement, with some columns shared and some not.
+            try await env.app.enqueue(try (0..<300).map { try add.message($0, 1, options: CallOptions(queue: "q4")) })
+            #expect(try await env.count("SELECT count(DISTINCT args) FROM \(env.schema).tasks WHERE queue = 'q4'") == 300)
+            #expect(try await rows("args->>0 = '7'") == ["tasks.add|q4|0|[7, 1]|{}|f|f"])
+        }
+    }
+
     @Test func aTaskIdCanOnlyBeEnqueuedOnce() async throws {
         try await TestEnvironment.with { env in
             let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }

@@ -11,22 +11,38 @@ extension CeleriacApp {
         options call: CallOptions = CallOptions(),
         taskOptions: TaskOptions? = nil
     ) throws -> TaskMessage {
-        let conf = self.conf
         let options = taskOptions ?? registeredTask(named: name)?.options
         guard !name.isEmpty, name.utf8.count <= 200 else {
             throw EnqueueError("invalid task name '\(name)': it must have 1 to 200 characters")
         }
-        let queue = call.queue ?? options?.queue ?? conf.queue(forTask: name)
+        // Only the settings a message needs, read under the lock.
+        struct Defaults {
+            var queue: String
+            var priority: Int
+            var maxPayloadBytes: Int
+            var acksLate: Bool
+            var maxRetries: Int
+        }
+        let defaults = readingConfiguration { conf -> Defaults in
+            let queue: String = call.queue ?? options?.queue ?? conf.queue(forTask: name)
+            let priority: Int = call.priority ?? options?.priority ?? conf.taskDefaultPriority
+            let acksLate: Bool = options?.acksLate ?? conf.taskAcksLate
+            let maxRetries: Int = call.maxRetries ?? options?.maxRetries ?? conf.taskDefaultMaxRetries
+            return Defaults(
+                queue: queue, priority: priority, maxPayloadBytes: conf.maxPayloadBytes, acksLate: acksLate,
+                maxRetries: maxRetries)
+        }
+        let queue = defaults.queue
         do { try QueueName.validate(queue) } catch { throw EnqueueError("\(error)") }
-        let priority = call.priority ?? options?.priority ?? conf.taskDefaultPriority
+        let priority = defaults.priority
         guard (0...255).contains(priority) else {
             throw EnqueueError("priority must be between 0 and 255, got \(priority)")
         }
         let kwargs = call.kwargs ?? "{}"
         let size = args.utf8.count + kwargs.utf8.count
-        guard size <= conf.maxPayloadBytes else {
+        guard size <= defaults.maxPayloadBytes else {
             throw EnqueueError(
-                "the arguments of \(name) take \(size) bytes, more than the limit of \(conf.maxPayloadBytes) (max payload bytes)"
+                "the arguments of \(name) take \(size) bytes, more than the limit of \(defaults.maxPayloadBytes) (max payload bytes)"
             )
         }
         if let countdown = call.countdown, countdown < .zero {
@@ -34,8 +50,8 @@ extension CeleriacApp {
         }
         // What the rescuer needs to know without the task's code: whether a lost attempt
         // may run again, and how many attempts the task has.
-        let acksLate = options?.acksLate ?? conf.taskAcksLate
-        let maxRetries = call.maxRetries ?? options?.maxRetries ?? conf.taskDefaultMaxRetries
+        let acksLate = defaults.acksLate
+        let maxRetries = defaults.maxRetries
         return TaskMessage(
             id: call.taskID ?? UUID.v7(),
             name: name,
@@ -152,12 +168,13 @@ extension CeleriacApp {
     }
 
     /// The first `columns` parallel arrays of `insert_many` (7 for `insert_many_simple`).
+    /// Ids are always one per task; any other column holding the same value for every task
+    /// is sent as that one value (see `Queries.insertMany`).
     static func bulkParameters(_ messages: [TaskMessage], columns: Int) -> [String?] {
-        func column(_ value: (TaskMessage) -> String?) -> String? {
-            SQLText.arrayLiteral(messages.lazy.map(value))
-        }
+        func column(_ value: (TaskMessage) -> String?) -> String? { bulkColumn(messages, value) }
         let first: [String?] = [
-            column { $0.id.celeryString }, column { $0.name }, column { $0.queue }, column { String($0.priority) },
+            SQLText.arrayLiteral(messages.lazy.map { $0.id.celeryString }),
+            column { $0.name }, column { $0.queue }, column { String($0.priority) },
             column { $0.args }, column { $0.kwargs }, column { $0.options },
         ]
         guard columns > 7 else { return first }
@@ -169,6 +186,13 @@ extension CeleriacApp {
             column { $0.maxRetries.map(String.init) }, column { $0.parentID?.celeryString },
             column { $0.rootID?.celeryString },
         ]
+    }
+
+    /// One column of a bulk insert: a one-element array when every task has the same value.
+    static func bulkColumn(_ messages: [TaskMessage], _ value: (TaskMessage) -> String?) -> String? {
+        guard let first = messages.first.map(value) else { return "{}" }
+        if messages.dropFirst().allSatisfy({ value($0) == first }) { return SQLText.arrayLiteral(CollectionOfOne(first)) }
+        return SQLText.arrayLiteral(messages.lazy.map(value))
     }
 }
 

@@ -54,18 +54,28 @@ struct Queries: Sendable {
             """
         )
 
-        // Many tasks in one statement from parallel arrays; one NOTIFY per distinct queue in $16,
-        // the queues with a task due now (computed by the caller, so no RETURNING is needed).
+        // Many tasks in one statement from parallel arrays. Any array but the ids ($1) may
+        // hold a single element, meaning "this value for every row": a bulk call usually
+        // repeats its task name, queue, options and often its arguments, and each is then
+        // sent and parsed once instead of once per row (see CeleriacApp.bulkColumn).
+        // One NOTIFY per distinct queue in $16, the queues with a task due now (computed by
+        // the caller, so no RETURNING is needed).
+        func each(_ parameter: Int, _ type: String, _ column: String) -> String {
+            "CASE WHEN cardinality($\(parameter)::\(type)[]) = 1 THEN ($\(parameter)::\(type)[])[1] ELSE i.\(column) END"
+        }
         insertMany = named(
             "insert_many",
             """
             WITH inserted AS (
                 INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
                                        run_at, expires_at, max_retries, parent_id, root_id)
-                SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
-                       CASE WHEN i.eta IS NULL AND i.countdown IS NULL THEN now()
-                            ELSE coalesce(to_timestamp(i.eta), now()) + make_interval(secs => coalesce(i.countdown, 0)) END,
-                       to_timestamp(i.expires), i.max_retries, i.parent, i.root
+                SELECT i.id, \(each(2, "text", "name")), \(each(3, "text", "queue")), \(each(4, "smallint", "priority")),
+                       \(each(5, "jsonb", "args")), \(each(6, "jsonb", "kwargs")), \(each(7, "jsonb", "options")),
+                       \(each(8, "jsonb", "chain")),
+                       coalesce(to_timestamp(\(each(9, "float8", "eta"))), now())
+                           + make_interval(secs => coalesce(\(each(10, "float8", "countdown")), 0)),
+                       to_timestamp(\(each(11, "float8", "expires"))), \(each(12, "int", "max_retries")),
+                       \(each(13, "uuid", "parent")), \(each(14, "uuid", "root"))
                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[],
                             $7::jsonb[], $8::jsonb[], $9::float8[], $10::float8[], $11::float8[],
                             $12::int[], $13::uuid[], $14::uuid[])
@@ -76,16 +86,18 @@ struct Queries: Sendable {
             """
         )
 
-        // The common bulk case, due now with no chain, eta or overrides: fewer arrays to send
-        // and parse. $1 ids, $2 names, $3 queues, $4 priorities, $5 args, $6 kwargs, $7 options,
-        // $8 channel, $9 queues to wake.
+        // The common bulk case, due now with no chain, eta or overrides: fewer arrays to send.
+        // $1 ids, $2 names, $3 queues, $4 priorities, $5 args, $6 kwargs, $7 options (each but
+        // the ids possibly one value for all), $8 channel, $9 queues to wake.
         insertManySimple = named(
             "insert_many_simple",
             """
             WITH inserted AS (
                 INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options)
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[],
-                                     $7::jsonb[])
+                SELECT i.id, \(each(2, "text", "name")), \(each(3, "text", "queue")), \(each(4, "smallint", "priority")),
+                       \(each(5, "jsonb", "args")), \(each(6, "jsonb", "kwargs")), \(each(7, "jsonb", "options"))
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[], $7::jsonb[])
+                     AS i(id, name, queue, priority, args, kwargs, options)
             )
             SELECT pg_notify($8, queue) FROM unnest($9::text[]) AS queue
             """
