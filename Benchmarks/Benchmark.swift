@@ -41,32 +41,14 @@ struct Benchmark {
 
         let raw = RawCeiling(url: url, schema: schema)
         try await raw.prepare()
+        if settings.includes("breakdown") { try await breakdown(); return }
         if settings.includes("raw") {
             progress("raw SQL ceiling: claim + complete")
             report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
         }
         if settings.includes("raw") || settings.includes("enqueue") {
-            // Commit-bound figures swing by tens of percent here (a shared disk): raw and
-            // Celeriac take turns in short rounds and the median of each is kept.
             progress("enqueue, raw and Celeriac in turns")
-            var samples = (rawSingle: [Double](), rawBulk: [Double](), single: [Double](), bulk: [Double](), sql: [Double]())
-            let singles = max(50, settings.enqueueSingles / 8)
-            for _ in 0..<8 {
-                samples.rawSingle.append(try await raw.singleInsertRate(count: singles, rounds: 1))
-                samples.rawBulk.append(try await raw.bulkInsertRate(count: settings.bulkSize, rounds: 1))
-                if settings.includes("enqueue") {
-                    let round = try await measureEnqueue(singles: singles)
-                    samples.single.append(round.single)
-                    samples.bulk.append(round.bulk)
-                    samples.sql.append(round.sql)
-                }
-            }
-            func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : Percentiles(values).value(50) }
-            report.rawSingleInsert = median(samples.rawSingle)
-            report.rawBulkInsert = median(samples.rawBulk)
-            report.singleDelay = median(samples.single)
-            report.bulkEnqueue = median(samples.bulk)
-            report.sqlFunctionEnqueue = median(samples.sql)
+            try await measureEnqueue(raw: raw)
         }
         for (workers, concurrency) in settings.drainConfigurations where settings.includes("drain") {
             let count = concurrency == 1 ? min(settings.singleDrainTasks, settings.drainTasks) : settings.drainTasks
@@ -117,30 +99,69 @@ struct Benchmark {
 
     // MARK: - Enqueue
 
-    /// One round of each enqueue measurement: rates for `delay()`, a 10,000-task bulk
-    /// enqueue, and the SQL function in single statements.
-    private func measureEnqueue(singles: Int) async throws -> (single: Double, bulk: Double, sql: Double) {
-        var started = ContinuousClock.now
-        for _ in 0..<singles { _ = try await tasks.noop.delay() }
-        let single = Double(singles) / (ContinuousClock.now - started).seconds
+    /// Single inserts: raw SQL, `delay()` and the SQL function take turns in runs of 25,
+    /// in rotating order, and each side's time is summed. Commit latency here drifts by tens
+    /// of percent within seconds (a shared disk), so only fine interleaving compares like
+    /// with like. Bulk: eight rounds of 10,000 in alternating order, medians kept.
+    private mutating func measureEnqueue(raw: RawCeiling) async throws {
+        let schema = self.schema
+        let rawThread = DatabaseThread(url: url, name: "bench-raw")
+        let sqlThread = DatabaseThread(url: url, name: "bench-sql")
+        defer {
+            rawThread.shutdown()
+            sqlThread.shutdown()
+        }
+        let run = 25
+        let runs = max(3, settings.enqueueSingles / run)
+        var seconds = [0.0, 0.0, 0.0]  // raw, delay(), SQL function
+        for index in 0..<runs {
+            for part in (0..<3).map({ ($0 + index) % 3 }) {
+                switch part {
+                case 0:
+                    seconds[0] += try await rawThread.run { try raw.singleInserts(count: run, on: $0) }
+                case 1 where settings.includes("enqueue"):
+                    let started = ContinuousClock.now
+                    for _ in 0..<run { _ = try await tasks.noop.delay() }
+                    seconds[1] += (ContinuousClock.now - started).seconds
+                case 2 where settings.includes("enqueue"):
+                    seconds[2] += try await sqlThread.run { connection in
+                        let started = ContinuousClock.now
+                        for _ in 0..<run {
+                            try connection.execute("SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')")
+                        }
+                        return (ContinuousClock.now - started).seconds
+                    }
+                default: break
+                }
+            }
+        }
+        func rate(_ seconds: Double) -> Double { seconds > 0 ? Double(runs * run) / seconds : 0 }
+        report.rawSingleInsert = rate(seconds[0])
+        report.singleDelay = rate(seconds[1])
+        report.sqlFunctionEnqueue = rate(seconds[2])
+        try await raw.truncate()
+        try await app.purge()
 
-        started = ContinuousClock.now
+        var rawBulk: [Double] = []
+        var bulk: [Double] = []
+        for round in 0..<8 {
+            let celeriacFirst = round % 2 == 1
+            if celeriacFirst, settings.includes("enqueue") { bulk.append(try await bulkEnqueueRate()) }
+            rawBulk.append(try await raw.bulkInsertRate(count: settings.bulkSize, rounds: 1))
+            if !celeriacFirst, settings.includes("enqueue") { bulk.append(try await bulkEnqueueRate()) }
+            try await app.purge()
+        }
+        func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : Percentiles(values).value(50) }
+        report.rawBulkInsert = median(rawBulk)
+        report.bulkEnqueue = median(bulk)
+    }
+
+    /// Tasks per second of one bulk enqueue of `bulkSize` no-op tasks, building the messages included.
+    private func bulkEnqueueRate() async throws -> Double {
+        let started = ContinuousClock.now
         let messages = try (0..<settings.bulkSize).map { _ in try tasks.noop.message() }
         try await app.enqueue(messages)
-        let bulk = Double(settings.bulkSize) / (ContinuousClock.now - started).seconds
-
-        let schema = self.schema
-        let thread = DatabaseThread(url: url, name: "bench-sql")
-        defer { thread.shutdown() }
-        let sql = try await thread.run { connection in
-            let start = ContinuousClock.now
-            for _ in 0..<singles {
-                try connection.execute("SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')")
-            }
-            return Double(singles) / (ContinuousClock.now - start).seconds
-        }
-        try await app.purge()
-        return (single, bulk, sql)
+        return Double(settings.bulkSize) / (ContinuousClock.now - started).seconds
     }
 
     // MARK: - Drain
