@@ -81,4 +81,50 @@ import Testing
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 6)
         }
     }
+
+    /// Pruning must not read every result: the BRIN index on finished_at only skips block
+    /// ranges that are summarized, so each round summarizes the new ones first.
+    @Test func pruningReadsOnlyOldBlockRanges() async throws {
+        try await TestEnvironment.with({ $0.resultExpires = .seconds(3600) }) { env in
+            try await env.sql(
+                """
+                INSERT INTO \(env.schema).results (id, name, queue, state, finished_at)
+                SELECT \(env.schema).uuid_v7(), 'tasks.add', 'celery', 'succeeded', now() - interval '10 minutes'
+                FROM generate_series(1, 50000)
+                """
+            )
+            let prune = """
+                EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM \(env.schema).results
+                WHERE finished_at < now() - interval '1 hour' LIMIT 10000
+                """
+            // Through the index whatever the planner prefers, to count the blocks it reads.
+            func heapBlocksRead() async throws -> Int {
+                let plan = try await env.app.pool.run { connection in
+                    try connection.execute("SET enable_seqscan = off")
+                    defer { _ = try? connection.execute("RESET enable_seqscan") }
+                    return try connection.execute(prune).string(0, 0) ?? ""
+                }
+                return Self.sum(of: ["Exact Heap Blocks", "Lossy Heap Blocks"], in: try JSONValue(json: plan))
+            }
+            let before = try await heapBlocksRead()
+            #expect(before > 100)  // unsummarized: every block is a candidate
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "pruner")
+            #expect(try await env.app.pool.run { try maintenance.runOnce(on: $0) }.prunedResults == 0)
+            #expect(try await heapBlocksRead() == 0)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 50000)
+        }
+    }
+
+    static func sum(of keys: [String], in value: JSONValue) -> Int {
+        switch value {
+        case .object(let fields):
+            let own = keys.compactMap { key -> Int? in
+                if case .number(let number)? = fields[key] { return Int(number) }
+                return nil
+            }.reduce(0, +)
+            return own + fields.values.map { sum(of: keys, in: $0) }.reduce(0, +)
+        case .array(let items): return items.map { sum(of: keys, in: $0) }.reduce(0, +)
+        default: return 0
+        }
+    }
 }

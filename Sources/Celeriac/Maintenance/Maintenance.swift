@@ -7,8 +7,9 @@ import Logging
 /// - **rescue**: tasks whose lease expired (their worker died, hung or lost the network)
 ///   go back to the queue when they were sent with acks-late and have attempts left;
 ///   otherwise they fail with `WorkerLostError`, as in Celery;
-/// - **pruning**: results older than `result_expires`, ticks older than a week, and
-///   worker rows silent for a day.
+/// - **pruning**: results older than `result_expires` (new block ranges of the results'
+///   BRIN index are summarized first, so this reads only old rows), ticks older than a
+///   week, and worker rows silent for a day.
 ///
 /// ``runOnce(on:)`` does one round; workers call it on their heartbeat, beat on its loop.
 public struct Maintenance: Sendable {
@@ -56,6 +57,17 @@ public struct Maintenance: Sendable {
             )
         }
         if let resultExpires {
+            // The BRIN index skips only block ranges it has summarized; new ones are
+            // summarized here, when this role may (it must own the index), so the prune
+            // below reads old ranges, not the whole table (see migration 0004).
+            try connection.execute(
+                """
+                SELECT brin_summarize_new_values(c.oid) FROM pg_class AS c
+                WHERE c.oid = to_regclass($1) AND pg_has_role(c.relowner, 'USAGE')
+                """,
+                ["\(schema).results_finished_at_idx"],
+                name: "summarize results"
+            )
             report.prunedResults = try connection.execute(
                 """
                 DELETE FROM \(schema).results WHERE id IN (
