@@ -11,7 +11,7 @@ struct Benchmark {
         var bulkSize = 10_000
         var latencyProbes = 500
         var historyRows = 1_000_000
-        var historyDrainTasks = 20_000
+        var historyDrainTasks = 50_000
         /// Run only these parts (raw, enqueue, drain, sleep, latency, history); nil runs all.
         var only: Set<String>?
         /// Drain configurations (workers, concurrency).
@@ -41,7 +41,6 @@ struct Benchmark {
 
         let raw = RawCeiling(url: url, schema: schema)
         try await raw.prepare()
-        if settings.includes("breakdown") { try await breakdown(); return }
         if settings.includes("raw") {
             progress("raw SQL ceiling: claim + complete")
             report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
@@ -72,34 +71,52 @@ struct Benchmark {
     }
 
     private mutating func measureHistory() async throws {
-        progress("claim rate with an empty history, then with \(settings.historyRows) finished tasks")
-        // Best of two on each side: single drains vary by more than the effect measured.
-        var empty = 0.0
-        for _ in 0..<2 {
-            try await execute("TRUNCATE \(schema).results")
-            empty = max(
-                empty,
-                try await measureDrain(
-                    task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128, keepResults: false
-                ).rate)
-        }
+        progress("claim rate with \(settings.historyRows) finished tasks present, and with none, in turns")
+        // Single drains here vary by ±20%, more than the 10% effect looked for: drains with
+        // and without history alternate (the million rows live in a second table swapped in
+        // by renaming, which is instant) and the medians are compared.
         try await execute("TRUNCATE \(schema).results")
-        try await fillHistory(rows: settings.historyRows)
-        var full = 0.0
-        for _ in 0..<2 {
-            full = max(
-                full,
-                try await measureDrain(
-                    task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128, keepResults: true
-                ).rate)
+        try await execute("DROP TABLE IF EXISTS \(schema).results_history")
+        try await execute("CREATE TABLE \(schema).results_history (LIKE \(schema).results INCLUDING ALL)")
+        try await fillHistory(table: "results_history", rows: settings.historyRows)
+        try await checkpoint()
+        let swap = """
+            BEGIN;
+            ALTER TABLE \(schema).results RENAME TO results_swapping;
+            ALTER TABLE \(schema).results_history RENAME TO results;
+            ALTER TABLE \(schema).results_swapping RENAME TO results_history;
+            COMMIT;
+            """
+        var empty: [Double] = []
+        var full: [Double] = []
+        for round in 0..<6 {
+            for withHistory in round % 2 == 0 ? [true, false] : [false, true] {
+                if withHistory { try await executeScript(swap) }
+                let drain = try await measureDrain(
+                    task: "bench.noop", count: settings.historyDrainTasks, workers: 1, concurrency: 128,
+                    keepResults: withHistory)
+                if withHistory { try await executeScript(swap) }
+                progress(String(format: "  %@ history: %.0f/s", withHistory ? "with" : "without", drain.rate))
+                if withHistory { full.append(drain.rate) } else { empty.append(drain.rate) }
+            }
         }
-        report.historyEmptyRate = empty
-        report.historyFullRate = full
+        try await execute("DROP TABLE \(schema).results_history")
+        report.historyEmptyRate = Percentiles(empty).value(50)
+        report.historyFullRate = Percentiles(full).value(50)
+    }
+
+    /// Flushes dirty buffers if the role may (`pg_checkpoint`, granted by scripts/pg.sh).
+    private func checkpoint() async throws {
+        do {
+            try await execute("CHECKPOINT")
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            progress("no CHECKPOINT privilege (grant pg_checkpoint): measuring without one")
+        }
     }
 
     // MARK: - Enqueue
 
-    /// Single inserts: raw SQL, `delay()` and the SQL function take turns in runs of 25,
+    /// Single inserts: raw SQL (two ways), `delay()` and the SQL function take turns in runs of 25,
     /// in rotating order, and each side's time is summed. Commit latency here drifts by tens
     /// of percent within seconds (a shared disk), so only fine interleaving compares like
     /// with like. Bulk: eight rounds of 10,000 in alternating order, medians kept.
@@ -112,19 +129,26 @@ struct Benchmark {
             sqlThread.shutdown()
         }
         let run = 25
-        let runs = max(3, settings.enqueueSingles / run)
-        var seconds = [0.0, 0.0, 0.0]  // raw, delay(), SQL function
+        let runs = max(4, settings.enqueueSingles / run)
+        // raw in a tight loop on its connection's thread; raw awaited one statement at a
+        // time from async code (as delay() is: the same hand-over to a database thread and
+        // back); delay(); the SQL function.
+        var seconds = [0.0, 0.0, 0.0, 0.0]
         for index in 0..<runs {
-            for part in (0..<3).map({ ($0 + index) % 3 }) {
+            for part in (0..<4).map({ ($0 + index) % 4 }) {
                 switch part {
                 case 0:
                     seconds[0] += try await rawThread.run { try raw.singleInserts(count: run, on: $0) }
-                case 1 where settings.includes("enqueue"):
+                case 1:
                     let started = ContinuousClock.now
-                    for _ in 0..<run { _ = try await tasks.noop.delay() }
+                    for _ in 0..<run { _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) } }
                     seconds[1] += (ContinuousClock.now - started).seconds
                 case 2 where settings.includes("enqueue"):
-                    seconds[2] += try await sqlThread.run { connection in
+                    let started = ContinuousClock.now
+                    for _ in 0..<run { _ = try await tasks.noop.delay() }
+                    seconds[2] += (ContinuousClock.now - started).seconds
+                case 3 where settings.includes("enqueue"):
+                    seconds[3] += try await sqlThread.run { connection in
                         let started = ContinuousClock.now
                         for _ in 0..<run {
                             try connection.execute("SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')")
@@ -137,8 +161,9 @@ struct Benchmark {
         }
         func rate(_ seconds: Double) -> Double { seconds > 0 ? Double(runs * run) / seconds : 0 }
         report.rawSingleInsert = rate(seconds[0])
-        report.singleDelay = rate(seconds[1])
-        report.sqlFunctionEnqueue = rate(seconds[2])
+        report.rawSingleInsertAwaited = rate(seconds[1])
+        report.singleDelay = rate(seconds[2])
+        report.sqlFunctionEnqueue = rate(seconds[3])
         try await raw.truncate()
         try await app.purge()
 
@@ -283,18 +308,24 @@ struct Benchmark {
 
     // MARK: - History
 
-    private func fillHistory(rows: Int) async throws {
+    /// Fills `table` (shaped like `results`) with `rows` finished tasks an hour old, in the
+    /// steady state a live system keeps it in: vacuumed, analyzed, BRIN ranges summarized.
+    private func fillHistory(table: String, rows: Int) async throws {
         try await execute(
             """
-            INSERT INTO \(schema).results (id, name, queue, state, result, attempt, created_at, started_at, finished_at, runtime)
+            INSERT INTO \(schema).\(table) (id, name, queue, state, result, attempt, created_at, started_at, finished_at, runtime)
             SELECT \(schema).uuid_v7(), 'bench.noop', 'bench', 'succeeded', '0', 1,
                    now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', 0.0001
             FROM generate_series(1, $1)
             """,
             [String(rows)]
         )
-        try await execute("VACUUM ANALYZE \(schema).results")
-        try await execute("VACUUM ANALYZE \(schema).tasks")
+        try await execute("VACUUM ANALYZE \(schema).\(table)")
+        try await execute(
+            """
+            SELECT brin_summarize_new_values(indexrelid) FROM pg_index
+            WHERE indrelid = '\(schema).\(table)'::regclass AND indexrelid::regclass::text LIKE '%finished_at%'
+            """)
     }
 
     // MARK: - Helpers
@@ -306,6 +337,10 @@ struct Benchmark {
 
     private func execute(_ sql: String, _ parameters: [String?] = []) async throws {
         try await app.pool.run { connection in try connection.execute(sql, parameters) }
+    }
+
+    private func executeScript(_ sql: String) async throws {
+        try await app.pool.run { connection in try connection.executeScript(sql) }
     }
 
     private func scalar(_ sql: String, _ parameters: [String?] = []) async throws -> String? {

@@ -180,6 +180,8 @@ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = '$DB_NAME')
 \gexec
 ALTER DATABASE $DB_NAME OWNER TO $DB_USER;
 GRANT ALL PRIVILEGES ON DATABASE $DB_NAME TO $DB_USER;
+-- Lets the benchmark flush dirty buffers between measurements (CHECKPOINT).
+GRANT pg_checkpoint TO $DB_USER;
 SQL
 }
 
