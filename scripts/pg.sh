@@ -181,7 +181,9 @@ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = '$DB_NAME')
 ALTER DATABASE $DB_NAME OWNER TO $DB_USER;
 GRANT ALL PRIVILEGES ON DATABASE $DB_NAME TO $DB_USER;
 -- Lets the benchmark flush dirty buffers between measurements (CHECKPOINT).
-GRANT pg_checkpoint TO $DB_USER;
+SELECT 'GRANT pg_checkpoint TO $DB_USER'
+WHERE NOT pg_has_role('$DB_USER', 'pg_checkpoint', 'MEMBER')
+\gexec
 SQL
 }
 

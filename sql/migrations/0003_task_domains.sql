@@ -39,16 +39,17 @@ CREATE DOMAIN json_object AS jsonb
 CREATE DOMAIN finite_timestamptz AS timestamptz
     CHECK (isfinite(VALUE));
 
+-- IF EXISTS: schemas made by early builds of 0001 lack some of these constraints.
 ALTER TABLE tasks
-    DROP CONSTRAINT tasks_name_check,
-    DROP CONSTRAINT tasks_queue_check,
-    DROP CONSTRAINT tasks_priority_check,
-    DROP CONSTRAINT tasks_state_check,
-    DROP CONSTRAINT tasks_args_check,
-    DROP CONSTRAINT tasks_kwargs_check,
-    DROP CONSTRAINT tasks_options_check,
-    DROP CONSTRAINT tasks_chain_check,
-    DROP CONSTRAINT tasks_run_at_check,
+    DROP CONSTRAINT IF EXISTS tasks_name_check,
+    DROP CONSTRAINT IF EXISTS tasks_queue_check,
+    DROP CONSTRAINT IF EXISTS tasks_priority_check,
+    DROP CONSTRAINT IF EXISTS tasks_state_check,
+    DROP CONSTRAINT IF EXISTS tasks_args_check,
+    DROP CONSTRAINT IF EXISTS tasks_kwargs_check,
+    DROP CONSTRAINT IF EXISTS tasks_options_check,
+    DROP CONSTRAINT IF EXISTS tasks_chain_check,
+    DROP CONSTRAINT IF EXISTS tasks_run_at_check,
     ALTER COLUMN name     TYPE task_name,
     ALTER COLUMN queue    TYPE queue_name,
     ALTER COLUMN priority TYPE task_priority,

@@ -62,8 +62,8 @@ public struct Maintenance: Sendable {
             // below reads old ranges, not the whole table (see migration 0004).
             try connection.execute(
                 """
-                SELECT brin_summarize_new_values(c.oid) FROM pg_class AS c
-                WHERE c.oid = to_regclass($1) AND pg_has_role(c.relowner, 'USAGE')
+                SELECT brin_summarize_new_values(c.oid) FROM pg_class AS c JOIN pg_am AS am ON am.oid = c.relam
+                WHERE c.oid = to_regclass($1) AND am.amname = 'brin' AND pg_has_role(c.relowner, 'USAGE')
                 """,
                 ["\(schema).results_finished_at_idx"],
                 name: "summarize results"
