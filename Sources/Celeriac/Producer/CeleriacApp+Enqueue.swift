@@ -70,7 +70,7 @@ extension CeleriacApp {
     /// Inserts one task in its own transaction and wakes a worker. Returns at once.
     public func enqueue(_ message: TaskMessage) async throws {
         let queries = try self.queries
-        let (statement, parameters) = message.insertStatement(queries)
+        let (statement, parameters) = message.insertStatement(queries, inTransaction: false)
         try await insertRetrying(statement, parameters)
     }
 
@@ -105,7 +105,7 @@ extension CeleriacApp {
     /// }
     /// ```
     public func enqueue(_ message: TaskMessage, on connection: Connection) throws {
-        let (statement, parameters) = try message.insertStatement(self.queries)
+        let (statement, parameters) = try message.insertStatement(self.queries, inTransaction: true)
         try connection.execute(statement, parameters)
     }
 
@@ -212,7 +212,7 @@ public struct Transaction {
 
     /// Enqueues a task that exists only if the transaction commits.
     public func enqueue(_ message: TaskMessage) throws {
-        let (statement, parameters) = message.insertStatement(queries)
+        let (statement, parameters) = message.insertStatement(queries, inTransaction: true)
         try connection.execute(statement, parameters)
     }
 }

@@ -36,16 +36,18 @@ public struct TaskMessage: Sendable {
     /// The first task of its chain.
     public var rootID: UUID? = nil
 
-    /// The statement for this row and its parameters (the NOTIFY channel last).
-    func insertStatement(_ queries: Queries) -> (PreparedStatement, [String?]) {
-        guard countdown == nil, eta == nil else { return (queries.insertOne, parameters + [queries.channel]) }
-        // insert_one_now takes the same parameters without eta and countdown ($9, $10).
+    /// The statement for this row and its parameters (the NOTIFY channel last), for a
+    /// statement of its own or one inside the caller's transaction.
+    func insertStatement(_ queries: Queries, inTransaction: Bool) -> (PreparedStatement, [String?]) {
+        let statements = inTransaction ? queries.insertInTransaction : queries.insertAlone
+        guard countdown == nil, eta == nil else { return (statements.scheduled, parameters + [queries.channel]) }
+        // The `now` statement takes the same parameters without eta and countdown ($9, $10).
         var now = parameters
         now.removeSubrange(8...9)
-        return (queries.insertOneNow, now + [queries.channel])
+        return (statements.now, now + [queries.channel])
     }
 
-    /// The statement parameters for `insert_one`, in order (without the channel).
+    /// The statement parameters for `Queries.SingleInsert.scheduled`, in order (without the channel).
     var parameters: [String?] {
         [
             id.celeryString, name, queue, String(priority), args, kwargs, options, chain,

@@ -16,50 +16,28 @@ struct Queries: Sendable {
         func named(_ name: String, _ sql: String) -> PreparedStatement {
             PreparedStatement(name: "celeriac_\(s)_\(name)", sql: sql)
         }
+        // Whether a NOTIFY about `queue` can help: a live worker consuming it is waiting for
+        // work (migration 0005). Busy workers claim again anyway; with none, nobody listens.
+        func someoneListens(_ queue: String) -> String {
+            "EXISTS (SELECT 1 FROM \(s).workers AS w WHERE w.listening AND w.stopped_at IS NULL AND \(queue) = ANY (w.queues))"
+        }
 
         // Producer inserts fail on an id that already exists: a send retried after a lost
         // answer (the connection broke after commit) then knows the first attempt landed, and
         // cannot enqueue the task twice (see CeleriacApp.insertRetrying).
         //
-        // One task, with a NOTIFY only when it is runnable now. One round trip, one commit.
-        // $1 id, $2 name, $3 queue, $4 priority, $5 args, $6 kwargs, $7 options, $8 chain,
-        // $9 eta (epoch seconds), $10 countdown seconds, $11 expires (epoch seconds), $12 max_retries, $13 parent, $14 root, $15 channel
-        insertOne = named(
-            "insert_one",
-            """
-            WITH inserted AS (
-                INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
-                                       run_at, expires_at, max_retries, parent_id, root_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                        coalesce(to_timestamp($9::float8), now()) + make_interval(secs => coalesce($10::float8, 0)),
-                        to_timestamp($11::float8), $12, $13, $14)
-                RETURNING queue, run_at <= now() AS due
-            )
-            SELECT pg_notify($15, queue) FROM inserted WHERE due
-            """
-        )
-
-        // One task due now (no countdown or eta): the NOTIFY needs no RETURNING.
-        // Parameters as insert_one without $9 and $10: $9 expires, $10 max_retries, $11 parent,
-        // $12 root, $13 channel.
-        insertOneNow = named(
-            "insert_one_now",
-            """
-            WITH inserted AS (
-                INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
-                                       expires_at, max_retries, parent_id, root_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::float8), $10, $11, $12)
-            )
-            SELECT pg_notify($13, $3)
-            """
-        )
+        // A statement that is its own transaction NOTIFYs only when a worker of the queue is
+        // waiting for work; inside a caller's transaction, which may commit long after the
+        // insert (when a worker busy now may be waiting), whenever the task is due.
+        insertAlone = Self.singleInsert(schema: s, named: "insert_one", notifyIf: someoneListens)
+        insertInTransaction = Self.singleInsert(schema: s, named: "insert_one_tx", notifyIf: { _ in "true" })
 
         // Many tasks in one statement from parallel arrays. Any array but the ids ($1) may
         // hold a single element, meaning "this value for every row": a bulk call usually
         // repeats its task name, queue, options and often its arguments, and each is then
         // sent and parsed once instead of once per row (see CeleriacApp.bulkColumn).
         // One NOTIFY per distinct queue in $16, the queues with a task due now (computed by
-        // the caller, so no RETURNING is needed).
+        // the caller, so no RETURNING is needed), when a worker of that queue is waiting.
         func each(_ parameter: Int, _ type: String, _ column: String) -> String {
             "CASE WHEN cardinality($\(parameter)::\(type)[]) = 1 THEN ($\(parameter)::\(type)[])[1] ELSE i.\(column) END"
         }
@@ -82,7 +60,7 @@ struct Queries: Sendable {
                      AS i(id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires,
                           max_retries, parent, root)
             )
-            SELECT pg_notify($15, queue) FROM unnest($16::text[]) AS queue
+            SELECT pg_notify($15, queue) FROM unnest($16::text[]) AS queue WHERE \(someoneListens("queue"))
             """
         )
 
@@ -99,7 +77,7 @@ struct Queries: Sendable {
                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[], $7::jsonb[])
                      AS i(id, name, queue, priority, args, kwargs, options)
             )
-            SELECT pg_notify($8, queue) FROM unnest($9::text[]) AS queue
+            SELECT pg_notify($8, queue) FROM unnest($9::text[]) AS queue WHERE \(someoneListens("queue"))
             """
         )
 
@@ -124,6 +102,12 @@ struct Queries: Sendable {
                 ) AS c
                 ORDER BY c.priority DESC, c.run_at, c.id
                 LIMIT $2
+            ),
+            -- Fewer than asked for: this worker will wait for work, so producers should wake
+            -- it (migration 0005). Written only when it changes.
+            listening AS (
+                UPDATE \(s).workers SET listening = NOT listening
+                WHERE id = $3 AND listening <> ((SELECT count(*) FROM picked) < $2)
             )
             UPDATE \(s).tasks AS t
             SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
@@ -249,7 +233,7 @@ struct Queries: Sendable {
             """
             INSERT INTO \(s).workers (id, name, hostname, pid, queues, concurrency, pool, version)
             VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8)
-            ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL
+            ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false
             """
         )
 
@@ -266,7 +250,7 @@ struct Queries: Sendable {
 
         stopWorker = named(
             "stop_worker",
-            "UPDATE \(s).workers SET stopped_at = now() WHERE id = $1"
+            "UPDATE \(s).workers SET stopped_at = now(), listening = false WHERE id = $1"
         )
 
         // The state of one task: a final row in results, else its row in the queue.
@@ -303,6 +287,49 @@ struct Queries: Sendable {
     /// (columns id, name, queue, chain, root_id and the JSON `error`) as failed with
     /// `ChainAborted`, so waiting on a chain's last result never hangs. Shared by the
     /// completion and rescue statements.
+    /// The two statements inserting one task: `scheduled` for a countdown or eta, `now` for
+    /// a task due at once (its NOTIFY needs no RETURNING).
+    struct SingleInsert: Sendable {
+        /// $1 id, $2 name, $3 queue, $4 priority, $5 args, $6 kwargs, $7 options, $8 chain,
+        /// $9 eta (epoch seconds), $10 countdown seconds, $11 expires (epoch seconds),
+        /// $12 max_retries, $13 parent, $14 root, $15 channel.
+        let scheduled: PreparedStatement
+        /// As `scheduled` without $9 and $10: $9 expires, $10 max_retries, $11 parent,
+        /// $12 root, $13 channel.
+        let now: PreparedStatement
+    }
+
+    /// One task in one round trip, with a NOTIFY when it is due now and `notifyIf(queue)` holds.
+    static func singleInsert(schema s: String, named name: String, notifyIf: (String) -> String) -> SingleInsert {
+        SingleInsert(
+            scheduled: PreparedStatement(
+                name: "celeriac_\(s)_\(name)",
+                sql: """
+                    WITH inserted AS (
+                        INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
+                                               run_at, expires_at, max_retries, parent_id, root_id)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                                coalesce(to_timestamp($9::float8), now()) + make_interval(secs => coalesce($10::float8, 0)),
+                                to_timestamp($11::float8), $12, $13, $14)
+                        RETURNING queue, run_at <= now() AS due
+                    )
+                    SELECT pg_notify($15, queue) FROM inserted WHERE due AND \(notifyIf("inserted.queue"))
+                    """
+            ),
+            now: PreparedStatement(
+                name: "celeriac_\(s)_\(name)_now",
+                sql: """
+                    WITH inserted AS (
+                        INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
+                                               expires_at, max_retries, parent_id, root_id)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::float8), $10, $11, $12)
+                    )
+                    SELECT pg_notify($13, $3) WHERE \(notifyIf("$3"))
+                    """
+            )
+        )
+    }
+
     static func abortChain(schema s: String, from source: String, error: String, where condition: String) -> String {
         """
         INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
@@ -318,8 +345,10 @@ struct Queries: Sendable {
         """
     }
 
-    let insertOne: PreparedStatement
-    let insertOneNow: PreparedStatement
+    /// One task inserted by a statement that is its own transaction.
+    let insertAlone: SingleInsert
+    /// One task inserted inside a caller's transaction.
+    let insertInTransaction: SingleInsert
     let insertMany: PreparedStatement
     let insertManySimple: PreparedStatement
     let claim: PreparedStatement

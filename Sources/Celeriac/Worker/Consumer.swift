@@ -114,6 +114,10 @@ final class Consumer: @unchecked Sendable {
         var unwritten: [Completion] = []
         var oldestUnwritten: ContinuousClock.Instant?
         var needClaim = true
+        // Whether the database shows this worker as waiting for work (producers NOTIFY only
+        // then), and when to look once more after it started waiting (see listeningRecheck).
+        var listening = false
+        var recheckAt: ContinuousClock.Instant?
         var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
         var nextPoll = ContinuousClock.now + settings.pollInterval
         var nextMaintenance = ContinuousClock.now + .seconds(1)
@@ -144,6 +148,7 @@ final class Consumer: @unchecked Sendable {
                     connection = live
                     backoff.reset()
                     needClaim = true  // catch up on notifications missed while away
+                    listening = false
                 } catch {
                     let delay = backoff.next()
                     logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
@@ -228,7 +233,13 @@ final class Consumer: @unchecked Sendable {
                         lastClaim = now
                         dispatch(claimed)
                         needClaim = claimed.count == wanted
-                        if !needClaim { nextPoll = try nextWake(on: live) }
+                        if needClaim {
+                            listening = false
+                        } else {
+                            if !listening { recheckAt = now + Self.listeningRecheck }
+                            listening = true
+                            nextPoll = try nextWake(on: live)
+                        }
                     }
                     continue
                 }
@@ -238,6 +249,7 @@ final class Consumer: @unchecked Sendable {
                 if let oldestUnwritten { deadline = min(deadline, oldestUnwritten + Self.flushDelay) }
                 if needClaim, free > 0, stop == .none { deadline = min(deadline, lastClaim + Self.claimDelay) }
                 if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
+                if let recheckAt { deadline = min(deadline, recheckAt) }
                 let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
                 if outcome.notifications.contains(where: { settings.queues.contains($0.payload) }) {
                     needClaim = true
@@ -245,6 +257,10 @@ final class Consumer: @unchecked Sendable {
                 if ContinuousClock.now >= nextPoll {
                     needClaim = true
                     nextPoll = ContinuousClock.now + settings.pollInterval
+                }
+                if let due = recheckAt, ContinuousClock.now >= due {
+                    needClaim = true
+                    recheckAt = nil
                 }
             } catch {
                 logger.error("consumer: \(error)")
@@ -277,6 +293,14 @@ final class Consumer: @unchecked Sendable {
     static let flushDelay: Duration = .milliseconds(2)
     /// How long free slots may wait for others before a smaller claim is made anyway.
     static let claimDelay: Duration = .milliseconds(20)
+
+    /// When the worker starts waiting for work, it claims once more after this long.
+    ///
+    /// Producers NOTIFY only when a worker of the queue is waiting (migration 0005). The
+    /// claim that makes this worker "waiting" cannot see a task whose insert is committing
+    /// at that moment, and that insert saw the worker still busy and sent no NOTIFY: such a
+    /// task is found by this second look instead of waiting for the poll interval.
+    static let listeningRecheck: Duration = .milliseconds(20)
 
     /// Session settings that keep a stuck worker from holding locks or snapshots.
     static let sessionSetup = [

@@ -1,0 +1,13 @@
+-- 0005_worker_listening: producers skip NOTIFY when it cannot help.
+--
+-- NOTIFY takes a database-wide lock at commit. It only helps a worker that is waiting for
+-- work: one whose last claim found less than it asked for. A worker that found a full
+-- batch claims again as soon as it has room, and with no worker at all nobody listens.
+-- The claim statement keeps `listening` current (written only when it changes); the
+-- insert statements send a NOTIFY only when a listening worker consumes the queue.
+--
+-- A task inserted while its queue's worker turns from busy to listening may miss that
+-- worker's claim and see it busy: a worker that starts listening claims once more a
+-- moment later (Consumer.listeningRecheck), so the task waits that long, not a poll.
+-- celeriac.enqueue() (SQL producers) still notifies every time.
+ALTER TABLE workers ADD COLUMN listening boolean NOT NULL DEFAULT false;
