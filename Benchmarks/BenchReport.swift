@@ -35,6 +35,8 @@ struct BenchReport {
     var singleDelay = 0.0
     var bulkEnqueue = 0.0
     var sqlFunctionEnqueue = 0.0
+    /// delay() from 8 concurrent callers.
+    var concurrentDelay = 0.0
     var drains: [DrainFigure] = []
     var sleepDrain: DrainFigure?
     var idleLatency: LatencyFigure?
@@ -57,6 +59,7 @@ struct BenchReport {
             "single_enqueue_per_s": singleDelay.rounded(),
             "bulk_enqueue_per_s": bulkEnqueue.rounded(),
             "sql_function_enqueue_per_s": sqlFunctionEnqueue.rounded(),
+            "concurrent_enqueue_8_per_s": concurrentDelay.rounded(),
             "single_enqueue_ratio": round3(singleDelay / rawSingleInsert),
             "bulk_enqueue_ratio": round3(bulkEnqueue / rawBulkInsert),
             "history_claim_ratio": round3(historyFullRate / historyEmptyRate),
@@ -115,6 +118,7 @@ struct BenchReport {
             times(singleDelay / rawSingleInsert) + " of raw, " + times(singleDelay / rawSingleInsertAwaited) + " of awaited raw")
         row("bulk enqueue, 10,000 in one call", rate(bulkEnqueue), times(bulkEnqueue / rawBulkInsert) + " of raw")
         row("SQL celeriac.enqueue(), single statements", rate(sqlFunctionEnqueue), times(sqlFunctionEnqueue / rawSingleInsert) + " of raw")
+        row("delay(), 8 callers at once", rate(concurrentDelay), times(concurrentDelay / rawSingleInsert) + " of raw (1 connection)")
         for drain in drains {
             let cpu =
                 String(format: "cpu/10k: worker %.2fs", drain.workerCPUPer10k)

@@ -164,6 +164,7 @@ struct Benchmark {
         report.rawSingleInsertAwaited = rate(seconds[1])
         report.singleDelay = rate(seconds[2])
         report.sqlFunctionEnqueue = rate(seconds[3])
+        if settings.includes("enqueue") { report.concurrentDelay = try await concurrentDelayRate(callers: 8) }
         try await raw.truncate()
         try await app.purge()
 
@@ -179,6 +180,24 @@ struct Benchmark {
         func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : Percentiles(values).value(50) }
         report.rawBulkInsert = median(rawBulk)
         report.bulkEnqueue = median(bulk)
+    }
+
+    /// `delay()` from `callers` tasks at once (over the producer pool's connections), with no
+    /// worker waiting: no NOTIFY, whose lock would serialize the commits, so they share
+    /// WAL flushes (group commit).
+    private func concurrentDelayRate(callers: Int) async throws -> Double {
+        let perCaller = max(50, settings.enqueueSingles / callers)
+        let noop = tasks.noop
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<callers {
+                group.addTask { for _ in 0..<perCaller { _ = try await noop.delay() } }
+            }
+            try await group.waitForAll()
+        }
+        let rate = Double(callers * perCaller) / (ContinuousClock.now - started).seconds
+        try await app.purge()
+        return rate
     }
 
     /// Tasks per second of one bulk enqueue of `bulkSize` no-op tasks, building the messages included.
