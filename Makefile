@@ -11,7 +11,7 @@ export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Package.swift)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db-up db-down db-destroy build demo test bench chaos lint clean
+.PHONY: help setup db-up db-down db-destroy build demo test bench bench-peers chaos lint clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -45,6 +45,9 @@ test: db-up ## Run the test suite against the local cluster
 bench: db-up ## Build release and run the benchmark
 	$(SWIFT) build -c release --product celeriac
 	.build/release/celeriac bench
+
+bench-peers: ## Run the same workloads against Celery+Redis, pgqueuer and procrastinate
+	bench/peers/run.sh
 
 chaos: db-up ## Run the fault suite (kill -9, SIGSTOP, PostgreSQL restarts, ...) and print its figures
 	$(SWIFT) build --product celeriac
