@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A dedicated OS thread that owns one ``Connection`` and runs database work on it,
 /// so blocking libpq calls never occupy Swift's cooperative thread pool.
@@ -108,8 +109,11 @@ public final class DatabaseThread: @unchecked Sendable {
         return true
     }
 
-    /// Spins for up to ``spinBeforeSleeping`` while no job is queued.
+    /// Spins for up to ``spinBeforeSleeping`` while no job is queued, if no other thread
+    /// of this process is spinning already.
     private func awaitNextJob() {
+        guard Self.spinning.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        defer { Self.spinning.store(false, ordering: .releasing) }
         let deadline = ContinuousClock.now + Self.spinBeforeSleeping
         while ContinuousClock.now < deadline {
             condition.lock()
@@ -148,6 +152,11 @@ extension DatabaseThread {
     /// during the commit, measured ~50 µs: a sixth of a single-row insert. The spin costs
     /// at most this much CPU per job.
     static let spinBeforeSleeping: Duration = .microseconds(150)
+
+    /// Set while one thread spins. One is enough for a caller awaiting statements one after
+    /// another; with many callers at once, spinning threads would take the CPU their
+    /// PostgreSQL backends need (8 concurrent callers: 13% fewer inserts with all spinning).
+    static let spinning = Atomic<Bool>(false)
 }
 
 /// The connection owned by one thread, opened lazily and reopened after failures.
