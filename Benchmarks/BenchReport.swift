@@ -43,6 +43,8 @@ struct BenchReport {
     var loadedLatency: LatencyFigure?
     var historyEmptyRate = 0.0
     var historyFullRate = 0.0
+    /// Finished tasks present in the history measurement.
+    var historyRows = 0
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -65,6 +67,7 @@ struct BenchReport {
             "history_claim_ratio": round3(historyFullRate / historyEmptyRate),
             "history_empty_drain_per_s": historyEmptyRate.rounded(),
             "history_full_drain_per_s": historyFullRate.rounded(),
+            "history_rows": historyRows,
         ]
         if let best = bestDrain {
             figures["drain_best_per_s"] = best.rate.rounded()
@@ -138,7 +141,9 @@ struct BenchReport {
             row("pickup latency at 1,000/s p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", loaded.p50, loaded.p99, loaded.max))
         }
         row("drain with empty history (1x128)", rate(historyEmptyRate))
-        row("drain with 1M finished tasks (1x128)", rate(historyFullRate), times(historyFullRate / historyEmptyRate) + " of empty")
+        row(
+            "drain with \(historyRows.formatted()) finished tasks (1x128)", rate(historyFullRate),
+            times(historyFullRate / historyEmptyRate) + " of empty")
         let wide = drains.filter { $0.concurrency == 128 }
         row(
             "worker RSS idle / peak at c=128",

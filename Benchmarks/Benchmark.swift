@@ -101,6 +101,7 @@ struct Benchmark {
             }
         }
         try await execute("DROP TABLE \(schema).results_history")
+        report.historyRows = settings.historyRows
         report.historyEmptyRate = Percentiles(empty).value(50)
         report.historyFullRate = Percentiles(full).value(50)
     }
