@@ -106,9 +106,9 @@ import Testing
         }
     }
 
-    /// The race the second look is for, staged: a task is inserted while the worker is busy
+    /// The race the later looks are for, staged: a task is inserted while the worker is busy
     /// (so no NOTIFY) and committed just after the worker's claim that turned it to waiting
-    /// (so that claim missed it). It must be picked up by the second look, not the 5 s poll.
+    /// (so that claim missed it). It must be picked up by a later look, not the 5 s poll.
     @Test func aTaskCommittedAsTheWorkerTurnsToWaitingDoesNotWaitForThePoll() async throws {
         try await TestEnvironment.with({ $0.workerPollInterval = .seconds(5) }) { env in
             let nap = env.app.task("tasks.nap") { (milliseconds: Int) async throws -> Int in

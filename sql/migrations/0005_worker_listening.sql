@@ -7,7 +7,7 @@
 -- insert statements send a NOTIFY only when a listening worker consumes the queue.
 --
 -- A task inserted while its queue's worker turns from busy to listening may miss that
--- worker's claim and see it busy: a worker that starts listening claims once more a
--- moment later (Consumer.listeningRecheck), so the task waits that long, not a poll.
+-- worker's claim and see it busy: a worker that starts listening claims again 20 ms and
+-- 250 ms later (Consumer.listeningRechecks), so the task waits that long, not a poll.
 -- celeriac.enqueue() (SQL producers) still notifies every time.
 ALTER TABLE workers ADD COLUMN listening boolean NOT NULL DEFAULT false;

@@ -115,9 +115,9 @@ final class Consumer: @unchecked Sendable {
         var oldestUnwritten: ContinuousClock.Instant?
         var needClaim = true
         // Whether the database shows this worker as waiting for work (producers NOTIFY only
-        // then), and when to look once more after it started waiting (see listeningRecheck).
+        // then), and when to look again after it started waiting (see listeningRechecks).
         var listening = false
-        var recheckAt: ContinuousClock.Instant?
+        var rechecks: [ContinuousClock.Instant] = []
         var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
         var nextPoll = ContinuousClock.now + settings.pollInterval
         var nextMaintenance = ContinuousClock.now + .seconds(1)
@@ -235,8 +235,9 @@ final class Consumer: @unchecked Sendable {
                         needClaim = claimed.count == wanted
                         if needClaim {
                             listening = false
+                            rechecks.removeAll()
                         } else {
-                            if !listening { recheckAt = now + Self.listeningRecheck }
+                            if !listening { rechecks = Self.listeningRechecks.map { now + $0 } }
                             listening = true
                             nextPoll = try nextWake(on: live)
                         }
@@ -249,7 +250,7 @@ final class Consumer: @unchecked Sendable {
                 if let oldestUnwritten { deadline = min(deadline, oldestUnwritten + Self.flushDelay) }
                 if needClaim, free > 0, stop == .none { deadline = min(deadline, lastClaim + Self.claimDelay) }
                 if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
-                if let recheckAt { deadline = min(deadline, recheckAt) }
+                if let recheck = rechecks.first { deadline = min(deadline, recheck) }
                 let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
                 if outcome.notifications.contains(where: { settings.queues.contains($0.payload) }) {
                     needClaim = true
@@ -258,9 +259,9 @@ final class Consumer: @unchecked Sendable {
                     needClaim = true
                     nextPoll = ContinuousClock.now + settings.pollInterval
                 }
-                if let due = recheckAt, ContinuousClock.now >= due {
+                if let recheck = rechecks.first, ContinuousClock.now >= recheck {
                     needClaim = true
-                    recheckAt = nil
+                    rechecks.removeFirst()
                 }
             } catch {
                 logger.error("consumer: \(error)")
@@ -294,13 +295,15 @@ final class Consumer: @unchecked Sendable {
     /// How long free slots may wait for others before a smaller claim is made anyway.
     static let claimDelay: Duration = .milliseconds(20)
 
-    /// When the worker starts waiting for work, it claims once more after this long.
+    /// When the worker starts waiting for work, it claims again this long after.
     ///
     /// Producers NOTIFY only when a worker of the queue is waiting (migration 0005). The
     /// claim that makes this worker "waiting" cannot see a task whose insert is committing
     /// at that moment, and that insert saw the worker still busy and sent no NOTIFY: such a
-    /// task is found by this second look instead of waiting for the poll interval.
-    static let listeningRecheck: Duration = .milliseconds(20)
+    /// task is found by these looks instead of waiting for the poll interval. The second
+    /// covers a commit slowed by the disk. Each time the worker turns to waiting the
+    /// schedule starts over, so these add at most one claim per 20 ms, whatever the task rate.
+    static let listeningRechecks: [Duration] = [.milliseconds(20), .milliseconds(250)]
 
     /// Session settings that keep a stuck worker from holding locks or snapshots.
     static let sessionSetup = [
