@@ -174,7 +174,7 @@ struct Benchmark {
         for round in 0..<8 {
             let celeriacFirst = round % 2 == 1
             if celeriacFirst, settings.includes("enqueue") { bulk.append(try await bulkEnqueueRate()) }
-            rawBulk.append(try await raw.bulkInsertRate(count: settings.bulkSize, rounds: 1))
+            rawBulk.append(try await raw.bulkInsertRate(count: settings.bulkSize))
             if !celeriacFirst, settings.includes("enqueue") { bulk.append(try await bulkEnqueueRate()) }
             try await app.purge()
         }

@@ -53,29 +53,26 @@ struct RawCeiling {
         try await onThread { try $0.execute("TRUNCATE \(schema).raw_jobs") }
     }
 
-    /// Rows per second inserting `count` rows in one `unnest` statement (best of `rounds`),
-    /// including building the parameters.
-    func bulkInsertRate(count: Int, rounds: Int = 3) async throws -> Double {
+    /// Rows per second inserting `count` rows in one `unnest` statement, including building
+    /// the parameters. The caller alternates this with Celeriac's bulk enqueue.
+    func bulkInsertRate(count: Int) async throws -> Double {
         let schema = self.schema
         return try await onThread { connection in
-            var best = 0.0
-            for _ in 0..<rounds {
-                let started = ContinuousClock.now
-                let ids = SQLText.arrayLiteral(strings: (0..<count).map { _ in UUID.v7().celeryString })
-                let names = SQLText.arrayLiteral(strings: repeatElement("bench.noop", count: count))
-                let queues = SQLText.arrayLiteral(strings: repeatElement("bench", count: count))
-                let args = SQLText.arrayLiteral(strings: repeatElement("[]", count: count))
-                try connection.execute(
-                    """
-                    INSERT INTO \(schema).raw_jobs (id, name, queue, args)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])
-                    """,
-                    [ids, names, queues, args]
-                )
-                best = max(best, Double(count) / (ContinuousClock.now - started).seconds)
-            }
+            let started = ContinuousClock.now
+            let ids = SQLText.arrayLiteral(strings: (0..<count).map { _ in UUID.v7().celeryString })
+            let names = SQLText.arrayLiteral(strings: repeatElement("bench.noop", count: count))
+            let queues = SQLText.arrayLiteral(strings: repeatElement("bench", count: count))
+            let args = SQLText.arrayLiteral(strings: repeatElement("[]", count: count))
+            try connection.execute(
+                """
+                INSERT INTO \(schema).raw_jobs (id, name, queue, args)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])
+                """,
+                [ids, names, queues, args]
+            )
+            let rate = Double(count) / (ContinuousClock.now - started).seconds
             try connection.execute("TRUNCATE \(schema).raw_jobs")
-            return best
+            return rate
         }
     }
 

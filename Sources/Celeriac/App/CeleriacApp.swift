@@ -42,12 +42,6 @@ public final class CeleriacApp: Sendable {
         set { configuration.withLock { $0 = newValue } }
     }
 
-    /// Reads a few settings under the lock without copying the whole configuration
-    /// (on the enqueue path the copy costs more than the rest of building a message).
-    func readingConfiguration<T>(_ body: (borrowing Configuration) throws -> T) rethrows -> T {
-        try configuration.withLock { try body($0) }
-    }
-
     // MARK: - Registry
 
     /// Registers the body that runs under `name`. Later registrations replace earlier ones.

@@ -11,38 +11,22 @@ extension CeleriacApp {
         options call: CallOptions = CallOptions(),
         taskOptions: TaskOptions? = nil
     ) throws -> TaskMessage {
+        let conf = self.conf
         let options = taskOptions ?? registeredTask(named: name)?.options
         guard !name.isEmpty, name.utf8.count <= 200 else {
             throw EnqueueError("invalid task name '\(name)': it must have 1 to 200 characters")
         }
-        // Only the settings a message needs, read under the lock.
-        struct Defaults {
-            var queue: String
-            var priority: Int
-            var maxPayloadBytes: Int
-            var acksLate: Bool
-            var maxRetries: Int
-        }
-        let defaults = readingConfiguration { conf -> Defaults in
-            let queue: String = call.queue ?? options?.queue ?? conf.queue(forTask: name)
-            let priority: Int = call.priority ?? options?.priority ?? conf.taskDefaultPriority
-            let acksLate: Bool = options?.acksLate ?? conf.taskAcksLate
-            let maxRetries: Int = call.maxRetries ?? options?.maxRetries ?? conf.taskDefaultMaxRetries
-            return Defaults(
-                queue: queue, priority: priority, maxPayloadBytes: conf.maxPayloadBytes, acksLate: acksLate,
-                maxRetries: maxRetries)
-        }
-        let queue = defaults.queue
+        let queue = call.queue ?? options?.queue ?? conf.queue(forTask: name)
         do { try QueueName.validate(queue) } catch { throw EnqueueError("\(error)") }
-        let priority = defaults.priority
+        let priority = call.priority ?? options?.priority ?? conf.taskDefaultPriority
         guard (0...255).contains(priority) else {
             throw EnqueueError("priority must be between 0 and 255, got \(priority)")
         }
         let kwargs = call.kwargs ?? "{}"
         let size = args.utf8.count + kwargs.utf8.count
-        guard size <= defaults.maxPayloadBytes else {
+        guard size <= conf.maxPayloadBytes else {
             throw EnqueueError(
-                "the arguments of \(name) take \(size) bytes, more than the limit of \(defaults.maxPayloadBytes) (max payload bytes)"
+                "the arguments of \(name) take \(size) bytes, more than the limit of \(conf.maxPayloadBytes) (max payload bytes)"
             )
         }
         if let countdown = call.countdown, countdown < .zero {
@@ -50,8 +34,8 @@ extension CeleriacApp {
         }
         // What the rescuer needs to know without the task's code: whether a lost attempt
         // may run again, and how many attempts the task has.
-        let acksLate = defaults.acksLate
-        let maxRetries = defaults.maxRetries
+        let acksLate = options?.acksLate ?? conf.taskAcksLate
+        let maxRetries = call.maxRetries ?? options?.maxRetries ?? conf.taskDefaultMaxRetries
         return TaskMessage(
             id: call.taskID ?? UUID.v7(),
             name: name,

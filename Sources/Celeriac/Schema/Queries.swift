@@ -29,8 +29,8 @@ struct Queries: Sendable {
         // A statement that is its own transaction NOTIFYs only when a worker of the queue is
         // waiting for work; inside a caller's transaction, which may commit long after the
         // insert (when a worker busy now may be waiting), whenever the task is due.
-        insertAlone = Self.singleInsert(schema: s, named: "insert_one", notifyIf: someoneListens)
-        insertInTransaction = Self.singleInsert(schema: s, named: "insert_one_tx", notifyIf: { _ in "true" })
+        insertAlone = Self.singleInsert(schema: s, notifyIf: someoneListens) { named("insert_one" + $0, $1) }
+        insertInTransaction = Self.singleInsert(schema: s, notifyIf: { _ in "true" }) { named("insert_one_tx" + $0, $1) }
 
         // Many tasks in one statement from parallel arrays. Any array but the ids ($1) may
         // hold a single element, meaning "this value for every row": a bulk call usually
@@ -283,10 +283,6 @@ struct Queries: Sendable {
         """
     }
 
-    /// An INSERT recording every remaining step of the chains of the tasks in CTE `source`
-    /// (columns id, name, queue, chain, root_id and the JSON `error`) as failed with
-    /// `ChainAborted`, so waiting on a chain's last result never hangs. Shared by the
-    /// completion and rescue statements.
     /// The two statements inserting one task: `scheduled` for a countdown or eta, `now` for
     /// a task due at once (its NOTIFY needs no RETURNING).
     struct SingleInsert: Sendable {
@@ -300,36 +296,45 @@ struct Queries: Sendable {
     }
 
     /// One task in one round trip, with a NOTIFY when it is due now and `notifyIf(queue)` holds.
-    static func singleInsert(schema s: String, named name: String, notifyIf: (String) -> String) -> SingleInsert {
+    /// `named(suffix, sql)` names the two statements.
+    static func singleInsert(
+        schema s: String,
+        notifyIf: (String) -> String,
+        named: (String, String) -> PreparedStatement
+    ) -> SingleInsert {
         SingleInsert(
-            scheduled: PreparedStatement(
-                name: "celeriac_\(s)_\(name)",
-                sql: """
-                    WITH inserted AS (
-                        INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
-                                               run_at, expires_at, max_retries, parent_id, root_id)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                                coalesce(to_timestamp($9::float8), now()) + make_interval(secs => coalesce($10::float8, 0)),
-                                to_timestamp($11::float8), $12, $13, $14)
-                        RETURNING queue, run_at <= now() AS due
-                    )
-                    SELECT pg_notify($15, queue) FROM inserted WHERE due AND \(notifyIf("inserted.queue"))
-                    """
+            scheduled: named(
+                "",
+                """
+                WITH inserted AS (
+                    INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
+                                           run_at, expires_at, max_retries, parent_id, root_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                            coalesce(to_timestamp($9::float8), now()) + make_interval(secs => coalesce($10::float8, 0)),
+                            to_timestamp($11::float8), $12, $13, $14)
+                    RETURNING queue, run_at <= now() AS due
+                )
+                SELECT pg_notify($15, queue) FROM inserted WHERE due AND \(notifyIf("inserted.queue"))
+                """
             ),
-            now: PreparedStatement(
-                name: "celeriac_\(s)_\(name)_now",
-                sql: """
-                    WITH inserted AS (
-                        INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
-                                               expires_at, max_retries, parent_id, root_id)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::float8), $10, $11, $12)
-                    )
-                    SELECT pg_notify($13, $3) WHERE \(notifyIf("$3"))
-                    """
+            now: named(
+                "_now",
+                """
+                WITH inserted AS (
+                    INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options, chain,
+                                           expires_at, max_retries, parent_id, root_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::float8), $10, $11, $12)
+                )
+                SELECT pg_notify($13, $3) WHERE \(notifyIf("$3"))
+                """
             )
         )
     }
 
+    /// An INSERT recording every remaining step of the chains of the tasks in CTE `source`
+    /// (columns id, name, queue, chain, root_id and the JSON `error`) as failed with
+    /// `ChainAborted`, so waiting on a chain's last result never hangs. Shared by the
+    /// completion and rescue statements.
     static func abortChain(schema s: String, from source: String, error: String, where condition: String) -> String {
         """
         INSERT INTO \(s).results (id, name, queue, state, args, kwargs, error, parent_id, root_id)
