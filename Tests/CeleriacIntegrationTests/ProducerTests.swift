@@ -205,3 +205,38 @@ extension ProducerTests {
         }
     }
 }
+
+extension ProducerTests {
+    /// Rows written with plain SQL meet the same rules as the API's (the column domains):
+    /// a bad row is refused with an error naming the rule, the edge cases of each rule get in.
+    @Test func rowsWrittenWithSQLFollowTheColumnRules() async throws {
+        try await TestEnvironment.with { env in
+            let schema = env.schema
+            func insert(_ column: String, _ value: String) async throws {
+                let (columns, values) = column == "name" ? ("name", "$1") : ("name, \(column)", "'tasks.t', $1")
+                try await env.sql("INSERT INTO \(schema).tasks (id, \(columns)) VALUES (gen_random_uuid(), \(values))", [value])
+            }
+            let refused: [(String, String)] = [
+                ("queue", ""), ("queue", "no spaces"), ("queue", "new\nline"), ("queue", "é"),
+                ("queue", String(repeating: "q", count: 101)), ("queue", "semi;colon"),
+                ("name", ""), ("name", String(repeating: "n", count: 201)),
+                ("priority", "256"), ("priority", "-1"), ("state", "running"),
+                ("args", "{}"), ("kwargs", "[]"), ("options", "1"), ("chain", "{}"), ("run_at", "infinity"),
+            ]
+            for (column, value) in refused {
+                let error = await #expect(throws: PostgresError.self, "\(column) = \(value.debugDescription)") {
+                    try await insert(column, value)
+                }
+                #expect(error?.sqlState == "23514", "\(column) = \(value.debugDescription): \(error?.message ?? "")")
+            }
+            let accepted: [(String, String)] = [
+                ("queue", "q"), ("queue", String(repeating: "q", count: 100)),
+                ("queue", "ABCXYZ_abcxyz.0189:@-"), ("name", String(repeating: "n", count: 200)),
+                ("priority", "0"), ("priority", "255"), ("state", "retry"), ("args", "[1]"),
+                ("kwargs", "{\"a\": 1}"), ("chain", "[]"), ("run_at", "2030-01-01T00:00:00Z"),
+            ]
+            for (column, value) in accepted { try await insert(column, value) }
+            #expect(try await env.count("SELECT count(*) FROM \(schema).tasks") == accepted.count)
+        }
+    }
+}
