@@ -53,8 +53,15 @@ import Testing
             try await env.sql("UPDATE \(env.schema).workers SET listening = true WHERE id = 'w1'")
             #expect(try await Self.notifications(in: env, during: sendAll) == ["celery", "celery"])
 
-            // A stopped worker does not count.
-            try await env.sql("UPDATE \(env.schema).workers SET stopped_at = now() WHERE id = 'w1'")
+            // A real worker that waited for work and then stopped does not count: stopping
+            // clears `listening`, which is all producers look at.
+            try await env.sql("DELETE FROM \(env.schema).workers WHERE id = 'w1'")
+            let worker = env.startWorker()
+            try await env.eventually("the idle worker listens") {
+                try await env.sql("SELECT listening::text FROM \(env.schema).workers") == ["true"]
+            }
+            try await worker.stop()
+            #expect(try await env.sql("SELECT listening::text FROM \(env.schema).workers WHERE stopped_at IS NOT NULL") == ["false"])
             #expect(try await Self.notifications(in: env, during: sendAll) == [])
         }
     }

@@ -16,10 +16,11 @@ struct Queries: Sendable {
         func named(_ name: String, _ sql: String) -> PreparedStatement {
             PreparedStatement(name: "celeriac_\(s)_\(name)", sql: sql)
         }
-        // Whether a NOTIFY about `queue` can help: a live worker consuming it is waiting for
-        // work (migration 0005). Busy workers claim again anyway; with none, nobody listens.
+        // Whether a NOTIFY about `queue` can help: a worker consuming it is waiting for work
+        // (migration 0005; stopping a worker clears `listening`, so a stopped one never counts).
+        // Busy workers claim again anyway; with none, nobody listens. Index: 0007.
         func someoneListens(_ queue: String) -> String {
-            "EXISTS (SELECT 1 FROM \(s).workers AS w WHERE w.listening AND w.stopped_at IS NULL AND \(queue) = ANY (w.queues))"
+            "EXISTS (SELECT 1 FROM \(s).workers AS w WHERE w.listening AND \(queue) = ANY (w.queues))"
         }
 
         // Producer inserts fail on an id that already exists: a send retried after a lost
