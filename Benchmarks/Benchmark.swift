@@ -7,7 +7,7 @@ struct Benchmark {
     struct Settings {
         var drainTasks = 100_000
         var singleDrainTasks = 20_000
-        var enqueueSingles = 2_000
+        var enqueueSingles = 4_000
         var bulkSize = 10_000
         var latencyProbes = 500
         var historyRows = 1_000_000
