@@ -128,3 +128,26 @@ import Testing
         }
     }
 }
+
+extension MaintenanceTests {
+    /// A worker killed while waiting for work keeps `listening` set; once it has been silent
+    /// for a whole lease the leader clears it, so producers stop notifying on its account.
+    @Test func workersSilentForALeaseNoLongerCountAsWaiting() async throws {
+        try await TestEnvironment.with { env in
+            for (id, silentFor) in [("dead", "1 hour"), ("alive", "1 second")] {
+                try await env.sql(
+                    """
+                    INSERT INTO \(env.schema).workers (id, name, hostname, pid, queues, concurrency, pool, version,
+                                                     listening, last_heartbeat_at)
+                    VALUES ($1, $1, 'host', 1, '{celery}', 1, 'async', 'test', true, now() - $2::interval)
+                    """,
+                    [id, silentFor]
+                )
+            }
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "test")
+            #expect(try await env.app.pool.run { try maintenance.runOnce(on: $0) }.leader)
+            #expect(try await env.sql("SELECT id FROM \(env.schema).workers WHERE listening ORDER BY id") == ["alive"])
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).workers") == 2)
+        }
+    }
+}

@@ -9,7 +9,9 @@ import Logging
 ///   otherwise they fail with `WorkerLostError`, as in Celery;
 /// - **pruning**: results older than `result_expires` (new block ranges of the results'
 ///   BRIN index are summarized first, so this reads only old rows), ticks older than a
-///   week, and worker rows silent for a day.
+///   week, and worker rows silent for a day;
+/// - **silent workers**: a worker silent for a whole lease no longer counts as waiting for
+///   work, so producers stop sending NOTIFYs on its account (migration 0005).
 ///
 /// ``runOnce(on:)`` does one round; workers call it on their heartbeat, beat on its loop.
 public struct Maintenance: Sendable {
@@ -27,6 +29,7 @@ public struct Maintenance: Sendable {
 
     let schema: String
     let resultExpires: Duration?
+    let workerLease: Duration
     /// The `maintenance` leader lease.
     public let lease: LeaderLease
     /// How often a round runs.
@@ -36,6 +39,7 @@ public struct Maintenance: Sendable {
     public init(configuration: Configuration, holder: String) {
         schema = configuration.schema
         resultExpires = configuration.resultExpires
+        workerLease = configuration.workerLeaseDuration
         interval = min(configuration.maintenanceInterval, configuration.workerLeaseDuration / 4)
         // Two rounds: a leader that dies is replaced well within one task lease, so a task
         // orphaned with it is rescued within lease + interval.
@@ -82,6 +86,16 @@ public struct Maintenance: Sendable {
         }
         try connection.execute(
             "DELETE FROM \(schema).periodic_ticks WHERE enqueued_at < now() - interval '7 days'", name: "prune ticks"
+        )
+        // Killed or cut off, its leases expired and its tasks are being rescued: it waits for
+        // nothing. A live worker that was only slow sets the flag again at its next claim.
+        try connection.execute(
+            """
+            UPDATE \(schema).workers SET listening = false
+            WHERE listening AND last_heartbeat_at < now() - make_interval(secs => $1::float8)
+            """,
+            [String(workerLease.seconds)],
+            name: "silent workers"
         )
         try connection.execute(
             "DELETE FROM \(schema).workers WHERE last_heartbeat_at < now() - interval '1 day'", name: "prune workers"
