@@ -237,6 +237,19 @@ extension ProducerTests {
             ]
             for (column, value) in accepted { try await insert(column, value) }
             #expect(try await env.count("SELECT count(*) FROM \(schema).tasks") == accepted.count)
+
+            // celeriac.enqueue() applies the same queue rule, with its own message.
+            for queue in ["", "no spaces", "é", String(repeating: "q", count: 101)] {
+                let error = await #expect(throws: PostgresError.self, "queue \(queue.debugDescription)") {
+                    try await env.sql("SELECT \(schema).enqueue('tasks.t', queue => $1)", [queue])
+                }
+                #expect(error?.sqlState == "22023")
+                #expect(error?.message.contains("invalid queue name") == true)
+            }
+            for queue in ["q", String(repeating: "q", count: 100), "ABCXYZ_abcxyz.0189:@-"] {
+                try await env.sql("SELECT \(schema).enqueue('tasks.t', queue => $1)", [queue])
+            }
+            #expect(try await env.count("SELECT count(*) FROM \(schema).tasks") == accepted.count + 3)
         }
     }
 }
