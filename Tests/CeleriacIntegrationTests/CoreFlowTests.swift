@@ -169,3 +169,42 @@ import Testing
         }
     }
 }
+
+extension CoreFlowTests {
+    /// Chains written by hand with SQL: a step whose id is not a UUID is skipped (the chain
+    /// ends there) without failing the completions written with it; a well-formed one runs.
+    @Test func handWrittenChainStepsWithBadIdsAreSkipped() async throws {
+        try await TestEnvironment.with { env in
+            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let good = UUID.v7().celeryString
+            let steps = [
+                good,
+                "01a2172a-ed21-7b72-82c1-20c5e1f4216",  // 35 characters
+                "01a2172aed21-7b72-82c1-20c5e1f42161-",  // a dash out of place
+                "01a2172a-ed21-7b72-82c1-20c5e1f4216g",  // not hex
+                "{01a2172a-ed21-7b72-82c1-20c5e1f4216}",
+            ]
+            var firsts: [String] = []
+            for id in steps {
+                let first = UUID.v7().celeryString
+                firsts.append(first)
+                try await env.sql(
+                    """
+                    INSERT INTO \(env.schema).tasks (id, name, args, chain)
+                    VALUES ($1, 'tasks.add', '[1, 2]', jsonb_build_array(jsonb_build_object('id', $2::text, 'task', 'tasks.add', 'args', '[10]'::jsonb)))
+                    """,
+                    [first, id]
+                )
+            }
+            let worker = env.startWorker()
+            let finished = "SELECT count(*) FROM \(env.schema).results WHERE id = ANY ($1::uuid[])"
+            try await env.eventually("every first step finished") {
+                try await env.count(finished, ["{\(firsts.joined(separator: ","))}"]) == steps.count
+            }
+            #expect(try await AsyncResult<Int>(id: try #require(UUID(uuidString: good)), app: env.app).get(timeout: .seconds(10)) == 13)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'succeeded'") == steps.count + 1)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+            try await worker.stop()
+        }
+    }
+}

