@@ -311,10 +311,10 @@ struct Queries: Sendable {
     /// `named(suffix, sql)` names the two statements.
     ///
     /// Every parameter is cast to its base type. Left to inference, a parameter written to a
-    /// column of a domain takes the domain's type, and each execution then sets up and runs
-    /// the domain's input checks from scratch for every such parameter (about half the
-    /// server's work for a single-row insert, measured with callgrind); cast, the checks are
-    /// the plan's own, set up once per execution.
+    /// column of a domain takes the domain's type, and each execution then runs the domain's
+    /// input function, which sets up the domain's checks from scratch for that parameter;
+    /// cast, the checks are set up once per execution by the plan: ~9,000 fewer instructions
+    /// per insert of ~200,000 (callgrind).
     static func singleInsert(
         schema s: String,
         notifyIf: (String) -> String,
