@@ -14,12 +14,34 @@ struct DrainFigure {
     var rate: Double { Double(tasks) / seconds }
 }
 
-/// Pickup latency: claim time minus insert time, database clock.
-struct LatencyFigure {
+/// Percentiles of a set of milliseconds.
+struct Spread {
     var p50: Double
     var p99: Double
     var max: Double
+
+    init(_ values: [Double]) {
+        let percentiles = Percentiles(values)
+        p50 = percentiles.value(50)
+        p99 = percentiles.value(99)
+        max = percentiles.max
+    }
+
+    var text: String { String(format: "%.2f / %.2f / %.2f ms", p50, p99, max) }
+}
+
+/// Pickup latency of one set of probes.
+struct LatencyFigure {
+    /// Claim time minus insert time, database clock.
+    var database: Spread
+    /// Task body start minus the producer's clock just before the enqueue call, and just
+    /// after it returned: the peers' harness's two measures (bench/peers).
+    var fromCall: Spread
+    var fromReturn: Spread
     var samples: Int
+    var p50: Double { database.p50 }
+    var p99: Double { database.p99 }
+    var max: Double { database.max }
 }
 
 /// Every figure of one `celeriac bench` run, with ratios to the raw-SQL ceiling.
@@ -87,15 +109,13 @@ struct BenchReport {
             figures["sleep10ms_c200_per_s"] = sleep.rate.rounded()
             figures["sleep10ms_c200_overlap"] = round3(sleep.rate * 0.010 / 200)
         }
-        if let idle = idleLatency {
-            figures["pickup_idle_p50_ms"] = round3(idle.p50)
-            figures["pickup_idle_p99_ms"] = round3(idle.p99)
-            figures["pickup_idle_max_ms"] = round3(idle.max)
-        }
-        if let loaded = loadedLatency {
-            figures["pickup_loaded_p50_ms"] = round3(loaded.p50)
-            figures["pickup_loaded_p99_ms"] = round3(loaded.p99)
-            figures["pickup_loaded_max_ms"] = round3(loaded.max)
+        for (key, latency) in [("pickup_idle", idleLatency), ("pickup_loaded", loadedLatency)] {
+            guard let latency else { continue }
+            for (suffix, spread) in [("", latency.database), ("_from_call", latency.fromCall), ("_from_return", latency.fromReturn)] {
+                figures["\(key)\(suffix)_p50_ms"] = round3(spread.p50)
+                figures["\(key)\(suffix)_p99_ms"] = round3(spread.p99)
+                figures["\(key)\(suffix)_max_ms"] = round3(spread.max)
+            }
         }
         return figures
     }
@@ -134,11 +154,11 @@ struct BenchReport {
         if let sleep = sleepDrain {
             row("10 ms sleep tasks, c=200", rate(sleep.rate), String(format: "overlap %.0f%%", sleep.rate * 0.010 / 200 * 100))
         }
-        if let idle = idleLatency {
-            row("pickup latency idle p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", idle.p50, idle.p99, idle.max))
-        }
-        if let loaded = loadedLatency {
-            row("pickup latency at 1,000/s p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", loaded.p50, loaded.p99, loaded.max))
+        for (name, latency) in [("idle", idleLatency), ("at 1,000/s", loadedLatency)] {
+            guard let latency else { continue }
+            row("pickup latency \(name) p50 / p99 / max", latency.database.text, "database clock")
+            row("  from before the enqueue call", latency.fromCall.text, "as bench-peers measures")
+            row("  from its return", latency.fromReturn.text)
         }
         row("drain with empty history (1x128)", rate(historyEmptyRate))
         row(

@@ -1,4 +1,5 @@
 import Celeriac
+import Foundation
 
 /// The tasks the benchmark drains, registered both in the bench process (to enqueue
 /// them with `delay()`) and in its worker processes (to run them).
@@ -7,6 +8,9 @@ struct BenchTasks: Sendable {
     let noop: TaskDefinition<Int>
     /// Sleeps 10 ms: shows whether the async pool really overlaps waiting tasks.
     let sleep10: TaskDefinition<Int>
+    /// Returns the wall-clock time its body started (seconds since 1970): pickup latency
+    /// as the peers' harness measures it, from the producer's clock readings.
+    let stamp: TaskDefinition<Double>
 
     init(app: CeleriacApp) {
         noop = app.task("bench.noop") { () async throws -> Int in 0 }
@@ -14,5 +18,6 @@ struct BenchTasks: Sendable {
             try await Task.sleep(for: .milliseconds(10))
             return 0
         }
+        stamp = app.task("bench.stamp") { () async throws -> Double in Date().timeIntervalSince1970 }
     }
 }

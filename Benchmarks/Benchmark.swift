@@ -307,10 +307,15 @@ struct Benchmark {
             } : nil
         if background != nil { try await Task.sleep(for: .seconds(1)) }
 
+        // Each probe notes the wall clock just before its enqueue call and just after it
+        // returns; the task returns the moment its body started (same machine, same clock).
         var ids: [String] = []
+        var calls: [String: (before: Double, after: Double)] = [:]
         for _ in 0..<settings.latencyProbes {
-            let message = try app.message(task: "bench.noop", args: "[]", options: CallOptions(queue: "bench"))
+            let message = try tasks.stamp.message(options: CallOptions(queue: "bench"))
+            let before = Date().timeIntervalSince1970
             try await app.enqueue(message)
+            calls[message.id.celeryString] = (before, Date().timeIntervalSince1970)
             ids.append(message.id.celeryString)
             try await Task.sleep(for: .milliseconds(4))
         }
@@ -322,18 +327,30 @@ struct Benchmark {
             guard ContinuousClock.now < deadline else { throw BenchError("latency probes did not finish") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let latencies = try await app.pool.run { [schema] connection in
+        let rows = try await app.pool.run { [schema] connection in
             let rows = try connection.execute(
                 """
-                SELECT extract(epoch FROM started_at - created_at) * 1000
+                SELECT id::text, extract(epoch FROM started_at - created_at) * 1000, result::text::float8
                 FROM \(schema).results WHERE id = ANY($1::uuid[])
                 """,
                 [probes]
             )
-            return (0..<rows.rowCount).compactMap { rows.double($0, 0) }
+            return (0..<rows.rowCount).compactMap { row -> (String, Double, Double)? in
+                guard let id = rows.string(row, 0), let database = rows.double(row, 1), let started = rows.double(row, 2) else {
+                    return nil
+                }
+                return (id, database, started)
+            }
         }
-        let percentiles = Percentiles(latencies)
-        return LatencyFigure(p50: percentiles.value(50), p99: percentiles.value(99), max: percentiles.max, samples: latencies.count)
+        var fromCall: [Double] = []
+        var fromReturn: [Double] = []
+        for (id, _, started) in rows {
+            guard let call = calls[id] else { continue }
+            fromCall.append((started - call.before) * 1000)
+            fromReturn.append((started - call.after) * 1000)
+        }
+        return LatencyFigure(
+            database: Spread(rows.map(\.1)), fromCall: Spread(fromCall), fromReturn: Spread(fromReturn), samples: rows.count)
     }
 
     // MARK: - History
