@@ -46,6 +46,9 @@ struct Benchmark {
             report.rawClaimComplete = try await raw.claimCompleteRate(count: settings.drainTasks)
         }
         if settings.includes("raw") || settings.includes("enqueue") {
+            // The claim ceiling just wrote ~100,000 row versions: flush them now rather than
+            // have a checkpoint land among the single inserts, whose commits it would slow.
+            try await checkpoint()
             progress("enqueue, raw and Celeriac in turns")
             try await measureEnqueue(raw: raw)
         }
