@@ -120,13 +120,26 @@ struct Benchmark {
 
     // MARK: - Enqueue
 
-    /// Single inserts: raw SQL (two ways), `delay()` and the SQL function take turns in runs of 25,
-    /// in rotating order, and each side's time is summed. Commit latency here drifts by tens
-    /// of percent within seconds (a shared disk), so only fine interleaving compares like
-    /// with like. Each run begins with one untimed call: the part before it used another
-    /// connection thread, which is still spinning for work (``DatabaseThread``), and the
-    /// first calls of a run would otherwise pay for switching threads (≈ 15 µs a call over a
-    /// run of 25, measured), a cost a program making calls one after another never sees.
+    /// Single inserts, in two passes. In each, the parts take turns in runs of 25, in
+    /// rotating order, and each part's time is summed: commit latency here drifts by tens of
+    /// percent within seconds (a shared disk), so only fine interleaving compares like with
+    /// like. Pass one: raw SQL in a tight loop, raw SQL awaited one statement at a time from
+    /// async code (the hand-over every `delay()` pays), and `delay()`. Pass two: the same
+    /// with the SQL function in place of `delay()`, for its own ceiling.
+    ///
+    /// The SQL function is kept out of `delay()`'s pass so that, as for the raw inserts,
+    /// one connection alone writes the table measured. With its inserts into `tasks`
+    /// interleaved, `delay()` came out 0.76x of raw on average instead of 0.82x in 12 paired
+    /// runs (11 the same way; not its NOTIFY: the same with a countdown); later, noisier
+    /// runs did not separate the two layouts. Which parts take turns shifts these ratios
+    /// by up to 0.1 here (the raw insert itself ran ~15% faster beside the SQL function
+    /// alone than beside the awaited raw insert and `delay()`), hence two passes of the
+    /// same shape.
+    ///
+    /// Each run begins with one untimed call: the part before it used another connection
+    /// thread, which is still spinning for work (``DatabaseThread``), and the first calls of
+    /// a run would otherwise pay for switching threads (≈ 15 µs a call over a run of 25,
+    /// measured), a cost a program making calls one after another never sees.
     /// Bulk: eight rounds of 10,000 in alternating order, medians kept.
     private mutating func measureEnqueue(raw: RawCeiling) async throws {
         let schema = self.schema
@@ -138,47 +151,49 @@ struct Benchmark {
         }
         let run = 25
         let runs = max(4, settings.enqueueSingles / run)
-        // raw in a tight loop on its connection's thread; raw awaited one statement at a
-        // time from async code (as delay() is: the same hand-over to a database thread and
-        // back); delay(); the SQL function.
-        var seconds = [0.0, 0.0, 0.0, 0.0]
-        for index in 0..<runs {
-            for part in (0..<4).map({ ($0 + index) % 4 }) {
-                // Each run starts with one untimed call (see the doc comment).
-                switch part {
-                case 0:
-                    seconds[0] += try await rawThread.run { connection in
-                        _ = try raw.singleInserts(count: 1, on: connection)
-                        return try raw.singleInserts(count: run, on: connection)
-                    }
-                case 1:
-                    _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) }
-                    let started = ContinuousClock.now
-                    for _ in 0..<run { _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) } }
-                    seconds[1] += (ContinuousClock.now - started).seconds
-                case 2 where settings.includes("enqueue"):
-                    _ = try await tasks.noop.delay()
-                    let started = ContinuousClock.now
-                    for _ in 0..<run { _ = try await tasks.noop.delay() }
-                    seconds[2] += (ContinuousClock.now - started).seconds
-                case 3 where settings.includes("enqueue"):
-                    seconds[3] += try await sqlThread.run { connection in
-                        let enqueue = "SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')"
-                        try connection.execute(enqueue)
-                        let started = ContinuousClock.now
-                        for _ in 0..<run { try connection.execute(enqueue) }
-                        return (ContinuousClock.now - started).seconds
-                    }
-                default: break
-                }
+        let noop = tasks.noop
+        // Each part runs one untimed call, then `run` timed ones; returns their seconds.
+        let rawTight: @Sendable () async throws -> Double = {
+            try await rawThread.run { connection in
+                _ = try raw.singleInserts(count: 1, on: connection)
+                return try raw.singleInserts(count: run, on: connection)
+            }
+        }
+        let rawAwaited: @Sendable () async throws -> Double = {
+            _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) }
+            let started = ContinuousClock.now
+            for _ in 0..<run { _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) } }
+            return (ContinuousClock.now - started).seconds
+        }
+        let delay: @Sendable () async throws -> Double = {
+            _ = try await noop.delay()
+            let started = ContinuousClock.now
+            for _ in 0..<run { _ = try await noop.delay() }
+            return (ContinuousClock.now - started).seconds
+        }
+        let sqlFunction: @Sendable () async throws -> Double = {
+            try await sqlThread.run { connection in
+                let enqueue = "SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')"
+                try connection.execute(enqueue)
+                let started = ContinuousClock.now
+                for _ in 0..<run { try connection.execute(enqueue) }
+                return (ContinuousClock.now - started).seconds
             }
         }
         func rate(_ seconds: Double) -> Double { seconds > 0 ? Double(runs * run) / seconds : 0 }
-        report.rawSingleInsert = rate(seconds[0])
-        report.rawSingleInsertAwaited = rate(seconds[1])
-        report.singleDelay = rate(seconds[2])
-        report.sqlFunctionEnqueue = rate(seconds[3])
-        if settings.includes("enqueue") { report.concurrentDelay = try await concurrentDelayRate(callers: 8) }
+        let enqueue = settings.includes("enqueue")
+
+        let first = try await interleave(enqueue ? [rawTight, rawAwaited, delay] : [rawTight, rawAwaited], runs: runs)
+        report.rawSingleInsert = rate(first[0])
+        report.rawSingleInsertAwaited = rate(first[1])
+        if enqueue {
+            report.singleDelay = rate(first[2])
+            try await app.purge()
+            let second = try await interleave([rawTight, rawAwaited, sqlFunction], runs: runs)
+            report.rawSingleInsertBesideSQL = rate(second[0])
+            report.sqlFunctionEnqueue = rate(second[2])
+            report.concurrentDelay = try await concurrentDelayRate(callers: 8)
+        }
         try await raw.truncate()
         try await app.purge()
 
@@ -194,6 +209,17 @@ struct Benchmark {
         func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : Percentiles(values).value(50) }
         report.rawBulkInsert = median(rawBulk)
         report.bulkEnqueue = median(bulk)
+    }
+
+    /// Runs `parts` in turns, `runs` times each, in rotating order; returns each part's total.
+    private func interleave(_ parts: [@Sendable () async throws -> Double], runs: Int) async throws -> [Double] {
+        var seconds = Array(repeating: 0.0, count: parts.count)
+        for index in 0..<runs {
+            for part in (0..<parts.count).map({ ($0 + index) % parts.count }) {
+                seconds[part] += try await parts[part]()
+            }
+        }
+        return seconds
     }
 
     /// `delay()` from `callers` tasks at once (over the producer pool's connections), with no
