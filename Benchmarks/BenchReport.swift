@@ -67,6 +67,9 @@ struct BenchReport {
     var loadedLatency: LatencyFigure?
     var historyEmptyRate = 0.0
     var historyFullRate = 0.0
+    /// Median over rounds of (drain with the history / drain without), each round's two
+    /// drains run back to back.
+    var historyRatio = 0.0
     /// Finished tasks present in the history measurement.
     var historyRows = 0
 
@@ -90,7 +93,7 @@ struct BenchReport {
             "concurrent_enqueue_8_per_s": concurrentDelay.rounded(),
             "single_enqueue_ratio": round3(singleDelay / rawSingleInsert),
             "bulk_enqueue_ratio": round3(bulkEnqueue / rawBulkInsert),
-            "history_claim_ratio": round3(historyFullRate / historyEmptyRate),
+            "history_claim_ratio": round3(historyRatio),
             "history_empty_drain_per_s": historyEmptyRate.rounded(),
             "history_full_drain_per_s": historyFullRate.rounded(),
             "history_rows": historyRows,
@@ -169,7 +172,7 @@ struct BenchReport {
         row("drain with empty history (1x128)", rate(historyEmptyRate))
         row(
             "drain with \(historyRows.formatted()) finished tasks (1x128)", rate(historyFullRate),
-            times(historyFullRate / historyEmptyRate) + " of empty")
+            times(historyRatio) + " of empty (median of paired rounds)")
         let wide = drains.filter { $0.concurrency == 128 }
         row(
             "worker RSS idle / peak at c=128",

@@ -60,4 +60,11 @@ struct Percentiles {
     }
 
     var max: Double { sorted.last ?? .nan }
+
+    /// The middle value, or the mean of the two middle values of an even count.
+    var median: Double {
+        guard !sorted.isEmpty else { return .nan }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
 }
