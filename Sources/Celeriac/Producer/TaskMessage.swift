@@ -41,8 +41,9 @@ public struct TaskMessage: Sendable {
     func insertStatement(_ queries: Queries, inTransaction: Bool) -> (PreparedStatement, [String?]) {
         let statements = inTransaction ? queries.insertInTransaction : queries.insertAlone
         guard countdown == nil, eta == nil else { return (statements.scheduled, parameters + [queries.channel]) }
+        // The `simple` statement takes the first seven ($1 to $7).
         if chain == nil, expires == nil, maxRetries == nil, parentID == nil, rootID == nil {
-            return (statements.simple, [id.celeryString, name, queue, String(priority), args, kwargs, options, queries.channel])
+            return (statements.simple, Array(parameters.prefix(7)) + [queries.channel])
         }
         // The `now` statement takes the same parameters without eta and countdown ($9, $10).
         var now = parameters

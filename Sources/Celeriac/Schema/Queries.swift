@@ -308,7 +308,7 @@ struct Queries: Sendable {
     }
 
     /// One task in one round trip, with a NOTIFY when it is due now and `notifyIf(queue)` holds.
-    /// `named(suffix, sql)` names the two statements.
+    /// `named(suffix, sql)` names the statements.
     ///
     /// Every parameter is cast to its base type. Left to inference, a parameter written to a
     /// column of a domain takes the domain's type, and each execution then runs the domain's
