@@ -39,9 +39,6 @@ struct LatencyFigure {
     var fromCall: Spread
     var fromReturn: Spread
     var samples: Int
-    var p50: Double { database.p50 }
-    var p99: Double { database.p99 }
-    var max: Double { database.max }
 }
 
 /// Every figure of one `celeriac bench` run, with ratios to the raw-SQL ceiling.

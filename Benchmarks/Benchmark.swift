@@ -156,6 +156,12 @@ struct Benchmark {
         let runs = max(4, settings.enqueueSingles / run)
         let noop = tasks.noop
         // Each part runs one untimed call, then `run` timed ones; returns their seconds.
+        @Sendable func timed(_ call: () async throws -> Void) async throws -> Double {
+            try await call()
+            let started = ContinuousClock.now
+            for _ in 0..<run { try await call() }
+            return (ContinuousClock.now - started).seconds
+        }
         let rawTight: @Sendable () async throws -> Double = {
             try await rawThread.run { connection in
                 _ = try raw.singleInserts(count: 1, on: connection)
@@ -163,17 +169,9 @@ struct Benchmark {
             }
         }
         let rawAwaited: @Sendable () async throws -> Double = {
-            _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) }
-            let started = ContinuousClock.now
-            for _ in 0..<run { _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) } }
-            return (ContinuousClock.now - started).seconds
+            try await timed { _ = try await rawThread.run { try raw.singleInserts(count: 1, on: $0) } }
         }
-        let delay: @Sendable () async throws -> Double = {
-            _ = try await noop.delay()
-            let started = ContinuousClock.now
-            for _ in 0..<run { _ = try await noop.delay() }
-            return (ContinuousClock.now - started).seconds
-        }
+        let delay: @Sendable () async throws -> Double = { try await timed { _ = try await noop.delay() } }
         let sqlFunction: @Sendable () async throws -> Double = {
             try await sqlThread.run { connection in
                 let enqueue = "SELECT \(schema).enqueue('bench.noop', '[]', queue => 'bench')"
@@ -204,9 +202,9 @@ struct Benchmark {
         var bulk: [Double] = []
         for round in 0..<8 {
             let celeriacFirst = round % 2 == 1
-            if celeriacFirst, settings.includes("enqueue") { bulk.append(try await bulkEnqueueRate()) }
+            if celeriacFirst, enqueue { bulk.append(try await bulkEnqueueRate()) }
             rawBulk.append(try await raw.bulkInsertRate(count: settings.bulkSize))
-            if !celeriacFirst, settings.includes("enqueue") { bulk.append(try await bulkEnqueueRate()) }
+            if !celeriacFirst, enqueue { bulk.append(try await bulkEnqueueRate()) }
             try await app.purge()
         }
         func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : Percentiles(values).median }
