@@ -103,9 +103,10 @@ def age_seconds(pid: int) -> float:
         return 0.0
 
 
-def status_kib(pid: int, field: str) -> int:
+def proc_kib(path: str, field: str) -> int:
+    """The kB value of `field` in a /proc file of "Field:   123 kB" lines (0 if absent)."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -114,15 +115,12 @@ def status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def status_kib(pid: int, field: str) -> int:
+    return proc_kib(f"/proc/{pid}/status", field)
+
+
 def pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return proc_kib(f"/proc/{pid}/smaps_rollup", "Pss")
 
 
 def cpu_seconds(pid: int) -> float:
