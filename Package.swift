@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .library(name: "Celeriac", targets: ["Celeriac"]),
         .library(name: "CeleriacCLI", targets: ["CeleriacCLI"]),
+        // On purpose: users enqueue inside their own transactions on a `Connection`, and read
+        // `PostgresError`s; the rest of the module is `package`.
+        .library(name: "CeleriacPostgres", targets: ["CeleriacPostgres"]),
         .executable(name: "celeriac", targets: ["celeriac"]),
         .executable(name: "demo", targets: ["Demo"]),
         .executable(name: "celeriac-test-worker", targets: ["TestWorker"]),
@@ -27,13 +30,15 @@ let package = Package(
             name: "CeleriacPostgres",
             dependencies: ["CLibPQ"]
         ),
-        // Turns sql/migrations/*.sql into Swift string constants at build time, so the
-        // SQL files stay the single source of truth and every binary carries them.
-        .executableTarget(name: "EmbedMigrationsTool"),
+        // Reads sql/: checks the named queries, their parameters and derived blocks, and
+        // generates the typed statements (`SQL.Tasks.Claim`) and embedded files at build time,
+        // so the SQL files stay the single source of truth and every binary carries them.
+        .target(name: "SQLCatalogue"),
+        .executableTarget(name: "EmbedSQLTool", dependencies: ["SQLCatalogue"]),
         .plugin(
-            name: "EmbedMigrations",
+            name: "EmbedSQL",
             capability: .buildTool(),
-            dependencies: ["EmbedMigrationsTool"]
+            dependencies: ["EmbedSQLTool"]
         ),
         // The public library: app, tasks, canvas, producer, results, worker, schema.
         .target(
@@ -42,7 +47,7 @@ let package = Package(
                 "CeleriacPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            plugins: ["EmbedMigrations"]
+            plugins: ["EmbedSQL"]
         ),
         // Command-line commands any user executable can host (`worker`, `migrate`, …).
         .target(
@@ -84,8 +89,10 @@ let package = Package(
         .executableTarget(name: "Demo", dependencies: ["Celeriac", "CeleriacCLI"]),
         .testTarget(
             name: "CeleriacTests",
-            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI"]
+            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "SQLCatalogue"]
         ),
+        // The SQL catalogue generator's own tests (no database).
+        .testTarget(name: "SQLCatalogueTests", dependencies: ["SQLCatalogue"]),
         .testTarget(
             name: "CeleriacIntegrationTests",
             dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI"]

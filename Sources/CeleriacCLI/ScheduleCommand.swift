@@ -124,19 +124,11 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             let app = try common.makeApp()
             defer { app.shutdown() }
-            let (schema, name) = (app.conf.schema, self.name)
-            let row = try await app.pool.run { connection -> [String?]? in
-                let rows = try connection.execute(
-                    "SELECT task, args::text, kwargs::text, queue, priority FROM \(schema).periodic_tasks WHERE name = $1",
-                    [name]
-                )
-                return rows.rowCount == 0 ? nil : (0..<5).map { rows.string(0, $0) }
+            let (store, name) = (ScheduleStore(schema: app.conf.schema), self.name)
+            guard let call = try await app.pool.run({ try store.call(name, on: $0) }) else {
+                throw ValidationError("no periodic task named '\(name)'")
             }
-            guard let row, let task = row[0] else { throw ValidationError("no periodic task named '\(name)'") }
-            let result = try await app.sendTask(
-                task, args: row[1] ?? "[]",
-                options: CallOptions(queue: row[3], priority: row[4].flatMap { Int($0) }, kwargs: row[2])
-            )
+            let result = try await app.sendTask(call.task, args: call.args, options: call.options)
             print(result.id.celeryString)
         }
     }

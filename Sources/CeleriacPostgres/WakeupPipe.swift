@@ -38,6 +38,18 @@ public final class WakeupPipe: @unchecked Sendable {
         _ = write(writeDescriptor, &byte, 1)
     }
 
+    /// Blocks until ``signal()`` is called or `timeout` passes; returns whether it was signalled.
+    @discardableResult
+    public func wait(timeout: Duration) -> Bool {
+        var descriptor = pollfd(fd: readDescriptor, events: Int16(POLLIN), revents: 0)
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int32(clamping: max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
+        let ready = poll(&descriptor, 1, milliseconds)
+        guard ready > 0, descriptor.revents != 0 else { return false }
+        drain()
+        return true
+    }
+
     /// Empties the pipe after a wake-up.
     public func drain() {
         var buffer = [UInt8](repeating: 0, count: 64)

@@ -61,8 +61,8 @@ public final class CeleriacApp: Sendable {
 
     // MARK: - Database access
 
-    /// The statements for the configured schema.
-    var queries: Queries { get throws { try producerRuntime().queries } }
+    /// The SQL catalogue for the configured schema.
+    var sql: SchemaSQL { get throws { try producerRuntime().sql } }
 
     /// The producers' connection pool, opened on first use.
     public var pool: ConnectionPool { get throws { try producerRuntime().pool } }
@@ -76,7 +76,7 @@ public final class CeleriacApp: Sendable {
             if let runtime { return runtime }
             let created = ProducerRuntime(
                 pool: ConnectionPool(url: url, size: conf.producerPoolSize, name: "celeriac-producer"),
-                queries: Queries(schema: conf.schema)
+                sql: SchemaSQL(schema: conf.schema)
             )
             runtime = created
             return created
@@ -108,18 +108,19 @@ public final class CeleriacApp: Sendable {
         closing?.pool.shutdown()
     }
 
-    /// Creates or upgrades the schema. Returns the file names applied.
+    /// Creates or upgrades the schema. Returns the file names applied (migrations, then
+    /// `repeatable/<file>` for each repeatable file re-applied).
     @discardableResult
     public func migrate() async throws -> [String] {
         let migrator = Migrator(schema: conf.schema)
-        return try await retryingRun { connection in try migrator.migrate(on: connection).map(\.name) }
+        return try await retryingRun { connection in try migrator.apply(on: connection).names }
     }
 }
 
 /// What a producer needs, created once per app.
 struct ProducerRuntime: Sendable {
     let pool: ConnectionPool
-    let queries: Queries
+    let sql: SchemaSQL
 }
 
 extension CeleriacApp {

@@ -52,79 +52,59 @@ public final class Beat: Sendable {
     /// run of each schedule. Safe to run from several processes at once.
     public func runOnce(on connection: Connection, now injected: Date? = nil) throws -> Pass {
         let conf = app.conf
-        let schema = conf.schema
-        let rows = try connection.execute(
-            """
-            SELECT name, task, cron, interval_seconds, time_zone, misfire_policy,
-                   extract(epoch FROM last_run_at), extract(epoch FROM created_at), last_error,
-                   extract(epoch FROM now()), extract(epoch FROM next_run_at)
-            FROM \(schema).periodic_tasks WHERE enabled
-            """,
-            name: "load schedules"
-        )
+        let sql = SchemaSQL(schema: conf.schema)
+        let rows = try connection.rows(SQL.PeriodicTasks.LoadEnabled(), in: sql)
         var pass = Pass()
-        guard rows.rowCount > 0 else {
+        guard let first = rows.first else {
             pass.now = injected ?? Date()
             return pass
         }
-        let now = injected ?? Date(timeIntervalSince1970: rows.double(0, 9) ?? Date().timeIntervalSince1970)
+        let now = injected ?? Date(timeIntervalSince1970: first.now)
         pass.now = now
-        let channel = "\(schema).tasks"
-        for row in 0..<rows.rowCount {
-            let name = rows.string(row, 0) ?? ""
-            let task = rows.string(row, 1) ?? ""
-            let created = Date(timeIntervalSince1970: rows.double(row, 7) ?? now.timeIntervalSince1970)
+        for row in rows {
+            let created = Date(timeIntervalSince1970: row.createdAt)
             let schedule: Schedule
             do {
-                if let cron = rows.string(row, 2) {
-                    schedule = try Schedule.crontab(cron, timeZone: rows.string(row, 4) ?? "UTC")
+                if let cron = row.cron {
+                    schedule = try Schedule.crontab(cron, timeZone: row.timeZone)
                 } else {
-                    schedule = try Schedule.every(.fromSeconds(rows.double(row, 3) ?? 0), anchor: created)
+                    schedule = try Schedule.every(.fromSeconds(row.intervalSeconds ?? 0), anchor: created)
                 }
             } catch {
                 let message = "\(error)"
-                if rows.string(row, 8) != message {
-                    logger.error("periodic task '\(name)' cannot be scheduled: \(message)")
-                    try connection.execute(
-                        "UPDATE \(schema).periodic_tasks SET last_error = $2 WHERE name = $1", [name, message]
-                    )
+                if row.lastError != message {
+                    logger.error("periodic task '\(row.name)' cannot be scheduled: \(message)")
+                    try connection.run(SQL.PeriodicTasks.RecordError(name: row.name, error: message), in: sql)
                 }
                 continue
             }
-            let policy = MisfirePolicy(rawValue: rows.string(row, 5) ?? "once") ?? .once
-            let lastTick = rows.double(row, 6).map(Date.init(timeIntervalSince1970:)) ?? created
+            let policy = MisfirePolicy(rawValue: row.misfirePolicy) ?? .once
+            let lastTick = row.lastRunAt.map(Date.init(timeIntervalSince1970:)) ?? created
             let grace: Duration
-            if let interval = rows.double(row, 3) { grace = .fromSeconds(min(60, max(2, interval))) } else { grace = .seconds(60) }
+            if let interval = row.intervalSeconds { grace = .fromSeconds(min(60, max(2, interval))) } else { grace = .seconds(60) }
             let (due, next) = policy.dueTicks(for: schedule, lastTick: lastTick, now: now, grace: grace)
-            let queue = conf.queue(forTask: task)
+            let queue = conf.queue(forTask: row.task)
             for tick in due {
-                let result: QueryResult
+                let enqueued: Int
                 do {
-                    result = try connection.execute(
-                        Self.tickStatement(schema: schema),
-                        [
-                            name, String(tick.timeIntervalSince1970), UUID.v7().celeryString, queue, channel,
-                            next.map { String($0.timeIntervalSince1970) },
-                        ]
-                    )
+                    let statement = SQL.PeriodicTicks.EnqueueTick(
+                        schedule: row.name, tick: tick.timeIntervalSince1970, taskId: UUID.v7(), defaultQueue: queue,
+                        channel: sql.topics.wakeup, nextRun: next?.timeIntervalSince1970)
+                    enqueued = try connection.row(statement, in: sql)?.enqueued ?? 0
                 } catch let error as PostgresError where !error.isConnectionProblem {
                     // E.g. the schedule was deleted meanwhile: skip it, keep the others going.
-                    logger.error("periodic task '\(name)': tick \(Self.format(tick)) not enqueued: \(error)")
+                    logger.error("periodic task '\(row.name)': tick \(Self.format(tick)) not enqueued: \(error)")
                     continue
                 }
-                if result.int(0, 0) == 1 {
+                if enqueued == 1 {
                     pass.enqueued += 1
-                    logger.info("Scheduler: Sending due task \(name) (\(task)) for tick \(Self.format(tick))")
+                    logger.info("Scheduler: Sending due task \(row.name) (\(row.task)) for tick \(Self.format(tick))")
                 } else {
                     pass.alreadyEnqueued += 1
                 }
             }
-            let recordedNext = rows.double(row, 10)
-            if due.isEmpty, let next, recordedNext.map({ abs($0 - next.timeIntervalSince1970) > 0.0005 }) ?? true {
-                try connection.execute(
-                    "UPDATE \(schema).periodic_tasks SET next_run_at = to_timestamp($2) WHERE name = $1",
-                    [name, String(next.timeIntervalSince1970)]
-                )
+            if due.isEmpty, let next, row.nextRunAt.map({ abs($0 - next.timeIntervalSince1970) > 0.0005 }) ?? true {
+                try connection.run(SQL.PeriodicTasks.RecordNextRun(name: row.name, nextRun: next.timeIntervalSince1970), in: sql)
             }
             if let next { pass.next = min(pass.next ?? next, next) }
         }
@@ -149,6 +129,10 @@ public final class Beat: Sendable {
             return try store.sync(definitions, overwrite: overwrite, on: connection)
         }
         logger.info("beat: Starting... (\(definitions.count) schedule(s) in code, \(written) written)")
+        let maintenance = try MaintenanceService(
+            maintenance: Maintenance(configuration: conf, holder: instanceID), url: url,
+            applicationName: "celeriac-beat-maintenance")
+        maintenance.start()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread { [self] in
                 self.loop(url: url)
@@ -157,6 +141,7 @@ public final class Beat: Sendable {
             thread.name = "celeriac-beat"
             thread.start()
         }
+        await maintenance.stop()
     }
 
     /// Stops ``run(handleSignals:)`` after the current pass.
@@ -165,72 +150,30 @@ public final class Beat: Sendable {
         wakeup.signal()
     }
 
+    /// Passes until stopped; a NOTIFY on the schedules topic (an edit) wakes it early.
+    /// Maintenance runs beside it (``MaintenanceService``), so a cluster with beat and no
+    /// worker still rescues and prunes.
     private func loop(url: DatabaseURL) {
-        let schema = app.conf.schema
-        let maintenance = Maintenance(configuration: app.conf, holder: instanceID)
-        var connection: Connection?
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
-        var nextMaintenance = ContinuousClock.now
+        let topics = Topics(schema: app.conf.schema)
+        let session = ListeningConnection(
+            url: url, applicationName: "celeriac-beat", channels: [topics.schedules],
+            sessionSetup: ListeningConnection.workerSessionSetup, logger: logger)
         while !stopping.withLock({ $0 }) {
             do {
-                let live: Connection
-                if let connection, connection.isConnected {
-                    live = connection
-                } else {
-                    live = try Connection(url: url, applicationName: "celeriac-beat", sessionSetup: Consumer.sessionSetup)
-                    try live.listen("\(schema).schedules")
-                    connection = live
-                    backoff.reset()
-                }
-                let pass = try runOnce(on: live)
-                if ContinuousClock.now >= nextMaintenance {
-                    try maintenance.runOnce(on: live)
-                    nextMaintenance = ContinuousClock.now + maintenance.interval
-                }
+                let (connection, _, _) = try session.live()
+                let pass = try runOnce(on: connection)
+                session.succeeded()
                 var sleep = maxSleep
                 if let next = pass.next { sleep = min(sleep, .fromSeconds(max(0, next.timeIntervalSince(pass.now)) + 0.001)) }
-                _ = try live.wait(timeout: sleep, wakeup: wakeup)
+                _ = try connection.wait(timeout: sleep, wakeup: wakeup)
             } catch {
                 logger.error("beat: \(error)")
-                if let current = connection, !current.isConnected { connection = nil }
-                Thread.sleep(forTimeInterval: backoff.next().seconds)
+                let pause = session.failed(error)
+                Thread.sleep(forTimeInterval: max(pause, .milliseconds(100)).seconds)
             }
         }
-        connection?.close()
+        session.close()
         logger.info("beat: stopped")
-    }
-
-    /// Inserts the tick, and the task only if the tick was new; records the run.
-    /// $1 schedule, $2 tick (epoch), $3 task id, $4 queue when the schedule names none,
-    /// $5 NOTIFY channel, $6 next tick (epoch).
-    static func tickStatement(schema s: String) -> PreparedStatement {
-        PreparedStatement(
-            name: "celeriac_\(s)_beat_tick",
-            sql: """
-                WITH tick AS (
-                    INSERT INTO \(s).periodic_ticks (schedule, tick, task_id)
-                    VALUES ($1, to_timestamp($2::float8), $3)
-                    ON CONFLICT DO NOTHING
-                    RETURNING task_id
-                ),
-                task AS (
-                    INSERT INTO \(s).tasks (id, name, queue, priority, args, kwargs, options)
-                    SELECT tick.task_id, p.task, coalesce(p.queue, $4), coalesce(p.priority, 0), p.args, p.kwargs,
-                           jsonb_build_object('periodic_task', p.name)
-                    FROM tick JOIN \(s).periodic_tasks AS p ON p.name = $1
-                    RETURNING queue
-                ),
-                recorded AS (
-                    UPDATE \(s).periodic_tasks
-                    SET last_run_at = greatest(coalesce(last_run_at, to_timestamp($2::float8)), to_timestamp($2::float8)),
-                        total_run_count = total_run_count + 1,
-                        next_run_at = to_timestamp($6::float8),
-                        last_error = NULL
-                    WHERE name = $1 AND EXISTS (SELECT 1 FROM tick)
-                )
-                SELECT (SELECT count(*) FROM tick), (SELECT count(*) FROM (SELECT pg_notify($5, queue) FROM task) AS n)
-                """
-        )
     }
 
     static func format(_ date: Date) -> String {

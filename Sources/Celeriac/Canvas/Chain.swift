@@ -30,32 +30,17 @@ public struct Chain<Output: Codable & Sendable>: Sendable {
         guard let head = steps.first else { throw EnqueueError("a chain needs at least one task") }
         var first = try app.message(task: head.task, args: head.args.get(), options: head.options, taskOptions: head.taskOptions)
         var lastID = first.id
-        var encodedSteps: [String] = []
+        var records: [ChainStepRecord] = []
         for step in steps.dropFirst() {
             let message = try app.message(task: step.task, args: step.args.get(), options: step.options, taskOptions: step.taskOptions)
             lastID = message.id
-            encodedSteps.append(try Self.encode(message, immutable: step.immutable))
+            records.append(ChainStepRecord(message: message, immutable: step.immutable))
         }
-        if !encodedSteps.isEmpty {
-            first.chain = "[" + encodedSteps.joined(separator: ",") + "]"
+        if !records.isEmpty {
+            first.chain = try ChainStepRecord.column(records)
             first.rootID = first.id
         }
         return (first, lastID)
-    }
-
-    /// `{"id":…,"task":…,"args":[…],"kwargs":{…},"queue":…,"priority":…,"immutable":…}`
-    static func encode(_ message: TaskMessage, immutable: Bool) throws -> String {
-        let fields: [(String, String)] = [
-            ("id", try JSONCoding.encode(message.id.celeryString)),
-            ("task", try JSONCoding.encode(message.name)),
-            ("args", message.args),
-            ("kwargs", message.kwargs),
-            ("queue", try JSONCoding.encode(message.queue)),
-            ("priority", String(message.priority)),
-            ("immutable", immutable ? "true" : "false"),
-            ("options", message.options),
-        ]
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 }
 

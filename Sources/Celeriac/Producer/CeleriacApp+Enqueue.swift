@@ -47,36 +47,21 @@ extension CeleriacApp {
             eta: call.eta,
             expires: call.expires,
             maxRetries: call.maxRetries,
-            options: acksLate ? "{\"acks_late\":true,\"max_retries\":\(maxRetries)}" : "{\"max_retries\":\(maxRetries)}"
+            options: TaskRowOptions(acksLate: acksLate ? true : nil, maxRetries: maxRetries)
         )
     }
 
     /// Inserts one task in its own transaction and wakes a worker. Returns at once.
     public func enqueue(_ message: TaskMessage) async throws {
-        let queries = try self.queries
-        let (statement, parameters) = message.insertStatement(queries, inTransaction: false)
-        try await insertRetrying(statement, parameters)
+        let sql = try self.sql
+        try await insertRetrying { connection in try message.insert(on: connection, sql: sql, inTransaction: false) }
     }
 
     /// Inserts many tasks with one statement (one round trip, one commit, one NOTIFY per queue).
     public func enqueue(_ messages: [TaskMessage]) async throws {
         guard !messages.isEmpty else { return }
-        let queries = try self.queries
-        // Wake workers once per queue that has a task due now (countdown/eta tasks are found by polling).
-        var due: [String] = []
-        for message in messages where message.countdown == nil && message.eta == nil && !due.contains(message.queue) {
-            due.append(message.queue)
-        }
-        let wake = SQLText.arrayLiteral(strings: due)
-        let simple = messages.allSatisfy { message in
-            message.countdown == nil && message.eta == nil && message.expires == nil && message.maxRetries == nil
-                && message.chain == nil && message.parentID == nil && message.rootID == nil
-        }
-        let (statement, parameters) =
-            simple
-            ? (queries.insertManySimple, Self.bulkParameters(messages, columns: 7) + [queries.channel, wake])
-            : (queries.insertMany, Self.bulkParameters(messages, columns: 14) + [queries.channel, wake])
-        try await insertRetrying(statement, parameters)
+        let sql = try self.sql
+        try await insertRetrying { connection in try TaskMessage.insert(messages, on: connection, sql: sql) }
     }
 
     /// Enqueues on a connection the caller already holds, inside whatever transaction it
@@ -89,8 +74,7 @@ extension CeleriacApp {
     /// }
     /// ```
     public func enqueue(_ message: TaskMessage, on connection: Connection) throws {
-        let (statement, parameters) = try message.insertStatement(self.queries, inTransaction: true)
-        try connection.execute(statement, parameters)
+        try message.insert(on: connection, sql: try self.sql, inTransaction: true)
     }
 
     /// Runs `body` in one transaction on a pooled connection, on that connection's own
@@ -103,10 +87,10 @@ extension CeleriacApp {
     /// }
     /// ```
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
-        let queries = try self.queries
+        let sql = try self.sql
         return try await pool.run { connection in
             try connection.transaction { connection in
-                try body(Transaction(connection: connection, queries: queries))
+                try body(Transaction(connection: connection, sql: sql))
             }
         }
     }
@@ -127,12 +111,12 @@ extension CeleriacApp {
 
     /// Runs an insert, retrying across reconnects. Task ids are unique: after a retry, a
     /// unique violation means an earlier attempt committed before its answer was lost.
-    private func insertRetrying(_ statement: PreparedStatement, _ parameters: [String?]) async throws {
+    private func insertRetrying(_ insert: @escaping @Sendable (Connection) throws -> Void) async throws {
         let attempts = Mutex(0)
         do {
             try await retryingRun { connection in
                 attempts.withLock { $0 += 1 }
-                _ = try connection.execute(statement, parameters)
+                try insert(connection)
             }
         } catch let error as PostgresError where error.sqlState == "23505" {
             if attempts.withLock({ $0 }) > 1 { return }
@@ -150,34 +134,6 @@ extension CeleriacApp {
         default: throw EnqueueError("\(kind) must be a JSON \(expected), got \(text.prefix(80))")
         }
     }
-
-    /// The first `columns` parallel arrays of `insert_many` (7 for `insert_many_simple`).
-    /// Ids are always one per task; any other column holding the same value for every task
-    /// is sent as that one value (see `Queries.insertMany`).
-    static func bulkParameters(_ messages: [TaskMessage], columns: Int) -> [String?] {
-        func column(_ value: (TaskMessage) -> String?) -> String? { bulkColumn(messages, value) }
-        let first: [String?] = [
-            SQLText.arrayLiteral(messages.lazy.map { $0.id.celeryString }),
-            column { $0.name }, column { $0.queue }, column { String($0.priority) },
-            column { $0.args }, column { $0.kwargs }, column { $0.options },
-        ]
-        guard columns > 7 else { return first }
-        return first + [
-            column { $0.chain },
-            column { $0.eta.map { String($0.timeIntervalSince1970) } },
-            column { $0.countdown.map { String($0.seconds) } },
-            column { $0.expires.map { String($0.timeIntervalSince1970) } },
-            column { $0.maxRetries.map(String.init) }, column { $0.parentID?.celeryString },
-            column { $0.rootID?.celeryString },
-        ]
-    }
-
-    /// One column of a bulk insert: a one-element array when every task has the same value.
-    static func bulkColumn(_ messages: [TaskMessage], _ value: (TaskMessage) -> String?) -> String? {
-        guard let first = messages.first.map(value) else { return "{}" }
-        if messages.dropFirst().allSatisfy({ value($0) == first }) { return SQLText.arrayLiteral(CollectionOfOne(first)) }
-        return SQLText.arrayLiteral(messages.lazy.map(value))
-    }
 }
 
 /// A transaction on the caller's behalf: run SQL and enqueue tasks atomically.
@@ -186,7 +142,7 @@ extension CeleriacApp {
 public struct Transaction {
     /// The connection, for anything the helpers below do not cover.
     public let connection: Connection
-    let queries: Queries
+    let sql: SchemaSQL
 
     /// Runs one statement inside the transaction.
     @discardableResult
@@ -196,7 +152,6 @@ public struct Transaction {
 
     /// Enqueues a task that exists only if the transaction commits.
     public func enqueue(_ message: TaskMessage) throws {
-        let (statement, parameters) = message.insertStatement(queries, inTransaction: true)
-        try connection.execute(statement, parameters)
+        try message.insert(on: connection, sql: sql, inTransaction: true)
     }
 }

@@ -3,17 +3,9 @@ extension CeleriacApp {
     /// Running tasks are not touched. Returns how many were deleted.
     @discardableResult
     public func purge(queue: String? = nil) async throws -> Int {
-        let schema = conf.schema
+        let sql = try self.sql
         return try await retryingRun { connection in
-            let rows = try connection.execute(
-                """
-                DELETE FROM \(schema).tasks
-                WHERE state IN ('queued', 'retry') AND ($1::text IS NULL OR queue = $1)
-                """,
-                [queue],
-                name: "purge"
-            )
-            return rows.affectedRows
+            try connection.row(SQL.Tasks.Purge(queue: queue), in: sql)?.purged ?? 0
         }
     }
 }

@@ -1,4 +1,3 @@
-import CeleriacPostgres
 import Foundation
 
 /// One task row ready to insert: what ``TaskDefinition/delay(_:)`` and friends send.
@@ -27,38 +26,21 @@ public struct TaskMessage: Sendable {
     public var expires: Date?
     /// Overrides the task's retry limit.
     public var maxRetries: Int?
-    /// Extra per-call options, a JSON object (`acks_late`, `max_retries`).
-    public var options: String = "{}"
-    /// The remaining chain steps, a JSON array (see `sql/migrations/0001_core.sql`).
+    /// The row options: what a worker or the rescuer needs to know without the task's code.
+    public var options = TaskRowOptions()
+    /// The remaining chain steps, a JSON array (see ``ChainStepRecord``).
     public var chain: String? = nil
     /// The task whose result created this one.
     public var parentID: UUID? = nil
     /// The first task of its chain.
     public var rootID: UUID? = nil
 
-    /// The statement for this row and its parameters (the NOTIFY channel last), for a
-    /// statement of its own or one inside the caller's transaction.
-    func insertStatement(_ queries: Queries, inTransaction: Bool) -> (PreparedStatement, [String?]) {
-        let statements = inTransaction ? queries.insertInTransaction : queries.insertAlone
-        guard countdown == nil, eta == nil else { return (statements.scheduled, parameters + [queries.channel]) }
-        // The `simple` statement takes the first seven ($1 to $7).
-        if chain == nil, expires == nil, maxRetries == nil, parentID == nil, rootID == nil {
-            return (statements.simple, Array(parameters.prefix(7)) + [queries.channel])
-        }
-        // The `now` statement takes the same parameters without eta and countdown ($9, $10).
-        var now = parameters
-        now.removeSubrange(8...9)
-        return (statements.now, now + [queries.channel])
-    }
+    /// Due as soon as it is inserted (no countdown or eta).
+    var isDueNow: Bool { countdown == nil && eta == nil }
 
-    /// The statement parameters for `Queries.SingleInsert.scheduled`, in order (without the channel).
-    var parameters: [String?] {
-        [
-            id.celeryString, name, queue, String(priority), args, kwargs, options, chain,
-            eta.map { String($0.timeIntervalSince1970) }, countdown.map { String($0.seconds) },
-            expires.map { String($0.timeIntervalSince1970) }, maxRetries.map(String.init),
-            parentID?.celeryString, rootID?.celeryString,
-        ]
+    /// Due now, with no chain, expiry, retry override or parent: the short statements fit it.
+    var isSimple: Bool {
+        isDueNow && chain == nil && expires == nil && maxRetries == nil && parentID == nil && rootID == nil
     }
 }
 

@@ -37,15 +37,14 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
 
     /// Reads the task's current state, result and error in one query.
     public func snapshot() async throws -> Snapshot {
-        let queries = try app.queries
+        let sql = try app.sql
         let trackStarted = app.conf.taskTrackStarted
-        let id = self.id.celeryString
+        let id = self.id
         return try await app.retryingRun { connection in
-            let rows = try connection.execute(queries.status, [id])
-            guard rows.rowCount > 0 else { return Snapshot(state: .pending) }
-            let state = TaskState(databaseValue: rows.string(0, 0) ?? "queued", trackStarted: trackStarted)
-            let error = rows.string(0, 2).flatMap { try? JSONCoding.decode(ErrorInfo.self, from: $0) }
-            return Snapshot(state: state, resultJSON: rows.string(0, 1), error: error, name: rows.string(0, 3))
+            guard let row = try connection.row(SQL.Results.Status(id: id), in: sql) else { return Snapshot(state: .pending) }
+            let state = TaskState(databaseValue: row.state, trackStarted: trackStarted)
+            let error = row.error.flatMap { try? JSONCoding.decode(ErrorInfo.self, from: $0) }
+            return Snapshot(state: state, resultJSON: row.result, error: error, name: row.name)
         }
     }
 
@@ -98,11 +97,9 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
 
     /// Deletes the stored result (Celery's `forget`).
     public func forget() async throws {
-        let schema = app.conf.schema
-        let id = self.id.celeryString
-        try await app.pool.run { connection in
-            try connection.execute("DELETE FROM \(schema).results WHERE id = $1", [id], name: "forget")
-        }
+        let sql = try app.sql
+        let id = self.id
+        try await app.retryingRun { connection in try connection.run(SQL.Results.Forget(id: id), in: sql) }
     }
 
     private func decode(_ snapshot: Snapshot) throws -> Output {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A task a worker has claimed: what the claim statement returned.
+/// A task a worker has claimed: a row of `tasks.claim` (sql/queries/tasks.sql).
 struct ClaimedTask: Sendable, Codable {
     let id: UUID
     let name: String
@@ -15,17 +15,29 @@ struct ClaimedTask: Sendable, Codable {
     let rootID: UUID?
     let parentID: UUID?
 
+    init(_ row: SQL.Tasks.Claim.Row) {
+        id = row.id
+        name = row.name
+        args = row.args
+        kwargs = row.kwargs
+        options = row.options
+        attempt = row.attempt
+        retries = row.retries
+        maxRetries = row.maxRetries
+        queue = row.queue
+        expired = row.expired
+        rootID = row.rootId
+        parentID = row.parentId
+    }
+
     /// `tasks.add[0191…]`, as Celery prints it.
     var label: String { "\(name)[\(id.celeryString)]" }
 
-    /// Whether the producer sent it with acks_late (a lost attempt may run again).
-    var acksLate: Bool {
-        guard case .object(let fields)? = try? JSONValue(json: options) else { return false }
-        return fields["acks_late"] == .bool(true)
-    }
+    /// The row options the producer stored (``TaskRowOptions``).
+    var rowOptions: TaskRowOptions { TaskRowOptions(json: options) }
 }
 
-/// What happened to one attempt, waiting to be written by the completion statement.
+/// What happened to one attempt, waiting to be written by `tasks.complete`.
 struct Completion: Sendable, Codable {
     enum Outcome: String, Sendable, Codable {
         case succeeded, failed, retry, revoked
@@ -40,6 +52,37 @@ struct Completion: Sendable, Codable {
     let countdown: Double
     /// Seconds the attempt ran.
     let runtime: Double
-    /// For logs.
-    let label: String
+    /// The task name and queue, for logs and lifecycle events.
+    let name: String
+    let queue: String
+
+    init(_ task: ClaimedTask, _ outcome: Outcome, payload: String, countdown: Double = 0, runtime: Double) {
+        id = task.id
+        attempt = task.attempt
+        self.outcome = outcome
+        self.payload = payload
+        self.countdown = countdown
+        self.runtime = runtime
+        name = task.name
+        queue = task.queue
+    }
+
+    /// The same attempt with another outcome (an outcome the database refused to store).
+    func replaced(by outcome: Outcome, payload: String) -> Completion {
+        Completion(self, outcome, payload: payload)
+    }
+
+    private init(_ other: Completion, _ outcome: Outcome, payload: String) {
+        id = other.id
+        attempt = other.attempt
+        self.outcome = outcome
+        self.payload = payload
+        countdown = 0
+        runtime = other.runtime
+        name = other.name
+        queue = other.queue
+    }
+
+    /// `tasks.add[0191…]`, as Celery prints it.
+    var label: String { "\(name)[\(id.celeryString)]" }
 }

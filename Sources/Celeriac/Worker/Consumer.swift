@@ -3,21 +3,26 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The worker's database loop, on its own OS thread and connection:
-/// claim → hand to the pool → collect completions → write them in batches.
+/// The worker's database loop, on its own OS thread and connection: claim → hand to the
+/// pool → gather outcomes → write them in batches. It orchestrates parts that each hold one
+/// concern and can be tested alone:
 ///
-/// One loop iteration writes every completion gathered since the last one in a single
-/// statement (so batches grow by themselves under load, with no added latency when
-/// idle), then claims as many tasks as there are free slots. It sleeps in `poll()` on
-/// the PostgreSQL socket (woken by `NOTIFY`) and on a self-pipe (woken by completions
-/// and shutdown), with a timeout for polling and heartbeats.
+/// - ``ListeningConnection``: connect, LISTEN, back off, reconnect;
+/// - ``ClaimPolicy``: when to claim and how many, when to look again;
+/// - ``SlotTable``: free slots, running tasks, delivered outcomes, the stop asked for;
+/// - ``CompletionBuffer`` and ``CompletionWriter``: batching and fenced writes (with the
+///   next claim in the same round trip);
+/// - ``LeaseKeeper``: heartbeats, and stopping tasks whose lease was lost.
 ///
-/// `@unchecked Sendable`: shared state is behind `shared` (a Mutex); the connection and
-/// the loop's own variables are touched only by the loop thread.
+/// It sleeps in `poll()` on the PostgreSQL socket (woken by NOTIFY) and on a self-pipe (woken
+/// by outcomes and stop requests), until the earliest deadline of its parts.
+///
+/// `@unchecked Sendable`: shared state is in ``SlotTable`` and `finished` (both locked); the
+/// connection and the parts' state are touched only by the loop thread.
 final class Consumer: @unchecked Sendable {
     struct Settings: Sendable {
         var url: DatabaseURL
-        var queries: Queries
+        var sql: SchemaSQL
         var queues: [String]
         var owner: String
         var concurrency: Int
@@ -27,44 +32,24 @@ final class Consumer: @unchecked Sendable {
         var heartbeatInterval: Duration
         var lease: Duration
         var shutdownGrace: Duration
-        /// Cluster housekeeping, run on the heartbeat when this worker is elected.
-        var maintenance: Maintenance?
         /// Shown in `pg_stat_activity`.
         var applicationName: String = "celeriac-worker"
     }
 
-    private struct Shared {
-        var completions: [Completion] = []
-        /// The pool tasks running claimed work, to cancel them when the lease is lost.
-        var handles: [UUID: Task<Void, Never>] = [:]
-        /// Tasks that finished before their handle was recorded.
-        var finishedEarly: Set<UUID> = []
-        /// Tasks cancelled because their lease was lost or given back: their outcome is not
-        /// written (rescue or the next claimer decides).
-        var abandoned: Set<UUID> = []
-        var running = 0
-        var freeSlots: [Int]
-        var stop: StopMode = .none
-        var stopRequestedAt: ContinuousClock.Instant?
-    }
-
-    enum StopMode: Int, Comparable {
-        case none, warm, cold
-        static func < (lhs: StopMode, rhs: StopMode) -> Bool { lhs.rawValue < rhs.rawValue }
-    }
-
     private let settings: Settings
     private let pool: any ExecutionPool
+    private let observers: Observers
     private let logger = Logger(label: "MainProcess")
-    private let shared: Mutex<Shared>
+    let slots: SlotTable
     private let wakeup: WakeupPipe
     /// Whether the loop has ended, and who waits for that; one lock so no wake-up is missed.
-    private let completion = Mutex<(finished: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    init(settings: Settings, pool: any ExecutionPool) throws {
+    init(settings: Settings, pool: any ExecutionPool, observers: Observers) throws {
         self.settings = settings
         self.pool = pool
-        shared = Mutex(Shared(freeSlots: Array((1...settings.concurrency).reversed())))
+        self.observers = observers
+        slots = SlotTable(concurrency: settings.concurrency)
         wakeup = try WakeupPipe()
     }
 
@@ -72,8 +57,8 @@ final class Consumer: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             self.loop()
-            let waiter = self.completion.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.finished = true
+            let waiter = self.finished.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.done = true
                 defer { state.waiter = nil }
                 return state.waiter
             }
@@ -83,475 +68,202 @@ final class Consumer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Waits until the loop has ended (after a shutdown).
+    /// Waits until the loop has ended (after a stop).
     func waitUntilFinished() async {
         await withCheckedContinuation { continuation in
-            let alreadyDone = completion.withLock { state -> Bool in
-                if !state.finished { state.waiter = continuation }
-                return state.finished
+            let done = finished.withLock { state -> Bool in
+                if !state.done { state.waiter = continuation }
+                return state.done
             }
-            if alreadyDone { continuation.resume() }
+            if done { continuation.resume() }
         }
     }
 
     /// Warm: stop claiming and finish running tasks (up to the grace period). Cold: give
     /// running tasks back to the queue now.
     func requestStop(_ mode: StopMode) {
-        shared.withLock { shared in
-            if mode > shared.stop {
-                shared.stop = mode
-                shared.stopRequestedAt = shared.stopRequestedAt ?? .now
-            }
-        }
+        slots.requestStop(mode)
         wakeup.signal()
     }
 
     // MARK: - Loop
 
     private func loop() {
-        var connection: Connection?
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
-        var unwritten: [Completion] = []
-        var oldestUnwritten: ContinuousClock.Instant?
-        var needClaim = true
-        // Whether the database shows this worker as waiting for work (producers NOTIFY only
-        // then), and when to look again after it started waiting (see listeningRechecks).
-        var listening = false
-        var rechecks: [ContinuousClock.Instant] = []
-        var nextHeartbeat = ContinuousClock.now + settings.heartbeatInterval
-        var nextPoll = ContinuousClock.now + settings.pollInterval
-        var nextMaintenance = ContinuousClock.now + .seconds(1)
-        // The last moment the database confirmed our leases (a heartbeat or a claim).
-        var lastRenewal = ContinuousClock.now
-        var lastClaim = ContinuousClock.now
-        // Set when a connection broke: the next one must settle claims whose answer was lost.
-        var lostConnection = false
-        var statistics = (roundTrips: 0, claims: 0, claimed: 0, writes: 0, written: 0)
-        // Claim once this many slots are free (or nothing runs): small claims cost a round
-        // trip and a commit each, so under load they are gathered into batches.
-        let claimThreshold = max(1, min(settings.claimBatch, settings.concurrency / 4))
+        let session = ListeningConnection(
+            url: settings.url, applicationName: settings.applicationName, channels: [settings.sql.topics.wakeup],
+            sessionSetup: ListeningConnection.workerSessionSetup, logger: logger)
+        let writer = CompletionWriter(
+            sql: settings.sql, owner: settings.owner, batchSize: settings.completionBatch, observers: observers)
+        var policy = ClaimPolicy(
+            concurrency: settings.concurrency, claimBatch: settings.claimBatch, pollInterval: settings.pollInterval, now: .now)
+        var leases = LeaseKeeper(heartbeatInterval: settings.heartbeatInterval, lease: settings.lease, now: .now)
+        var buffer = CompletionBuffer(batchSize: settings.completionBatch)
 
         while true {
-            let live: Connection
-            if let connection, connection.isConnected {
-                live = connection
-            } else {
-                do {
-                    live = try Connection(url: settings.url, applicationName: settings.applicationName, sessionSetup: Self.sessionSetup)
-                    try live.listen(settings.queries.channel)
-                    if lostConnection {
-                        lostConnection = false
-                        logger.info("Reconnected to \(settings.url.masked)")
-                        // A claim may have committed while its answer was lost with the connection.
-                        try giveBack(on: live, keeping: unwritten.map(\.id), reason: "claimed while the connection was lost")
-                    }
-                    connection = live
-                    backoff.reset()
-                    needClaim = true  // catch up on notifications missed while away
-                    listening = false
-                } catch {
-                    let delay = backoff.next()
-                    logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
-                    if ContinuousClock.now - lastRenewal > settings.lease {
-                        cancelRunningTasks()
-                    }
-                    if shared.withLock({ $0.stop == .cold }) { return }
-                    Thread.sleep(forTimeInterval: delay.seconds)
-                    continue
+            let connection: Connection
+            do {
+                let live = try session.live()
+                connection = live.connection
+                if live.reconnected {
+                    // A claim may have committed while its answer was lost with the connection.
+                    try giveBack(on: connection, keeping: buffer.ids, reason: "claimed while the connection was lost")
                 }
+                if live.new { policy.reconnected() }
+            } catch {
+                let delay = session.nextDelay()
+                logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
+                if leases.lapsed(now: .now) { cancelRunningTasks() }
+                if slots.stopMode == .cold { break }
+                Thread.sleep(forTimeInterval: delay.seconds)
+                continue
             }
 
             do {
-                let snapshot = shared.withLock { shared in
-                    let taken = shared.completions
-                    shared.completions.removeAll(keepingCapacity: true)
-                    return (taken, shared.freeSlots.count, shared.running, shared.stop, shared.stopRequestedAt)
-                }
-                let (taken, free, running, stop, stopRequestedAt) = snapshot
-                if !taken.isEmpty {
-                    if unwritten.isEmpty { oldestUnwritten = .now }
-                    unwritten += taken
-                }
+                let (arrived, state) = slots.take()
                 let now = ContinuousClock.now
+                buffer.add(arrived, now: now)
 
-                if stop != .none {
-                    if !unwritten.isEmpty {
-                        try write(unwritten, on: live, thenClaim: nil)
-                        unwritten.removeAll()
-                    }
-                    let graceOver = stopRequestedAt.map { now - $0 >= settings.shutdownGrace } ?? false
-                    if running == 0 { break }
-                    if stop == .cold || graceOver {
-                        // Stop taking outcomes from the tasks still running, write the ones that
-                        // arrived meanwhile, then give the rest back to the queue.
-                        let handles = abandonRunningTasks()
-                        let late = shared.withLock { shared in
-                            defer { shared.completions.removeAll() }
-                            return shared.completions
-                        }
-                        try write(late, on: live, thenClaim: nil)
-                        try giveBack(on: live, keeping: [], reason: "unfinished at shutdown")
-                        handles.forEach { $0.cancel() }
+                if state.stop != .none {
+                    try writer.write(buffer.pending, on: connection, thenClaim: nil)
+                    buffer.clear()
+                    if state.running == 0 { break }
+                    let graceOver = state.stopRequestedAt.map { now - $0 >= settings.shutdownGrace } ?? false
+                    if state.stop == .cold || graceOver {
+                        try stopRunningTasks(on: connection, writer: writer)
                         break
                     }
                 }
 
-                if now - lastRenewal > settings.lease {
+                if leases.lapsed(now: now) {
                     // The process was stopped or starved past its lease: its tasks may already
                     // run elsewhere. Stop them, give back those not rescued yet, then go on.
                     cancelRunningTasks()
-                    try giveBack(on: live, keeping: unwritten.map(\.id), reason: "leases not renewed in time")
+                    try giveBack(on: connection, keeping: buffer.ids, reason: "leases not renewed in time")
                 }
-                if now >= nextHeartbeat || now - lastRenewal > settings.lease {
-                    try heartbeat(on: live)
-                    lastRenewal = now
-                    nextHeartbeat = now + settings.heartbeatInterval
-                }
-                if let maintenance = settings.maintenance, now >= nextMaintenance {
-                    nextMaintenance = now + maintenance.interval
-                    try maintenance.runOnce(on: live)
+                if leases.heartbeatDue(now: now) {
+                    try heartbeat(on: connection)
+                    leases.renewed(now: now)
                 }
 
-                // One round trip writes every gathered completion and claims for the free slots.
-                let claimNow =
-                    stop == .none && needClaim && free > 0
-                    && (free >= claimThreshold || running == 0 || now - lastClaim >= Self.claimDelay)
-                let flushNow =
-                    !unwritten.isEmpty
-                    && (running == 0 || claimNow || unwritten.count >= settings.completionBatch
-                        || oldestUnwritten.map { now - $0 >= Self.flushDelay } ?? false)
-                if claimNow || flushNow {
-                    let wanted = claimNow ? min(free, settings.claimBatch) : 0
-                    let claimed = try write(unwritten, on: live, thenClaim: claimNow ? wanted : nil)
-                    statistics.roundTrips += 1
-                    if claimNow { statistics.claims += 1; statistics.claimed += claimed.count }
-                    if !unwritten.isEmpty { statistics.writes += 1; statistics.written += unwritten.count }
-                    unwritten.removeAll(keepingCapacity: true)
-                    oldestUnwritten = nil
-                    backoff.reset()
-                    if claimNow {
-                        lastClaim = now
+                // One round trip writes every gathered outcome and claims for the free slots.
+                let free = state.stop == .none ? state.free : 0
+                let wanted = policy.claimSize(free: free, running: state.running, now: now)
+                if buffer.shouldFlush(running: state.running, claiming: wanted != nil, now: now) || wanted != nil {
+                    let claim = wanted.map { claimStatement($0) }
+                    let claimed = try writer.write(buffer.pending, on: connection, thenClaim: claim)
+                    buffer.clear()
+                    session.succeeded()
+                    if let wanted {
                         dispatch(claimed)
-                        needClaim = claimed.count == wanted
-                        if needClaim {
-                            listening = false
-                            rechecks.removeAll()
-                        } else {
-                            if !listening { rechecks = Self.listeningRechecks.map { now + $0 } }
-                            listening = true
-                            nextPoll = try nextWake(on: live)
+                        if policy.claimed(asked: wanted, got: claimed.count, now: now) {
+                            let due = try connection.row(SQL.Tasks.NextDue(queues: settings.queues), in: settings.sql)
+                            policy.scheduleNextPoll(dueIn: due?.seconds, now: .now)
                         }
                     }
                     continue
                 }
 
-                var deadline = min(nextHeartbeat, nextPoll)
-                if settings.maintenance != nil { deadline = min(deadline, nextMaintenance) }
-                if let oldestUnwritten { deadline = min(deadline, oldestUnwritten + Self.flushDelay) }
-                if needClaim, free > 0, stop == .none { deadline = min(deadline, lastClaim + Self.claimDelay) }
-                if let stopRequestedAt, stop != .none { deadline = min(deadline, stopRequestedAt + settings.shutdownGrace) }
-                if let recheck = rechecks.first { deadline = min(deadline, recheck) }
-                let outcome = try live.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
-                if outcome.notifications.contains(where: { settings.queues.contains($0.payload) }) {
-                    needClaim = true
-                }
-                if ContinuousClock.now >= nextPoll {
-                    needClaim = true
-                    nextPoll = ContinuousClock.now + settings.pollInterval
-                }
-                if let recheck = rechecks.first, ContinuousClock.now >= recheck {
-                    needClaim = true
-                    rechecks.removeFirst()
-                }
+                var deadline = min(leases.nextHeartbeat, policy.deadline(free: free))
+                if let flush = buffer.deadline { deadline = min(deadline, flush) }
+                if let asked = state.stopRequestedAt, state.stop != .none { deadline = min(deadline, asked + settings.shutdownGrace) }
+                let outcome = try connection.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
+                let notified = outcome.notifications.contains { settings.queues.contains($0.payload) }
+                policy.woke(notified: notified, now: .now)
             } catch {
                 logger.error("consumer: \(error)")
-                if let error = error as? PostgresError, error.isConnectionProblem || !live.isConnected {
-                    live.close()
-                    connection = nil
-                    lostConnection = true
-                } else {
-                    // A statement failed on a healthy connection: do not spin.
-                    Thread.sleep(forTimeInterval: backoff.next().seconds)
-                }
+                let pause = session.failed(error)
+                if pause > .zero { Thread.sleep(forTimeInterval: pause.seconds) }
             }
         }
+        finish(session)
+    }
 
-        logger.info(
-            "consumer: \(statistics.roundTrips) round trips; \(statistics.claimed) tasks in \(statistics.claims) claims, \(statistics.written) outcomes in \(statistics.writes) writes"
-        )
+    private func claimStatement(_ count: Int) -> SQL.Tasks.Claim {
+        SQL.Tasks.Claim(queues: settings.queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds)
+    }
+
+    /// Marks the worker stopped and closes the session.
+    private func finish(_ session: ListeningConnection) {
         do {
-            if let connection, connection.isConnected {
-                try connection.execute(settings.queries.stopWorker, [settings.owner])
-                try settings.maintenance?.lease.release(on: connection)
+            if let connection = session.current {
+                try connection.run(SQL.Workers.Stop(id: settings.owner), in: settings.sql)
             }
         } catch {
             logger.warning("consumer: could not mark the worker stopped: \(error)")
         }
-        connection?.close()
+        session.close()
     }
-
-    /// How long a finished task's outcome may wait for others to share its write.
-    static let flushDelay: Duration = .milliseconds(2)
-    /// How long free slots may wait for others before a smaller claim is made anyway.
-    static let claimDelay: Duration = .milliseconds(20)
-
-    /// When the worker starts waiting for work, it claims again this long after.
-    ///
-    /// Producers NOTIFY only when a worker of the queue is waiting (migration 0005). The
-    /// claim that makes this worker "waiting" cannot see a task whose insert is committing
-    /// at that moment, and that insert saw the worker still busy and sent no NOTIFY: such a
-    /// task is found by these looks instead of waiting for the poll interval. The second
-    /// covers a commit slowed by the disk. Each time the worker turns to waiting the
-    /// schedule starts over, so these add at most one claim per 20 ms, whatever the task rate.
-    static let listeningRechecks: [Duration] = [.milliseconds(20), .milliseconds(250)]
-
-    /// Session settings that keep a stuck worker from holding locks or snapshots.
-    static let sessionSetup = [
-        "SET idle_in_transaction_session_timeout = '60s'",
-        "SET lock_timeout = '10s'",
-        "SET statement_timeout = '60s'",
-        "SET plan_cache_mode = force_generic_plan",
-    ]
 
     // MARK: - Steps
 
-    private func claimParameters(_ count: Int) -> [String?] {
-        [SQLText.arrayLiteral(strings: settings.queues), String(count), settings.owner, String(settings.lease.seconds)]
-    }
-
-    private func claimedTasks(_ rows: QueryResult) -> [ClaimedTask] {
-        var claimed: [ClaimedTask] = []
-        claimed.reserveCapacity(rows.rowCount)
-        for row in 0..<rows.rowCount {
-            guard let id = rows.uuid(row, 0) else { continue }
-            claimed.append(
-                ClaimedTask(
-                    id: id,
-                    name: rows.string(row, 1) ?? "",
-                    args: rows.string(row, 2) ?? "[]",
-                    kwargs: rows.string(row, 3) ?? "{}",
-                    options: rows.string(row, 4) ?? "{}",
-                    attempt: rows.int(row, 5) ?? 1,
-                    retries: rows.int(row, 6) ?? 0,
-                    maxRetries: rows.int(row, 7),
-                    queue: rows.string(row, 8) ?? "",
-                    expired: rows.bool(row, 9) ?? false,
-                    rootID: rows.uuid(row, 10),
-                    parentID: rows.uuid(row, 11)
-                )
-            )
-        }
-        return claimed
-    }
-
+    /// Hands claimed tasks to the pool, one slot each; an expired task is revoked instead.
     private func dispatch(_ tasks: [ClaimedTask]) {
         for task in tasks {
             logger.info("Task \(task.label) received")
+            observers.emit(event(.claimed, task))
             if task.expired {
                 logger.info("Discarding revoked task: \(task.label) (expired)")
                 let error = ErrorInfo(type: "TaskRevokedError", message: "expired")
-                deliver(
-                    Completion(
-                        id: task.id, attempt: task.attempt, outcome: .revoked, payload: error.json,
-                        countdown: 0, runtime: 0, label: task.label), slot: nil)
+                slots.deliver(Completion(task, .revoked, payload: error.json, runtime: 0), slot: nil)
                 continue
             }
-            let slot = shared.withLock { shared -> Int in
-                shared.running += 1
-                return shared.freeSlots.popLast() ?? 0
-            }
-            let pool = self.pool
-            let handle = Task.detached { [self] in
+            let slot = slots.occupy()
+            observers.emit(event(.started, task))
+            let (pool, slots, wakeup) = (self.pool, self.slots, self.wakeup)
+            let handle = Task.detached {
                 let completion = await pool.execute(task, slot: slot)
-                self.deliver(completion, slot: slot)
+                slots.deliver(completion, slot: slot)
+                wakeup.signal()
             }
-            shared.withLock { shared in
-                // The task may already have finished and removed nothing; only keep live ones.
-                if shared.finishedEarly.remove(task.id) == nil { shared.handles[task.id] = handle }
-            }
+            slots.started(task.id, handle: handle)
         }
     }
 
-    /// Called from pool tasks: queue the completion and wake the loop.
-    private func deliver(_ completion: Completion, slot: Int?) {
-        shared.withLock { shared in
-            let abandoned = shared.abandoned.remove(completion.id) != nil
-            if !abandoned { shared.completions.append(completion) }
-            if let slot {
-                shared.running -= 1
-                shared.freeSlots.append(slot)
-                if !abandoned, shared.handles.removeValue(forKey: completion.id) == nil {
-                    shared.finishedEarly.insert(completion.id)
-                }
-            }
-        }
-        wakeup.signal()
+    private func event(_ kind: LifecycleEvent.Kind, _ task: ClaimedTask) -> LifecycleEvent {
+        LifecycleEvent(kind: kind, worker: settings.owner, taskID: task.id, taskName: task.name, queue: task.queue, attempt: task.attempt)
     }
 
     /// The lease is surely gone (no renewal for a whole lease): the tasks have been or will
     /// be rescued elsewhere, so stop them; their late writes would be refused anyway.
     private func cancelRunningTasks() {
-        let handles = abandonRunningTasks()
+        let handles = slots.abandonAll()
         guard !handles.isEmpty else { return }
         logger.error(
             "consumer: leases not renewed for \(TaskRunner.format(settings.lease.seconds))s: cancelling \(handles.count) running task(s)")
+        observers.emit(LifecycleEvent(kind: .leaseLost, worker: settings.owner, count: handles.count))
         handles.forEach { $0.cancel() }
     }
 
-    /// Forgets the running tasks: their outcomes will not be written. Returns their handles.
-    private func abandonRunningTasks() -> [Task<Void, Never>] {
-        shared.withLock { shared -> [Task<Void, Never>] in
-            shared.abandoned.formUnion(shared.handles.keys)
-            defer { shared.handles.removeAll() }
-            return Array(shared.handles.values)
-        }
+    /// Cold stop, or a warm one past its grace: stop taking outcomes from the tasks still
+    /// running, write the ones that arrived meanwhile, then give the rest back to the queue.
+    private func stopRunningTasks(on connection: Connection, writer: CompletionWriter) throws {
+        let handles = slots.abandonAll()
+        let (late, _) = slots.take()
+        try writer.write(late, on: connection, thenClaim: nil)
+        try giveBack(on: connection, keeping: [], reason: "unfinished at shutdown")
+        handles.forEach { $0.cancel() }
     }
 
-    /// Writes `completions` (in batches) and, when `claim` is set, claims that many tasks in
-    /// the same round trip and transaction as the last batch (libpq pipeline).
-    @discardableResult
-    private func write(_ completions: [Completion], on connection: Connection, thenClaim claim: Int?) throws -> [ClaimedTask] {
-        var remaining = completions[...]
-        while remaining.count > settings.completionBatch {
-            let batch = remaining.prefix(settings.completionBatch)
-            _ = try writeOrSplit(batch, on: connection, thenClaim: nil)
-            remaining = remaining.dropFirst(batch.count)
-        }
-        return try writeOrSplit(remaining, on: connection, thenClaim: claim)
-    }
-
-    private func writeOrSplit(
-        _ batch: ArraySlice<Completion>,
-        on connection: Connection,
-        thenClaim claim: Int?
-    ) throws -> [ClaimedTask] {
-        do {
-            return try writeBatch(batch, on: connection, thenClaim: claim)
-        } catch let error as PostgresError where !error.isConnectionProblem && connection.isConnected && !batch.isEmpty {
-            // Some outcome cannot be stored (e.g. a value PostgreSQL rejects): write them one by
-            // one so the rest go through, and record the bad ones as failures.
-            logger.error("consumer: a batch of \(batch.count) results was refused (\(error)); writing them one by one")
-            for completion in batch { try writeAlone(completion, on: connection) }
-            return try writeBatch([], on: connection, thenClaim: claim)
-        }
-    }
-
-    private func writeBatch(
-        _ remaining: ArraySlice<Completion>,
-        on connection: Connection,
-        thenClaim claim: Int?
-    ) throws -> [ClaimedTask] {
-        switch (remaining.isEmpty, claim) {
-        case (true, nil):
-            return []
-        case (true, let count?):
-            return claimedTasks(try connection.execute(settings.queries.claim, claimParameters(count)))
-        case (false, nil):
-            report(remaining, try connection.execute(settings.queries.complete, completeParameters(remaining)))
-            return []
-        case (false, let count?):
-            let results = try connection.pipeline([
-                (settings.queries.complete, completeParameters(remaining)),
-                (settings.queries.claim, claimParameters(count)),
-            ])
-            guard results.count == 2 else {
-                throw PostgresError(code: .unexpectedResult, message: "pipeline returned \(results.count) results, expected 2")
-            }
-            report(remaining, results[0])
-            return claimedTasks(results[1])
-        }
-    }
-
-    /// Writes one outcome; if the database refuses it, records a failure saying why instead.
-    private func writeAlone(_ completion: Completion, on connection: Connection) throws {
-        do {
-            report([completion], try connection.execute(settings.queries.complete, completeParameters([completion])))
-        } catch let error as PostgresError where !error.isConnectionProblem && connection.isConnected {
-            logger.error("Task \(completion.label): its outcome could not be stored: \(error)")
-            let failure = Completion(
-                id: completion.id, attempt: completion.attempt, outcome: .failed,
-                payload: ErrorInfo(type: "ResultNotStorable", message: "the outcome could not be stored: \(error.message)").json,
-                countdown: 0, runtime: completion.runtime, label: completion.label
-            )
-            report([failure], try connection.execute(settings.queries.complete, completeParameters([failure])))
-        }
-    }
-
-    private func completeParameters(_ batch: ArraySlice<Completion>) -> [String?] {
-        [
-            SQLText.arrayLiteral(strings: batch.map { $0.id.celeryString }),
-            SQLText.arrayLiteral(strings: batch.map { String($0.attempt) }),
-            SQLText.arrayLiteral(strings: batch.map(\.outcome.rawValue)),
-            SQLText.arrayLiteral(strings: batch.map(\.payload)),
-            SQLText.arrayLiteral(strings: batch.map { String($0.countdown) }),
-            SQLText.arrayLiteral(strings: batch.map { String($0.runtime) }),
-            settings.owner,
-            settings.queries.channel,
-        ]
-    }
-
-    /// Logs completions the database refused: this worker no longer owned those attempts.
-    private func report(_ batch: ArraySlice<Completion>, _ rows: QueryResult) {
-        guard (rows.int(0, 0) ?? 0) < batch.count else { return }
-        let applied = rows.string(0, 1) ?? "{}"
-        let accepted = Set(applied.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init))
-        for completion in batch where !accepted.contains(completion.id.celeryString) {
-            logger.warning(
-                "Task \(completion.label) \(completion.outcome.rawValue) but its lease was lost: the write was refused (the task was rescued or released)"
-            )
-        }
-    }
-
-    /// Renews every lease this worker holds. A running task whose lease was not renewed
-    /// was rescued while this worker was slow: it now runs elsewhere, so stop it here.
+    /// Renews every lease this worker holds (``LeaseKeeper``). A running task whose lease was
+    /// not renewed was rescued while this worker was slow: it now runs elsewhere, so stop it here.
     private func heartbeat(on connection: Connection) throws {
-        let running = shared.withLock { Set($0.handles.keys) }
-        let rows = try connection.execute(settings.queries.heartbeat, [settings.owner, String(settings.lease.seconds)])
+        let running = slots.runningIDs
+        let statement = SQL.Tasks.RenewLeases(owner: settings.owner, leaseSeconds: settings.lease.seconds)
+        let renewed = try connection.row(statement, in: settings.sql)?.renewed ?? []
         guard !running.isEmpty else { return }
-        let renewed = Set(
-            (rows.string(0, 0) ?? "{}").trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",")
-                .compactMap { UUID(uuidString: String($0)) }
-        )
-        let lost = shared.withLock { shared -> [Task<Void, Never>] in
-            // Only tasks that were running before the heartbeat and are still running now.
-            let taken = running.subtracting(renewed).filter { shared.handles[$0] != nil }
-            shared.abandoned.formUnion(taken)
-            return taken.compactMap { shared.handles.removeValue(forKey: $0) }
-        }
+        let lost = slots.abandon(LeaseKeeper.lost(runningBefore: running, renewed: Set(renewed)))
         guard !lost.isEmpty else { return }
         logger.warning("consumer: \(lost.count) running task(s) lost their lease to a rescue: cancelling them here")
+        observers.emit(LifecycleEvent(kind: .leaseLost, worker: settings.owner, count: lost.count))
         lost.forEach { $0.cancel() }
     }
 
-    /// When to look again: the next scheduled task's due time, capped by the poll interval.
-    private func nextWake(on connection: Connection) throws -> ContinuousClock.Instant {
-        let rows = try connection.execute(settings.queries.nextDue, [SQLText.arrayLiteral(strings: settings.queues)])
-        let poll = ContinuousClock.now + settings.pollInterval
-        guard let seconds = rows.double(0, 0), seconds.isFinite, seconds < settings.pollInterval.seconds else { return poll }
-        // Due already but not claimable: locked by another worker's claim. Look again soon.
-        return ContinuousClock.now + .fromSeconds(seconds <= 0 ? 0.05 : seconds)
-    }
-
-    /// Gives back to the queue every task the database says this worker holds, except
-    /// those it is running or has outcomes for (and `written`): claims whose answer was lost
-    /// with the connection, or, on a cold stop once running tasks are abandoned, all of them.
+    /// Gives back to the queue every task the database says this worker holds, except those
+    /// it is running or has outcomes for (and `written`): claims whose answer was lost with the
+    /// connection, or, on a cold stop once running tasks are abandoned, all of them.
     private func giveBack(on connection: Connection, keeping written: [UUID], reason: String) throws {
-        let known =
-            shared.withLock { shared in
-                Array(shared.handles.keys) + shared.completions.map(\.id)
-            } + written
-        let rows = try connection.execute(
-            """
-            UPDATE \(settings.queries.schema).tasks
-            SET state = CASE WHEN retries > 0 THEN 'retry' ELSE 'queued' END,
-                owner = NULL, lease_expires_at = NULL, attempt = greatest(attempt - 1, 0)
-            WHERE owner = $1 AND state = 'started' AND NOT (id = ANY($2::uuid[]))
-            """,
-            [settings.owner, SQLText.arrayLiteral(strings: known.map(\.celeryString))],
-            name: "give back"
-        )
-        if rows.affectedRows > 0 {
-            logger.warning("Restored \(rows.affectedRows) task(s) to the queue: \(reason)")
-        }
+        let keep = slots.heldIDs + written
+        let count = try connection.row(SQL.Tasks.GiveBack(owner: settings.owner, keep: keep), in: settings.sql)?.givenBack ?? 0
+        if count > 0 { logger.warning("Restored \(count) task(s) to the queue: \(reason)") }
     }
 }

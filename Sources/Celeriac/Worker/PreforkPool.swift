@@ -273,22 +273,16 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
         let maxRetries =
             task.maxRetries ?? app.registeredTask(named: task.name)?.options.maxRetries
             ?? configuration.taskDefaultMaxRetries
-        if task.acksLate, settings.rejectOnWorkerLost, task.retries < maxRetries {
+        if task.rowOptions.acksLate == true, settings.rejectOnWorkerLost, task.retries < maxRetries {
             logger.warning("Task \(task.label) retry: its process died (\(Self.describe(status))); rejected back to the queue")
-            return Completion(
-                id: task.id, attempt: task.attempt, outcome: .retry, payload: error.json, countdown: 0, runtime: runtime,
-                label: task.label
-            )
+            return Completion(task, .retry, payload: error.json, runtime: runtime)
         }
         logger.error("Task \(task.label) raised unexpected: \(error)")
         return Self.failure(task, error, runtime: runtime)
     }
 
     private static func failure(_ task: ClaimedTask, _ error: ErrorInfo, runtime: Double) -> Completion {
-        Completion(
-            id: task.id, attempt: task.attempt, outcome: .failed, payload: error.json, countdown: 0, runtime: runtime,
-            label: task.label
-        )
+        Completion(task, .failed, payload: error.json, runtime: runtime)
     }
 
     // MARK: - Helpers

@@ -53,10 +53,7 @@ struct TaskRunner: Sendable {
                 return failure(task, error, runtime: runtime)
             }
             logger.info("Task \(task.label) succeeded in \(Self.format(runtime))s: \(output)")
-            return Completion(
-                id: task.id, attempt: task.attempt, outcome: .succeeded,
-                payload: options.ignoreResult ? "null" : output, countdown: 0, runtime: runtime, label: task.label
-            )
+            return Completion(task, .succeeded, payload: options.ignoreResult ? "null" : output, runtime: runtime)
         } catch let retry as RetryRequest {
             let runtime = elapsed()
             let limit = retry.maxRetries ?? maxRetries
@@ -72,9 +69,8 @@ struct TaskRunner: Sendable {
             let reason = cause.map { ": \($0)" } ?? ""
             logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
             return Completion(
-                id: task.id, attempt: task.attempt, outcome: .retry,
-                payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
-                countdown: countdown, runtime: runtime, label: task.label
+                task, .retry, payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
+                countdown: countdown, runtime: runtime
             )
         } catch {
             let info = ErrorInfo(error)
@@ -84,10 +80,7 @@ struct TaskRunner: Sendable {
     }
 
     private func failure(_ task: ClaimedTask, _ error: ErrorInfo, runtime: Double) -> Completion {
-        Completion(
-            id: task.id, attempt: task.attempt, outcome: .failed,
-            payload: error.json, countdown: 0, runtime: runtime, label: task.label
-        )
+        Completion(task, .failed, payload: error.json, runtime: runtime)
     }
 
     /// Runs `body`, cancelling it once `limit` passes; the task then fails with

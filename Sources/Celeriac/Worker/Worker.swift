@@ -26,13 +26,19 @@ public final class Worker: Sendable {
     public let nodeName: String
     /// The unique owner id of this process's leases: `<node name>/<pid>.<random>`.
     public let instanceID: String
+    /// Who is told of every task and worker transition (see ``LifecycleObserver``).
+    public let observers: [any LifecycleObserver]
     private let logger = Logger(label: "MainProcess")
     /// The running consumer, and a stop asked for before it started.
-    private let control = Mutex<(consumer: Consumer?, pendingStop: Consumer.StopMode?)>((nil, nil))
+    private let control = Mutex<(consumer: Consumer?, pendingStop: StopMode?)>((nil, nil))
 
-    public init(app: CeleriacApp, options: WorkerOptions = WorkerOptions()) {
+    /// - Parameters:
+    ///   - observers: told of every task and worker transition, on the worker's database
+    ///     thread (keep them quick).
+    public init(app: CeleriacApp, options: WorkerOptions = WorkerOptions(), observers: [any LifecycleObserver] = []) {
         self.app = app
         self.options = options
+        self.observers = observers
         let host = ProcessInfo.processInfo.hostName
         nodeName = options.nodeName.replacingOccurrences(of: "%h", with: host)
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
@@ -51,7 +57,7 @@ public final class Worker: Sendable {
             throw ConfigurationError("unknown pool '\(options.pool)': use --pool async or --pool prefork")
         }
         let url = try DatabaseURL(conf.databaseURL)
-        let queries = Queries(schema: conf.schema)
+        let sql = SchemaSQL(schema: conf.schema)
 
         if printBanner {
             let banner = WorkerBanner(
@@ -76,17 +82,12 @@ public final class Worker: Sendable {
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
         let neighbours = try await setup.run { connection -> [String] in
             try migrator.verify(on: connection)
-            try connection.execute(
-                queries.registerWorker,
-                [
-                    instanceID, nodeName, host, String(pid), SQLText.arrayLiteral(strings: queues),
-                    String(concurrency), poolName, CeleriacVersion.string,
-                ]
-            )
-            let rows = try connection.execute(
-                queries.neighbours, [instanceID, String(aliveWithin)]
-            )
-            return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
+            try connection.run(
+                SQL.Workers.Register(
+                    id: instanceID, name: nodeName, hostname: host, pid: Int(pid), queues: queues, concurrency: concurrency,
+                    pool: poolName, version: CeleriacVersion.string),
+                in: sql)
+            return try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql).map(\.name)
         }
         logger.info("Connected to \(url.masked)")
         logger.info("mingle: searching for neighbors")
@@ -115,29 +116,38 @@ public final class Worker: Sendable {
         }
         try pool.start()
         defer { pool.shutdown() }
+        let observers = Observers(self.observers)
         let consumer = try Consumer(
             settings: Consumer.Settings(
-                url: url, queries: queries, queues: queues, owner: instanceID,
+                url: url, sql: sql, queues: queues, owner: instanceID,
                 concurrency: conf.workerConcurrency, claimBatch: conf.workerClaimBatchSize,
                 completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
                 shutdownGrace: conf.workerShutdownGrace,
-                maintenance: Maintenance(configuration: conf, holder: instanceID),
                 applicationName: String("celeriac-worker:\(nodeName)".prefix(63))
             ),
-            pool: pool
+            pool: pool,
+            observers: observers
+        )
+        let maintenance = try MaintenanceService(
+            maintenance: Maintenance(configuration: conf, holder: instanceID, observers: self.observers),
+            url: url, applicationName: String("celeriac-maintenance:\(nodeName)".prefix(63))
         )
         let signals = handleSignals ? ShutdownSignals { [weak self] cold in self?.stop(cold: cold) } : nil
         consumer.start()
+        maintenance.start()
         let beat = options.embedBeat ? try Beat(app: app) : nil
         let beatTask = beat.map { beat in Task { try await beat.run(handleSignals: false) } }
-        let pendingStop = control.withLock { control -> Consumer.StopMode? in
+        let pendingStop = control.withLock { control -> StopMode? in
             control.consumer = consumer
             return control.pendingStop
         }
         if let pendingStop { consumer.requestStop(pendingStop) }
         logger.info("\(nodeName) ready.")
+        observers.emit(LifecycleEvent(kind: .workerOnline, worker: instanceID))
         await consumer.waitUntilFinished()
+        await maintenance.stop()
+        observers.emit(LifecycleEvent(kind: .workerOffline, worker: instanceID))
         beat?.stop()
         if let beatTask { try await beatTask.value }
         signals?.cancel()
@@ -147,7 +157,7 @@ public final class Worker: Sendable {
     /// Asks a running worker to stop: warm (finish running tasks) or cold (give them back).
     /// Safe to call before the worker is running: it then stops as soon as it starts.
     public func stop(cold: Bool = false) {
-        let mode: Consumer.StopMode = cold ? .cold : .warm
+        let mode: StopMode = cold ? .cold : .warm
         let consumer = control.withLock { control -> Consumer? in
             if control.consumer == nil { control.pendingStop = max(control.pendingStop ?? .none, mode) }
             return control.consumer

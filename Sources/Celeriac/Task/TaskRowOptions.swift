@@ -1,0 +1,65 @@
+import Foundation
+
+/// The per-task options a producer stores in the task row's `options` column (a JSON
+/// object), for whoever handles the row without the task's code: the worker, the rescuer,
+/// the dashboard. Their keys are documented for SQL readers in `sql/README.md` ("options").
+///
+/// This is the one encoder and decoder of that column. Keys are snake_case; a key left out
+/// means "the task's own option, else the app's setting". Unknown keys are kept by SQL and
+/// ignored here, so newer producers and older workers can share a queue.
+public struct TaskRowOptions: Sendable, Hashable {
+    /// `acks_late`: a lost attempt may run again (rescue re-queues it while attempts remain).
+    public var acksLate: Bool?
+    /// `max_retries`: the retry limit in force when the task was sent.
+    public var maxRetries: Int?
+    /// `time_limit`: the hard limit of one attempt, in seconds.
+    public var timeLimit: Double?
+    /// `soft_time_limit`, in seconds.
+    public var softTimeLimit: Double?
+    /// `periodic_task`: the schedule that enqueued it (written by beat).
+    public var periodicTask: String?
+
+    public init(
+        acksLate: Bool? = nil,
+        maxRetries: Int? = nil,
+        timeLimit: Double? = nil,
+        softTimeLimit: Double? = nil,
+        periodicTask: String? = nil
+    ) {
+        self.acksLate = acksLate
+        self.maxRetries = maxRetries
+        self.timeLimit = timeLimit
+        self.softTimeLimit = softTimeLimit
+        self.periodicTask = periodicTask
+    }
+
+    /// The JSON object, keys in a fixed order, absent options left out: `{"acks_late":true,"max_retries":3}`.
+    ///
+    /// Built by hand rather than with `JSONEncoder`: every `delay()` writes one, and an encoder
+    /// costs more than the rest of building the row.
+    public var json: String {
+        var fields: [String] = []
+        if let acksLate { fields.append("\"acks_late\":\(acksLate)") }
+        if let maxRetries { fields.append("\"max_retries\":\(maxRetries)") }
+        if let timeLimit { fields.append("\"time_limit\":\(timeLimit)") }
+        if let softTimeLimit { fields.append("\"soft_time_limit\":\(softTimeLimit)") }
+        if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { fields.append("\"periodic_task\":\(name)") }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// Reads the column. Options of the wrong type are ignored (as SQL's rescue ignores them),
+    /// so a row written by hand can never stop a worker.
+    public init(json: String) {
+        self.init()
+        guard case .object(let fields)? = try? JSONValue(json: json) else { return }
+        func number(_ key: String) -> Double? {
+            if case .number(let value)? = fields[key], value.isFinite { return value }
+            return nil
+        }
+        if case .bool(let value)? = fields["acks_late"] { acksLate = value }
+        if let value = number("max_retries"), value >= 0, value <= 1e9, value.rounded() == value { maxRetries = Int(value) }
+        timeLimit = number("time_limit")
+        softTimeLimit = number("soft_time_limit")
+        if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
+    }
+}

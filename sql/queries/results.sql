@@ -1,0 +1,56 @@
+-- Statements on `results`: final outcomes (succeeded, failed, revoked), kept for
+-- result_expires (see migrations/0001_core.sql).
+
+-- name: insert_row
+-- kind: template
+-- The one definition of "record a final outcome": completion, rescue and aborted chain steps
+-- write results through blocks derived from this one, from their own
+-- `result_input (fields) AS` relation.
+INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker,
+                              parent_id, root_id, created_at, started_at, runtime)
+SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.result, r.error, r.attempt, r.retries, r.worker,
+       r.parent_id, r.root_id, r.created_at, r.started_at, r.runtime
+FROM result_input AS r
+
+-- name: status
+-- The state of one task: its final row in results, else its row in the queue (a queued task
+-- due later reads as `scheduled`). No row: unknown, or a chain step not inserted yet.
+-- param id: uuid
+-- column state: text
+-- column result: json?
+-- column error: json?
+-- column name: text
+SELECT state, result::text AS result, error::text AS error, name FROM celeriac.results WHERE id = $1
+UNION ALL
+SELECT CASE WHEN state = 'queued' AND run_at > now() THEN 'scheduled' ELSE state END,
+       NULL, last_error::text, name
+FROM celeriac.tasks WHERE id = $1
+LIMIT 1
+
+-- name: forget
+-- Delete one stored result (Celery's AsyncResult.forget).
+-- param id: uuid
+DELETE FROM celeriac.results WHERE id = $1
+
+-- name: summarize_new_ranges
+-- The BRIN index on finished_at skips only block ranges it has summarized; new ones are
+-- summarized here, when this role may (it must own the index), so a prune reads old ranges,
+-- not the whole table (migration 0004).
+-- param index: text
+SELECT brin_summarize_new_values(c.oid) FROM pg_class AS c JOIN pg_am AS am ON am.oid = c.relam
+WHERE c.oid = to_regclass($1) AND am.amname = 'brin' AND pg_has_role(c.relowner, 'USAGE')
+
+-- name: prune
+-- Delete up to `batch` results older than `expires_seconds`.
+-- param expires_seconds: float8
+-- param batch: int
+-- column pruned: int
+WITH pruned AS (
+    DELETE FROM celeriac.results WHERE id IN (
+        SELECT id FROM celeriac.results
+        WHERE finished_at < now() - make_interval(secs => $1::float8)
+        LIMIT $2
+    )
+    RETURNING id
+)
+SELECT count(*)::int AS pruned FROM pruned

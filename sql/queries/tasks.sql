@@ -1,0 +1,492 @@
+-- Statements on `tasks`: the queue of unfinished work (see migrations/0001_core.sql).
+--
+-- Every statement here can be pasted into psql for the default schema, and EXPLAINed with its
+-- parameters:
+--
+--   PREPARE s AS <statement>;  EXPLAIN ANALYZE EXECUTE s(<values>);
+--
+-- Workers force generic plans (plan_cache_mode = force_generic_plan): check an edit with
+-- `SET plan_cache_mode = force_generic_plan` before EXPLAIN.
+--
+-- Parameters are cast to base types (`$2::text`, not the column's domain): a parameter left to
+-- inference as a domain goes through the domain's input function, which sets its checks up
+-- from scratch for each parameter on every execution (~9,000 instructions an insert, callgrind).
+
+-- name: insert_row
+-- kind: template
+-- The one definition of "insert a task row". Every path that creates a task (single and bulk
+-- producers, the SQL function enqueue(), the next step of a chain, a beat tick) runs a block
+-- derived from this one: `-- derive: tasks.insert_row` ... `-- end derive`, which the build
+-- checks and `make sql` rewrites. A block keeps the columns whose inputs the statement's own
+-- `task_input (fields) AS` relation provides; the others take the table's defaults. Each one
+-- left out is work the server skips on every insert (~4% of a single insert, callgrind).
+--
+-- task_input fields: id uuid, name text, queue text, priority smallint, args jsonb,
+-- kwargs jsonb, options jsonb (keys: sql/README.md), chain jsonb, eta timestamptz,
+-- countdown interval, expires_at timestamptz, max_retries int, parent_id uuid, root_id uuid.
+INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain,
+                            run_at, expires_at, max_retries, parent_id, root_id)
+SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
+       coalesce(i.eta, now()) + coalesce(i.countdown, interval '0'),
+       i.expires_at, i.max_retries, i.parent_id, i.root_id
+FROM task_input AS i
+
+-- name: insert_one
+-- One task with every option. When the task is due now it NOTIFYs the queue: in a statement
+-- that is its own transaction, only if a worker of the queue is waiting for work (0005; busy
+-- workers claim again anyway); inside a caller's transaction (`notify_always`), which may
+-- commit long after the insert, when a worker busy now may be waiting, always. Producer
+-- inserts fail on an id that already exists, so a send retried after a lost answer knows the
+-- first attempt landed.
+-- param id: uuid
+-- param name: text
+-- param queue: text
+-- param priority: int
+-- param args: json
+-- param kwargs: json
+-- param options: json
+-- param chain: json?
+-- param eta: float8?
+-- param countdown: float8?
+-- param expires: float8?
+-- param max_retries: int?
+-- param parent_id: uuid?
+-- param root_id: uuid?
+-- param channel: text
+-- param notify_always: bool
+WITH task_input (id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires_at,
+                 max_retries, parent_id, root_id) AS (
+    VALUES ($1::uuid, $2::text, $3::text, $4::smallint, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb,
+            to_timestamp($9::float8), make_interval(secs => $10::float8), to_timestamp($11::float8),
+            $12::int, $13::uuid, $14::uuid)
+),
+inserted AS (
+    -- derive: tasks.insert_row
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain, run_at, expires_at,
+                                max_retries, parent_id, root_id)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
+           coalesce(i.eta, now()) + coalesce(i.countdown, interval '0'), i.expires_at, i.max_retries, i.parent_id,
+           i.root_id
+    FROM task_input AS i
+    -- end derive
+    RETURNING queue, run_at <= now() AS due
+)
+SELECT pg_notify($15, queue) FROM inserted
+WHERE due AND ($16 OR EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND inserted.queue = ANY (w.queues)))
+
+-- name: insert_one_now
+-- As insert_one, for a task due at once (no eta or countdown): its NOTIFY needs no RETURNING.
+-- param id: uuid
+-- param name: text
+-- param queue: text
+-- param priority: int
+-- param args: json
+-- param kwargs: json
+-- param options: json
+-- param chain: json?
+-- param expires: float8?
+-- param max_retries: int?
+-- param parent_id: uuid?
+-- param root_id: uuid?
+-- param channel: text
+-- param notify_always: bool
+WITH task_input (id, name, queue, priority, args, kwargs, options, chain, expires_at, max_retries,
+                 parent_id, root_id) AS (
+    VALUES ($1::uuid, $2::text, $3::text, $4::smallint, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb,
+            to_timestamp($9::float8), $10::int, $11::uuid, $12::uuid)
+),
+inserted AS (
+    -- derive: tasks.insert_row
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain, expires_at, max_retries,
+                                parent_id, root_id)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain, i.expires_at, i.max_retries,
+           i.parent_id, i.root_id
+    FROM task_input AS i
+    -- end derive
+)
+SELECT pg_notify($13, $3) WHERE $14 OR EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND $3 = ANY (w.queues))
+
+-- name: insert_one_simple
+-- The usual call: due at once, no chain, expiry, retry override or parent. Eight parameters
+-- instead of fifteen (~4% fewer instructions per insert, callgrind).
+-- param id: uuid
+-- param name: text
+-- param queue: text
+-- param priority: int
+-- param args: json
+-- param kwargs: json
+-- param options: json
+-- param channel: text
+-- param notify_always: bool
+WITH task_input (id, name, queue, priority, args, kwargs, options) AS (
+    VALUES ($1::uuid, $2::text, $3::text, $4::smallint, $5::jsonb, $6::jsonb, $7::jsonb)
+),
+inserted AS (
+    -- derive: tasks.insert_row
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options
+    FROM task_input AS i
+    -- end derive
+)
+SELECT pg_notify($8, $3) WHERE $9 OR EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND $3 = ANY (w.queues))
+
+-- name: insert_many
+-- Many tasks in one statement from parallel arrays. Any array but the ids may hold a single
+-- element, meaning "this value for every row": a bulk call usually repeats its task name,
+-- queue, options and often its arguments, and each is then sent and parsed once instead of
+-- once per row. One NOTIFY per queue in `wake` (the queues with a task due now, computed by
+-- the caller, so no RETURNING is needed) when a worker of that queue is waiting.
+-- param ids: uuid[]
+-- param names: array
+-- param queues: array
+-- param priorities: array
+-- param args: array
+-- param kwargs: array
+-- param options: array
+-- param chains: array
+-- param etas: array
+-- param countdowns: array
+-- param expires: array
+-- param max_retries: array
+-- param parent_ids: array
+-- param root_ids: array
+-- param channel: text
+-- param wake: text[]
+WITH task_input (id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires_at,
+                 max_retries, parent_id, root_id) AS (
+    SELECT u.id,
+           CASE WHEN cardinality($2::text[]) = 1 THEN ($2::text[])[1] ELSE u.name END,
+           CASE WHEN cardinality($3::text[]) = 1 THEN ($3::text[])[1] ELSE u.queue END,
+           CASE WHEN cardinality($4::smallint[]) = 1 THEN ($4::smallint[])[1] ELSE u.priority END,
+           CASE WHEN cardinality($5::jsonb[]) = 1 THEN ($5::jsonb[])[1] ELSE u.args END,
+           CASE WHEN cardinality($6::jsonb[]) = 1 THEN ($6::jsonb[])[1] ELSE u.kwargs END,
+           CASE WHEN cardinality($7::jsonb[]) = 1 THEN ($7::jsonb[])[1] ELSE u.options END,
+           CASE WHEN cardinality($8::jsonb[]) = 1 THEN ($8::jsonb[])[1] ELSE u.chain END,
+           to_timestamp(CASE WHEN cardinality($9::float8[]) = 1 THEN ($9::float8[])[1] ELSE u.eta END),
+           make_interval(secs => CASE WHEN cardinality($10::float8[]) = 1 THEN ($10::float8[])[1] ELSE u.countdown END),
+           to_timestamp(CASE WHEN cardinality($11::float8[]) = 1 THEN ($11::float8[])[1] ELSE u.expires END),
+           CASE WHEN cardinality($12::int[]) = 1 THEN ($12::int[])[1] ELSE u.max_retries END,
+           CASE WHEN cardinality($13::uuid[]) = 1 THEN ($13::uuid[])[1] ELSE u.parent_id END,
+           CASE WHEN cardinality($14::uuid[]) = 1 THEN ($14::uuid[])[1] ELSE u.root_id END
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[], $7::jsonb[],
+                $8::jsonb[], $9::float8[], $10::float8[], $11::float8[], $12::int[], $13::uuid[], $14::uuid[])
+         AS u(id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires, max_retries,
+              parent_id, root_id)
+),
+inserted AS (
+    -- derive: tasks.insert_row
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain, run_at, expires_at,
+                                max_retries, parent_id, root_id)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
+           coalesce(i.eta, now()) + coalesce(i.countdown, interval '0'), i.expires_at, i.max_retries, i.parent_id,
+           i.root_id
+    FROM task_input AS i
+    -- end derive
+)
+SELECT pg_notify($15, queue) FROM unnest($16::text[]) AS queue
+WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = ANY (w.queues))
+
+-- name: insert_many_simple
+-- The common bulk case, due now with no chain, eta or overrides: fewer arrays to send.
+-- param ids: uuid[]
+-- param names: array
+-- param queues: array
+-- param priorities: array
+-- param args: array
+-- param kwargs: array
+-- param options: array
+-- param channel: text
+-- param wake: text[]
+WITH task_input (id, name, queue, priority, args, kwargs, options) AS (
+    SELECT u.id,
+           CASE WHEN cardinality($2::text[]) = 1 THEN ($2::text[])[1] ELSE u.name END,
+           CASE WHEN cardinality($3::text[]) = 1 THEN ($3::text[])[1] ELSE u.queue END,
+           CASE WHEN cardinality($4::smallint[]) = 1 THEN ($4::smallint[])[1] ELSE u.priority END,
+           CASE WHEN cardinality($5::jsonb[]) = 1 THEN ($5::jsonb[])[1] ELSE u.args END,
+           CASE WHEN cardinality($6::jsonb[]) = 1 THEN ($6::jsonb[])[1] ELSE u.kwargs END,
+           CASE WHEN cardinality($7::jsonb[]) = 1 THEN ($7::jsonb[])[1] ELSE u.options END
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[], $7::jsonb[])
+         AS u(id, name, queue, priority, args, kwargs, options)
+),
+inserted AS (
+    -- derive: tasks.insert_row
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options
+    FROM task_input AS i
+    -- end derive
+)
+SELECT pg_notify($8, queue) FROM unnest($9::text[]) AS queue
+WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = ANY (w.queues))
+
+-- name: claim
+-- Claim up to `limit` runnable tasks from `queues` for `owner`, with a lease of
+-- `lease_seconds`. Each queue is read through its own ordered range of the partial index (a
+-- LATERAL per queue: `queue = ANY(...)` would scan and sort every runnable row instead), then
+-- the best `limit` overall are taken. SKIP LOCKED lets concurrent workers take disjoint rows
+-- without waiting; the attempt is counted here, so a task that kills its worker still uses up
+-- its attempts. Fewer rows than asked for means this worker will wait for work, so producers
+-- should wake it (0005): `listening` is written only when that changes.
+-- param queues: text[]
+-- param limit: int
+-- param owner: text
+-- param lease_seconds: float8
+-- column id: uuid
+-- column name: text
+-- column args: json
+-- column kwargs: json
+-- column options: json
+-- column attempt: int
+-- column retries: int
+-- column max_retries: int?
+-- column queue: text
+-- column expired: bool
+-- column root_id: uuid?
+-- column parent_id: uuid?
+WITH picked AS (
+    SELECT c.id
+    FROM unnest($1::text[]) AS q(name)
+    CROSS JOIN LATERAL (
+        SELECT id, priority, run_at FROM celeriac.tasks
+        WHERE state IN ('queued', 'retry') AND queue = q.name AND run_at <= now()
+        ORDER BY priority DESC, run_at, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+    ) AS c
+    ORDER BY c.priority DESC, c.run_at, c.id
+    LIMIT $2
+),
+listening AS (
+    UPDATE celeriac.workers SET listening = NOT listening
+    WHERE id = $3 AND listening <> ((SELECT count(*) FROM picked) < $2)
+)
+UPDATE celeriac.tasks AS t
+SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
+    lease_expires_at = now() + make_interval(secs => $4::float8)
+-- An array, not a join: the generic plan must not guess thousands of picked rows and
+-- hash-join the whole table.
+WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
+RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.options::text AS options, t.attempt,
+          t.retries, t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
+          t.root_id, t.parent_id
+
+-- name: next_due
+-- Seconds until the next waiting task of these queues is due (NULL if none), read from the
+-- head of each queue's index range. With mixed priorities this may name a later task than the
+-- earliest; the poll interval bounds the error.
+-- param queues: text[]
+-- column seconds: float8?
+SELECT extract(epoch FROM min(head.run_at) - now())::float8 AS seconds
+FROM unnest($1::text[]) AS q(name)
+CROSS JOIN LATERAL (
+    SELECT run_at FROM celeriac.tasks
+    WHERE state IN ('queued', 'retry') AND queue = q.name
+    ORDER BY priority DESC, run_at, id
+    LIMIT 1
+) AS head
+
+-- name: complete
+-- Write a batch of outcomes, fenced by `owner` and attempt: a worker that lost its lease
+-- cannot overwrite anything. Succeeded, failed and revoked rows move to results; retries go
+-- back to the queue; the next chain step is inserted by this same statement, and the
+-- remaining steps of a failed chain are recorded as failed (ChainAborted), so waiting on a
+-- chain's last result never hangs. Returns the ids the fence refused (usually none).
+-- param ids: uuid[]
+-- param attempts: int[]
+-- param outcomes: text[]
+-- param payloads: text[]
+-- param countdowns: float8[]
+-- param runtimes: float8[]
+-- param owner: text
+-- param channel: text
+-- column refused: uuid[]
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[])
+        AS i(id, attempt, outcome, payload, countdown, runtime)
+),
+-- Each outcome probes its own row by primary key (a LATERAL, so the generic plan cannot turn it
+-- into a nested loop re-reading the input for every running task).
+owned AS (
+    SELECT t.id, i.outcome, i.payload, i.countdown, i.runtime
+    FROM input AS i
+    CROSS JOIN LATERAL (
+        SELECT id, state, owner, attempt FROM celeriac.tasks WHERE id = i.id OFFSET 0 FOR UPDATE
+    ) AS t
+    WHERE t.state = 'started' AND t.owner = $7 AND t.attempt = i.attempt
+),
+retried AS (
+    UPDATE celeriac.tasks AS t
+    SET state = 'retry', owner = NULL, lease_expires_at = NULL, retries = t.retries + 1,
+        last_error = o.payload, run_at = now() + make_interval(secs => o.countdown)
+    FROM owned AS o
+    WHERE t.id = o.id AND o.outcome = 'retry'
+    RETURNING t.queue, o.countdown
+),
+finished AS (
+    DELETE FROM celeriac.tasks AS t USING owned AS o
+    WHERE t.id = o.id AND o.outcome <> 'retry'
+    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
+              t.parent_id, t.root_id, t.created_at, t.started_at, o.outcome, o.payload, o.runtime
+),
+result_input (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker, parent_id, root_id,
+              created_at, started_at, runtime) AS (
+    SELECT id, name, queue, outcome, args, kwargs,
+           CASE WHEN outcome = 'succeeded' THEN payload END, CASE WHEN outcome <> 'succeeded' THEN payload END,
+           attempt, retries, owner, parent_id, root_id, created_at, started_at, runtime
+    FROM finished
+    UNION ALL
+    SELECT a.id, a.name, a.queue, 'failed', a.args, a.kwargs, NULL, a.error, 0, 0, NULL, a.parent_id, a.root_id,
+           now(), NULL, NULL
+    FROM finished AS f
+    CROSS JOIN LATERAL celeriac.aborted_chain_steps(f.id, f.name, f.queue, f.root_id, f.chain, f.payload) AS a
+    WHERE f.outcome <> 'succeeded'
+),
+stored AS (
+    -- derive: results.insert_row
+    INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker,
+                                  parent_id, root_id, created_at, started_at, runtime)
+    SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.result, r.error, r.attempt, r.retries, r.worker,
+           r.parent_id, r.root_id, r.created_at, r.started_at, r.runtime
+    FROM result_input AS r
+    -- end derive
+    ON CONFLICT (id) DO NOTHING
+),
+task_input (id, name, queue, priority, args, kwargs, options, chain, parent_id, root_id) AS (
+    SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue),
+           coalesce((step->>'priority')::smallint, 0),
+           CASE WHEN coalesce((step->>'immutable')::boolean, false) THEN coalesce(step->'args', '[]')
+                ELSE jsonb_build_array(f.payload) || coalesce(step->'args', '[]') END,
+           coalesce(step->'kwargs', '{}'), coalesce(step->'options', '{}'),
+           CASE WHEN jsonb_array_length(f.chain) > 1 THEN f.chain - 0 END,
+           f.id, coalesce(f.root_id, f.id)
+    FROM finished AS f CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
+    WHERE f.outcome = 'succeeded' AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
+      AND celeriac.valid_chain_step(step)
+),
+successors AS (
+    -- derive: tasks.insert_row
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain, parent_id, root_id)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain, i.parent_id, i.root_id
+    FROM task_input AS i
+    -- end derive
+    ON CONFLICT (id) DO NOTHING
+    RETURNING queue
+),
+woken AS (
+    SELECT pg_notify($8, queue) FROM (
+        SELECT queue FROM successors
+        UNION SELECT queue FROM retried WHERE countdown <= 0
+    ) AS q
+)
+SELECT coalesce(array_agg(i.id), '{}') AS refused, (SELECT count(*) FROM woken) AS woken
+FROM input AS i WHERE NOT EXISTS (SELECT 1 FROM owned AS o WHERE o.id = i.id)
+
+-- name: renew_leases
+-- Extend the leases of every task `owner` still holds, and its registry row. Returns the ids
+-- renewed: a running task missing from them was taken over.
+-- param owner: text
+-- param lease_seconds: float8
+-- column renewed: uuid[]
+WITH renewed AS (
+    UPDATE celeriac.tasks SET lease_expires_at = now() + make_interval(secs => $2::float8)
+    WHERE owner = $1 AND state = 'started'
+    RETURNING id
+),
+registry AS (
+    UPDATE celeriac.workers SET last_heartbeat_at = now() WHERE id = $1
+)
+SELECT coalesce(array_agg(id), '{}') AS renewed FROM renewed
+
+-- name: give_back
+-- Give back to the queue every task `owner` holds except `keep` (running, or with an outcome
+-- to write): claims whose answer was lost with the connection, leases that lapsed, or every
+-- running task at a cold stop. The attempt is not counted.
+-- param owner: text
+-- param keep: uuid[]
+-- column given_back: int
+WITH given AS (
+    UPDATE celeriac.tasks
+    SET state = CASE WHEN retries > 0 THEN 'retry' ELSE 'queued' END,
+        owner = NULL, lease_expires_at = NULL, attempt = greatest(attempt - 1, 0)
+    WHERE owner = $1 AND state = 'started' AND NOT (id = ANY ($2::uuid[]))
+    RETURNING id
+)
+SELECT count(*)::int AS given_back FROM given
+
+-- name: rescue
+-- Expired leases (the worker died, hung or lost the network): tasks sent with acks_late and
+-- attempts left go back to the queue; the rest move to results as failed (WorkerLostError),
+-- aborting the rest of their chain. The retry limit is the row's max_retries, else the
+-- producer's `max_retries` option (sql/README.md), else none.
+-- param channel: text
+-- column requeued: int
+-- column failed: int
+WITH expired AS (
+    SELECT id,
+           CASE WHEN jsonb_typeof(options->'acks_late') = 'boolean' THEN (options->>'acks_late')::boolean
+                ELSE false END
+           AND attempt <= coalesce(
+               max_retries,
+               CASE WHEN coalesce(options->>'max_retries', '') ~ '^[0-9]{1,9}$'
+                    THEN (options->>'max_retries')::int END,
+               0) AS requeue
+    FROM celeriac.tasks
+    WHERE state = 'started' AND lease_expires_at < now()
+    FOR UPDATE SKIP LOCKED
+),
+requeued AS (
+    UPDATE celeriac.tasks AS t
+    SET state = CASE WHEN t.retries > 0 THEN 'retry' ELSE 'queued' END, owner = NULL,
+        lease_expires_at = NULL, run_at = now(),
+        last_error = jsonb_build_object('type', 'WorkerLostError',
+            'message', format('worker %s lost its lease during attempt %s', t.owner, t.attempt))
+    FROM expired AS e
+    WHERE t.id = e.id AND e.requeue
+    RETURNING t.queue
+),
+lost AS (
+    DELETE FROM celeriac.tasks AS t USING expired AS e
+    WHERE t.id = e.id AND NOT e.requeue
+    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
+              t.parent_id, t.root_id, t.created_at, t.started_at,
+              jsonb_build_object('type', 'WorkerLostError',
+                  'message', format('Worker exited prematurely: %s lost its lease during attempt %s',
+                                    t.owner, t.attempt)) AS error
+),
+result_input (id, name, queue, state, args, kwargs, error, attempt, retries, worker, parent_id, root_id,
+              created_at, started_at) AS (
+    SELECT id, name, queue, 'failed', args, kwargs, error, attempt, retries, owner, parent_id, root_id,
+           created_at, started_at
+    FROM lost
+    UNION ALL
+    SELECT a.id, a.name, a.queue, 'failed', a.args, a.kwargs, a.error, 0, 0, NULL, a.parent_id, a.root_id,
+           now(), NULL
+    FROM lost AS l
+    CROSS JOIN LATERAL celeriac.aborted_chain_steps(l.id, l.name, l.queue, l.root_id, l.chain, l.error) AS a
+),
+stored AS (
+    -- derive: results.insert_row
+    INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, error, attempt, retries, worker, parent_id,
+                                  root_id, created_at, started_at)
+    SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.worker, r.parent_id,
+           r.root_id, r.created_at, r.started_at
+    FROM result_input AS r
+    -- end derive
+    ON CONFLICT (id) DO NOTHING
+),
+woken AS (
+    SELECT pg_notify($1, queue) FROM (SELECT DISTINCT queue FROM requeued) AS q
+)
+SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM lost)::int AS failed,
+       (SELECT count(*) FROM woken) AS woken
+
+-- name: purge
+-- Delete waiting tasks (queued, scheduled or awaiting retry) of one queue, or of every queue
+-- when `queue` is NULL. Running tasks are not touched.
+-- param queue: text?
+-- column purged: int
+WITH purged AS (
+    DELETE FROM celeriac.tasks
+    WHERE state IN ('queued', 'retry') AND ($1::text IS NULL OR queue = $1)
+    RETURNING id
+)
+SELECT count(*)::int AS purged FROM purged

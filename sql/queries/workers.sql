@@ -1,0 +1,43 @@
+-- Statements on `workers`: the registry of worker processes ("mingle"), see
+-- migrations/0001_core.sql and 0005_worker_listening.sql.
+
+-- name: register
+-- Register (or re-register) a worker process at start-up.
+-- param id: text
+-- param name: text
+-- param hostname: text
+-- param pid: int
+-- param queues: text[]
+-- param concurrency: int
+-- param pool: text
+-- param version: text
+INSERT INTO celeriac.workers (id, name, hostname, pid, queues, concurrency, pool, version)
+VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8)
+ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false
+
+-- name: neighbours
+-- Other live workers: registered, not stopped, heartbeat within `alive_seconds`.
+-- param id: text
+-- param alive_seconds: float8
+-- column name: text
+SELECT name FROM celeriac.workers
+WHERE id <> $1 AND stopped_at IS NULL
+  AND last_heartbeat_at > now() - make_interval(secs => $2::float8)
+ORDER BY name
+
+-- name: stop
+-- Mark a worker stopped: it no longer counts as alive, nor as waiting for work.
+-- param id: text
+UPDATE celeriac.workers SET stopped_at = now(), listening = false WHERE id = $1
+
+-- name: forget_silent_listeners
+-- A worker silent for a whole lease (killed or cut off, its tasks being rescued) waits for
+-- nothing: producers stop sending NOTIFYs on its account. A live worker that was only slow
+-- sets the flag again at its next claim.
+-- param lease_seconds: float8
+UPDATE celeriac.workers SET listening = false
+WHERE listening AND last_heartbeat_at < now() - make_interval(secs => $1::float8)
+
+-- name: prune
+-- Forget workers silent for a day.
+DELETE FROM celeriac.workers WHERE last_heartbeat_at < now() - interval '1 day'
