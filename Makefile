@@ -11,7 +11,7 @@ export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Package.swift)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db-up db-down db-destroy build demo test bench bench-peers chaos lint clean
+.PHONY: help setup db-up db-down db-destroy build demo test test-unit sql bench bench-peers chaos lint clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -41,6 +41,14 @@ demo: db-up ## Build the demo and run the walkthrough (migrate, worker, tasks, s
 test: db-up ## Run the test suite against the local cluster
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+test-unit: ## Run the unit suites only: no PostgreSQL needed
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter '^(CeleriacTests|SQLCatalogueTests)\.'
+
+sql: ## Rewrite the blocks in sql/ derived from a template (after editing one)
+	$(SWIFT) build --product EmbedSQLTool
+	$(SWIFT) run --skip-build EmbedSQLTool --rewrite sql
 
 bench: db-up ## Build release and run the benchmark
 	$(SWIFT) build -c release --product celeriac

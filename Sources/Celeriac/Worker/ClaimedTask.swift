@@ -15,6 +15,25 @@ struct ClaimedTask: Sendable, Codable {
     let rootID: UUID?
     let parentID: UUID?
 
+    init(
+        id: UUID, name: String, queue: String, args: String = "[]", kwargs: String = "{}", options: String = "{}",
+        attempt: Int = 1, retries: Int = 0, maxRetries: Int? = nil, expired: Bool = false, rootID: UUID? = nil,
+        parentID: UUID? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.args = args
+        self.kwargs = kwargs
+        self.options = options
+        self.attempt = attempt
+        self.retries = retries
+        self.maxRetries = maxRetries
+        self.queue = queue
+        self.expired = expired
+        self.rootID = rootID
+        self.parentID = parentID
+    }
+
     init(_ row: SQL.Tasks.Claim.Row) {
         id = row.id
         name = row.name
