@@ -30,7 +30,10 @@ import Testing
         try await TestEnvironment.with({ $0.workerPollInterval = .seconds(30) }) { env in
             let echo = env.app.task("tasks.echo") { (text: String) async throws -> String in text }
             let worker = env.startWorker()
-            try await Task.sleep(for: .milliseconds(300))  // let it go idle
+            // Idle: its claim came back short, so it waits for a NOTIFY (or a 30 s poll).
+            try await env.eventually("the worker waits for work") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE listening") == 1
+            }
             let started = ContinuousClock.now
             let result = try await echo.delay("hi")
             #expect(try await result.get(timeout: .seconds(5)) == "hi")
@@ -158,7 +161,10 @@ import Testing
             let high = try await note.applyAsync("high", options: CallOptions(priority: 9))
             #expect(try await env.sql("SELECT DISTINCT queue FROM \(env.schema).tasks") == ["emails"])
             let idle = env.startWorker(queues: ["celery"], concurrency: 1)
-            try await Task.sleep(for: .milliseconds(300))
+            // Waiting for work means its claim on `celery` came back empty.
+            try await env.eventually("the other queue's worker waits for work") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE listening") == 1
+            }
             #expect(log.all.isEmpty)  // a worker on another queue takes nothing
             let worker = env.startWorker(queues: ["emails"], concurrency: 1)
             _ = try await high.get(timeout: .seconds(10))

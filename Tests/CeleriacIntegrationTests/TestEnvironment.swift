@@ -86,12 +86,17 @@ final class TestEnvironment: Sendable {
     }
 
     /// Starts an in-process worker; stop it with ``RunningWorker/stop()``.
-    func startWorker(queues: [String] = [], concurrency: Int = 4, name: String = "test@%h") -> RunningWorker {
+    func startWorker(
+        queues: [String] = [],
+        concurrency: Int = 4,
+        name: String = "test@%h",
+        observers: [any LifecycleObserver] = []
+    ) -> RunningWorker {
         var options = WorkerOptions()
         options.queues = queues
         options.concurrency = concurrency
         options.nodeName = name
-        let worker = Worker(app: app, options: options)
+        let worker = Worker(app: app, options: options, observers: observers)
         let task = Task { try await worker.run(handleSignals: false, printBanner: false) }
         return RunningWorker(worker: worker, task: task)
     }
@@ -132,6 +137,14 @@ struct SetupError: Error, CustomStringConvertible {
 struct Boom: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+/// Keeps every lifecycle event a worker reports.
+final class EventLog: LifecycleObserver {
+    private let events = Mutex<[LifecycleEvent]>([])
+    func observe(_ event: LifecycleEvent) { events.withLock { $0.append(event) } }
+    var all: [LifecycleEvent] { events.withLock { $0 } }
+    func of(_ kind: LifecycleEvent.Kind) -> [LifecycleEvent] { all.filter { $0.kind == kind } }
 }
 
 /// Counts executions per key across concurrent tasks.

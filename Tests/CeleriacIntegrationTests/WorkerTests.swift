@@ -38,7 +38,8 @@ import Testing
                 while !gate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
                 return n
             }
-            let worker = env.startWorker()
+            let events = EventLog()
+            let worker = env.startWorker(observers: [events])
             let result = try await slow.delay(7)
             try await env.eventually("the task started") {
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
@@ -46,7 +47,9 @@ import Testing
             // Someone else (a rescuer) took the task over.
             try await env.sql("UPDATE \(env.schema).tasks SET owner = 'rescuer', attempt = attempt + 1")
             gate.withLock { $0 = true }
-            try await Task.sleep(for: .milliseconds(500))
+            // The worker finished the task and tried to write its outcome: the fence refused it.
+            try await env.eventually("the write was refused") { events.of(.leaseLost).map(\.taskID) == [result.id] }
+            #expect(events.of(.succeeded).isEmpty)
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 0)
             #expect(try await env.sql("SELECT owner FROM \(env.schema).tasks") == ["rescuer"])
             #expect(try await result.state == .pending)
@@ -154,6 +157,42 @@ extension WorkerTests {
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 0)
             #expect(try await env.sql("SELECT owner FROM \(env.schema).tasks") == ["rescuer"])
             try await worker.stop()
+        }
+    }
+}
+
+/// The lifecycle observer seam: what a worker reports, in order, after the database confirmed it.
+@Suite struct LifecycleEventTests {
+    @Test func aWorkerReportsEveryTransitionOfItsTasksAndItself() async throws {
+        try await TestEnvironment.with { env in
+            let events = EventLog()
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let fail = env.app.task("tasks.fail") { (x: Int) async throws -> Int in throw Boom(message: "no \(x)") }
+            let again = env.app.task("tasks.again", maxRetries: 1, defaultRetryDelay: .milliseconds(10)) { task in
+                if task.retries == 0 { throw task.retry(because: Boom(message: "once more")) }
+                return "done"
+            }
+            let worker = env.startWorker(observers: [events])
+            let sum = try await add.delay(1, 2)
+            let failed = try await fail.delay(3)
+            let retried = try await again.delay()
+            #expect(try await sum.get(timeout: .seconds(10)) == 3)
+            await #expect(throws: TaskFailedError.self) { try await failed.get(timeout: .seconds(10)) }
+            #expect(try await retried.get(timeout: .seconds(10)) == "done")
+            try await worker.stop()
+
+            let log = events.all
+            #expect(log.first?.kind == .workerOnline)
+            #expect(log.last?.kind == .workerOffline)
+            func kinds(_ id: UUID) -> [LifecycleEvent.Kind] { log.filter { $0.taskID == id }.map(\.kind) }
+            #expect(kinds(sum.id) == [.claimed, .started, .succeeded])
+            #expect(kinds(failed.id) == [.claimed, .started, .failed])
+            #expect(kinds(retried.id) == [.claimed, .started, .retried, .claimed, .started, .succeeded])
+            let failure = try #require(log.first { $0.taskID == failed.id && $0.kind == .failed })
+            #expect(failure.error?.message == "no 3")
+            #expect(failure.taskName == "tasks.fail" && failure.queue == "celery" && failure.attempt == 1)
+            #expect(log.filter { $0.taskID == retried.id && $0.kind == .succeeded }.first?.attempt == 2)
+            #expect(Set(log.map(\.worker)).count == 1)
         }
     }
 }

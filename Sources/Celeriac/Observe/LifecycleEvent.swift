@@ -17,7 +17,9 @@ public struct LifecycleEvent: Sendable, Hashable {
         case retried
         /// It was revoked instead of run (e.g. expired).
         case revoked
-        /// Its lease was lost while it ran here: it was rescued, or given back, and is stopped here.
+        /// Its lease was lost while it ran here (it was rescued or given back): it is stopped
+        /// here, or its outcome was refused by the fence. ``count`` tells how many tasks when
+        /// the worker lost all its leases at once.
         case leaseLost
         /// The maintenance leader rescued tasks whose worker lost its lease (``count`` of them).
         case rescued

@@ -69,7 +69,7 @@ extension CeleriacApp {
     ///
     /// ```swift
     /// try connection.transaction { connection in
-    ///     try connection.execute("INSERT INTO orders (id) VALUES ($1)", [orderID])
+    ///     try connection.execute(insertOrder, [orderID])   // your own statement
     ///     try app.enqueue(add.message(2, 3), on: connection)
     /// }
     /// ```
@@ -82,7 +82,7 @@ extension CeleriacApp {
     ///
     /// ```swift
     /// try await app.transaction { tx in
-    ///     try tx.execute("UPDATE accounts SET paid = true WHERE id = $1", [accountID])
+    ///     try tx.execute(markPaid, [accountID])   // your own statement
     ///     try tx.enqueue(sendReceipt.message(accountID))
     /// }
     /// ```

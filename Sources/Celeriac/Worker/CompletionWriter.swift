@@ -9,7 +9,8 @@ import Logging
 /// A batch the database refuses (e.g. a value PostgreSQL cannot store) is written again one
 /// outcome at a time, so the rest go through, and an outcome that still cannot be stored is
 /// recorded as a failure saying why. Outcomes the fence refused (this worker no longer owned
-/// the attempt) are logged; accepted ones are reported to the observers.
+/// the attempt) are logged and reported as ``LifecycleEvent/Kind/leaseLost``; accepted ones
+/// as their outcome.
 struct CompletionWriter: Sendable {
     let sql: SchemaSQL
     /// This worker's lease owner id.
@@ -103,6 +104,10 @@ struct CompletionWriter: Sendable {
                 logger.warning(
                     "Task \(completion.label) \(completion.outcome.rawValue) but its lease was lost: the write was refused (the task was rescued or released)"
                 )
+                observers.emit(
+                    LifecycleEvent(
+                        kind: .leaseLost, worker: owner, taskID: completion.id, taskName: completion.name,
+                        queue: completion.queue, attempt: completion.attempt, runtime: completion.runtime))
                 continue
             }
             observers.emit(event(for: completion))
