@@ -6,20 +6,20 @@
 ///     do { try connect(); break } catch { sleep(for: backoff.next()) }
 /// }
 /// ```
-public struct Backoff: Sendable {
+package struct Backoff: Sendable {
     /// The first delay's upper bound.
-    public var initial: Duration
+    package var initial: Duration
     /// The largest delay's upper bound.
-    public var maximum: Duration
+    package var maximum: Duration
     private var attempt = 0
 
-    public init(initial: Duration = .milliseconds(50), maximum: Duration = .seconds(5)) {
+    package init(initial: Duration = .milliseconds(50), maximum: Duration = .seconds(5)) {
         self.initial = initial
         self.maximum = maximum
     }
 
     /// The next delay: a random duration in [cap/2, cap], where cap doubles each call up to ``maximum``.
-    public mutating func next() -> Duration {
+    package mutating func next() -> Duration {
         let factor = 1 << min(attempt, 20)
         attempt += 1
         let cap = min(initial * factor, maximum)
@@ -29,5 +29,5 @@ public struct Backoff: Sendable {
     }
 
     /// Starts over after a success.
-    public mutating func reset() { attempt = 0 }
+    package mutating func reset() { attempt = 0 }
 }

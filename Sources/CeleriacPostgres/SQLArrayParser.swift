@@ -1,8 +1,8 @@
 /// Reads PostgreSQL's text form of a one-dimensional array (`{a,"b c",NULL}`).
-public enum SQLArrayParser {
+package enum SQLArrayParser {
     /// The elements of `text` (nil for NULL), or nil when `text` is not a one-dimensional array
     /// literal. Quoted elements are unescaped; an unquoted `NULL` is SQL NULL.
-    public static func elements(_ text: String) -> [String?]? {
+    package static func elements(_ text: String) -> [String?]? {
         var bytes = Array(text.utf8)[...]
         // An explicit lower bound, e.g. `[0:1]={a,b}`, precedes the braces.
         if bytes.first == UInt8(ascii: "["), let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {

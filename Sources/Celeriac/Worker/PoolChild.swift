@@ -8,9 +8,9 @@ import Foundation
 /// runs each in this process, and writes the outcome (a JSON line) to file descriptor 3.
 /// Exits after `maxTasks` tasks, or once its resident memory passes `maxMemoryKiB`, so
 /// the supervisor starts a fresh child.
-public enum PoolChild {
+package enum PoolChild {
     /// Runs until standard input closes or a recycling limit is reached.
-    public static func run(
+    package static func run(
         app: CeleriacApp,
         slot: Int,
         hostname: String,
