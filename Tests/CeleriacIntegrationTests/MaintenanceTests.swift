@@ -151,3 +151,49 @@ extension MaintenanceTests {
         }
     }
 }
+
+/// The maintenance service: a round when one is due at the time given, none before.
+@Suite struct MaintenanceServiceTests {
+    @Test func aRoundRunsWhenDueAtTheTimeGivenAndNotBefore() async throws {
+        try await TestEnvironment.with({ $0.maintenanceInterval = .seconds(1) }) { env in
+            let url = try DatabaseURL(env.url)
+            let service = try MaintenanceService(
+                maintenance: Maintenance(configuration: env.app.conf, holder: "service-test"), url: url,
+                applicationName: "maintenance-test")
+            let leaders = "SELECT count(*) FROM \(env.schema).leaders WHERE holder = 'service-test'"
+            let start = ContinuousClock.now
+            let thread = DatabaseThread(url: url, name: "maintenance-test-driver")
+            defer { thread.shutdown() }
+            // The service keeps its own session; it is driven here from one thread, as its loop would.
+            let first = try await thread.run { _ in try service.runOnce(now: start) }
+            #expect(first == start + .seconds(1))
+            #expect(try await env.count(leaders) == 1)
+            try await env.sql("DELETE FROM \(env.schema).leaders")
+            // Not due yet: no round, so nobody takes the lease again.
+            #expect(try await thread.run { _ in try service.runOnce(now: start + .milliseconds(500)) } == first)
+            #expect(try await env.count(leaders) == 0)
+            // Due: a round, which takes the lease.
+            _ = try await thread.run { _ in try service.runOnce(now: start + .seconds(1)) }
+            #expect(try await env.count(leaders) == 1)
+        }
+    }
+
+    @Test func aRowWithoutARetryLimitUsesTheAppsDefault() async throws {
+        try await TestEnvironment.with({ $0.taskDefaultMaxRetries = 1 }) { env in
+            for attempt in [1, 2] {
+                try await env.sql(
+                    """
+                    INSERT INTO \(env.schema).tasks (id, name, state, owner, attempt, lease_expires_at, options)
+                    VALUES ($1, 'tasks.add', 'started', 'dead@host/1.x', $2, now() - interval '1 second', '{"acks_late": true}')
+                    """,
+                    [UUID.v7().celeryString, String(attempt)]
+                )
+            }
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "test")
+            let report = try await env.app.pool.run { try maintenance.runOnce(on: $0) }
+            // One retry allowed: the first attempt runs again, the second has used it up.
+            #expect(report.requeued == 1)
+            #expect(report.failed == 1)
+        }
+    }
+}

@@ -416,8 +416,10 @@ SELECT count(*)::int AS given_back FROM given
 -- Expired leases (the worker died, hung or lost the network): tasks sent with acks_late and
 -- attempts left go back to the queue; the rest move to results as failed (WorkerLostError),
 -- aborting the rest of their chain. The retry limit is the row's max_retries, else the
--- producer's `max_retries` option (sql/README.md), else none.
+-- producer's `max_retries` option (sql/README.md), else `default_max_retries` (the app's
+-- task_default_max_retries).
 -- param channel: text
+-- param default_max_retries: int
 -- column requeued: int
 -- column failed: int
 WITH expired AS (
@@ -428,7 +430,7 @@ WITH expired AS (
                max_retries,
                CASE WHEN coalesce(options->>'max_retries', '') ~ '^[0-9]{1,9}$'
                     THEN (options->>'max_retries')::int END,
-               0) AS requeue
+               $2) AS requeue
     FROM celeriac.tasks
     WHERE state = 'started' AND lease_expires_at < now()
     FOR UPDATE SKIP LOCKED

@@ -32,6 +32,8 @@ package struct Maintenance: Sendable {
     let sql: SchemaSQL
     let resultExpires: Duration?
     let workerLease: Duration
+    /// The retry limit of a task whose row names none.
+    let defaultMaxRetries: Int
     /// The `maintenance` leader lease.
     package let lease: LeaderLease
     /// How often a round runs.
@@ -43,6 +45,7 @@ package struct Maintenance: Sendable {
         sql = SchemaSQL(schema: configuration.schema)
         resultExpires = configuration.resultExpires
         workerLease = configuration.workerLeaseDuration
+        defaultMaxRetries = configuration.taskDefaultMaxRetries
         interval = min(configuration.maintenanceInterval, configuration.workerLeaseDuration / 4)
         // Two rounds: a leader that dies is replaced well within one task lease, so a task
         // orphaned with it is rescued within lease + interval.
@@ -56,7 +59,7 @@ package struct Maintenance: Sendable {
         var report = Report()
         guard try lease.acquire(on: connection) else { return report }
         report.leader = true
-        let rescued = try connection.row(SQL.Tasks.Rescue(channel: sql.topics.wakeup), in: sql)
+        let rescued = try connection.row(SQL.Tasks.Rescue(channel: sql.topics.wakeup, defaultMaxRetries: defaultMaxRetries), in: sql)
         report.requeued = rescued?.requeued ?? 0
         report.failed = rescued?.failed ?? 0
         if report.requeued + report.failed > 0 {

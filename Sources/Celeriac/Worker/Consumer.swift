@@ -167,7 +167,10 @@ final class Consumer: @unchecked Sendable {
                 if let flush = buffer.deadline { deadline = min(deadline, flush) }
                 if let asked = state.stopRequestedAt, state.stop != .none { deadline = min(deadline, asked + settings.shutdownGrace) }
                 let outcome = try connection.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
-                let notified = outcome.notifications.contains { settings.queues.contains($0.payload) }
+                let notified = outcome.notifications.contains { notification in
+                    guard case .wakeup(let queue)? = settings.sql.topics.message(notification) else { return false }
+                    return settings.queues.contains(queue)
+                }
                 policy.woke(notified: notified, now: .now)
             } catch {
                 logger.error("consumer: \(error)")
