@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Receives every ``LifecycleEvent`` of a worker: the seam events (`-E`), metrics, user hooks
 /// and tracing implement.
 ///
@@ -33,19 +31,5 @@ struct Observers: Sendable {
         guard !all.isEmpty else { return }
         let event = event()
         for observer in all { observer.observe(event) }
-    }
-}
-
-/// Counts events by kind: the worker's own statistics, logged at shutdown.
-final class EventCounter: LifecycleObserver {
-    private let counts = Mutex<[LifecycleEvent.Kind: Int]>([:])
-
-    func observe(_ event: LifecycleEvent) {
-        counts.withLock { $0[event.kind, default: 0] += event.count ?? 1 }
-    }
-
-    /// How many events of `kind` were seen.
-    func count(_ kind: LifecycleEvent.Kind) -> Int {
-        counts.withLock { $0[kind] ?? 0 }
     }
 }

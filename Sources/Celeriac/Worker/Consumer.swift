@@ -112,7 +112,7 @@ final class Consumer: @unchecked Sendable {
             } catch {
                 let delay = session.nextDelay()
                 logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
-                if leases.lapsed(now: .now) { cancelRunningTasks() }
+                if leases.lapsed(now: .now) { leases.stopAll(slots, observers: observers, owner: settings.owner) }
                 if slots.stopMode == .cold { break }
                 Thread.sleep(forTimeInterval: delay.seconds)
                 continue
@@ -137,12 +137,11 @@ final class Consumer: @unchecked Sendable {
                 if leases.lapsed(now: now) {
                     // The process was stopped or starved past its lease: its tasks may already
                     // run elsewhere. Stop them, give back those not rescued yet, then go on.
-                    cancelRunningTasks()
+                    leases.stopAll(slots, observers: observers, owner: settings.owner)
                     try giveBack(on: connection, keeping: buffer.ids, reason: "leases not renewed in time")
                 }
                 if leases.heartbeatDue(now: now) {
-                    try heartbeat(on: connection)
-                    leases.renewed(now: now)
+                    try leases.renew(on: connection, sql: settings.sql, owner: settings.owner, slots: slots, observers: observers, now: now)
                 }
 
                 // One round trip writes every gathered outcome and claims for the free slots.
@@ -226,17 +225,6 @@ final class Consumer: @unchecked Sendable {
         LifecycleEvent(kind: kind, worker: settings.owner, taskID: task.id, taskName: task.name, queue: task.queue, attempt: task.attempt)
     }
 
-    /// The lease is surely gone (no renewal for a whole lease): the tasks have been or will
-    /// be rescued elsewhere, so stop them; their late writes would be refused anyway.
-    private func cancelRunningTasks() {
-        let handles = slots.abandonAll()
-        guard !handles.isEmpty else { return }
-        logger.error(
-            "consumer: leases not renewed for \(TaskRunner.format(settings.lease.seconds))s: cancelling \(handles.count) running task(s)")
-        observers.emit(LifecycleEvent(kind: .leaseLost, worker: settings.owner, count: handles.count))
-        handles.forEach { $0.cancel() }
-    }
-
     /// Cold stop, or a warm one past its grace: stop taking outcomes from the tasks still
     /// running, write the ones that arrived meanwhile, then give the rest back to the queue.
     private func stopRunningTasks(on connection: Connection, writer: CompletionWriter) throws {
@@ -245,20 +233,6 @@ final class Consumer: @unchecked Sendable {
         try writer.write(late, on: connection, thenClaim: nil)
         try giveBack(on: connection, keeping: [], reason: "unfinished at shutdown")
         handles.forEach { $0.cancel() }
-    }
-
-    /// Renews every lease this worker holds (``LeaseKeeper``). A running task whose lease was
-    /// not renewed was rescued while this worker was slow: it now runs elsewhere, so stop it here.
-    private func heartbeat(on connection: Connection) throws {
-        let running = slots.runningIDs
-        let statement = SQL.Tasks.RenewLeases(owner: settings.owner, leaseSeconds: settings.lease.seconds)
-        let renewed = try connection.row(statement, in: settings.sql)?.renewed ?? []
-        guard !running.isEmpty else { return }
-        let lost = slots.abandon(LeaseKeeper.lost(runningBefore: running, renewed: Set(renewed)))
-        guard !lost.isEmpty else { return }
-        logger.warning("consumer: \(lost.count) running task(s) lost their lease to a rescue: cancelling them here")
-        observers.emit(LifecycleEvent(kind: .leaseLost, worker: settings.owner, count: lost.count))
-        lost.forEach { $0.cancel() }
     }
 
     /// Gives back to the queue every task the database says this worker holds, except those

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Keeps this worker's leases: when to send a heartbeat, whether the leases have lapsed, and
-/// which running tasks were taken over. Pure and driven by the time passed in; the consumer
-/// runs the heartbeat statement (`tasks.renew_leases`) and cancels what this part names.
+/// which running tasks were taken over. These decisions are pure and driven by the time passed
+/// in; ``renew(on:sql:owner:slots:observers:now:)`` and ``stopAll(_:observers:owner:)``
+/// (LeaseKeeper+Renewal.swift) run the heartbeat statement and stop the tasks whose lease was lost.
 struct LeaseKeeper: Sendable {
     typealias Instant = ContinuousClock.Instant
 

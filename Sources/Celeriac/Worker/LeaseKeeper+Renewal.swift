@@ -1,0 +1,40 @@
+import CeleriacPostgres
+import Foundation
+import Logging
+
+extension LeaseKeeper {
+    /// Renews every lease `owner` holds with `tasks.renew_leases`. A running task whose lease
+    /// was not renewed was rescued while this worker was slow: it now runs elsewhere, so it is
+    /// stopped here (its outcome would be refused anyway).
+    mutating func renew(
+        on connection: Connection,
+        sql: SchemaSQL,
+        owner: String,
+        slots: SlotTable,
+        observers: Observers,
+        now: Instant
+    ) throws {
+        let running = slots.runningIDs
+        let statement = SQL.Tasks.RenewLeases(owner: owner, leaseSeconds: lease.seconds)
+        let renewedIDs = try connection.row(statement, in: sql)?.renewed ?? []
+        renewed(now: now)
+        guard !running.isEmpty else { return }
+        let lost = slots.abandon(Self.lost(runningBefore: running, renewed: Set(renewedIDs)))
+        guard !lost.isEmpty else { return }
+        Logger(label: "MainProcess").warning(
+            "consumer: \(lost.count) running task(s) lost their lease to a rescue: cancelling them here")
+        observers.emit(LifecycleEvent(kind: .leaseLost, worker: owner, count: lost.count))
+        lost.forEach { $0.cancel() }
+    }
+
+    /// The leases lapsed (no renewal for a whole lease): the tasks have been or will be
+    /// rescued elsewhere, so every running task is stopped here.
+    func stopAll(_ slots: SlotTable, observers: Observers, owner: String) {
+        let handles = slots.abandonAll()
+        guard !handles.isEmpty else { return }
+        Logger(label: "MainProcess").error(
+            "consumer: leases not renewed for \(TaskRunner.format(lease.seconds))s: cancelling \(handles.count) running task(s)")
+        observers.emit(LifecycleEvent(kind: .leaseLost, worker: owner, count: handles.count))
+        handles.forEach { $0.cancel() }
+    }
+}
