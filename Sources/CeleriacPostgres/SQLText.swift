@@ -1,8 +1,8 @@
 /// Helpers for writing parameter values and identifiers safely.
-package enum SQLText {
+public enum SQLText {
     /// Whether `name` is a plain lower-case identifier we are willing to splice into SQL
     /// (schema names and the like): `[a-z_][a-z0-9_]*`, at most 48 characters.
-    package static func isSafeIdentifier(_ name: String) -> Bool {
+    public static func isSafeIdentifier(_ name: String) -> Bool {
         guard let first = name.utf8.first, name.utf8.count <= 48 else { return false }
         let isStart = (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")) || first == UInt8(ascii: "_")
         return isStart
@@ -19,7 +19,7 @@ package enum SQLText {
     /// by byte, copies elements that need no escaping in one piece, and is inlinable so
     /// callers get a version specialised for their sequence type.
     @inlinable
-    package static func arrayLiteral<S: Sequence>(_ elements: S) -> String where S.Element == String? {
+    public static func arrayLiteral<S: Sequence>(_ elements: S) -> String where S.Element == String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(elements.underestimatedCount * 24 + 2)
         bytes.append(UInt8(ascii: "{"))
@@ -50,7 +50,7 @@ package enum SQLText {
 
     /// An array literal of non-null strings.
     @inlinable
-    package static func arrayLiteral<S: Sequence>(strings elements: S) -> String where S.Element == String {
+    public static func arrayLiteral<S: Sequence>(strings elements: S) -> String where S.Element == String {
         arrayLiteral(elements.lazy.map { Optional($0) })
     }
 }

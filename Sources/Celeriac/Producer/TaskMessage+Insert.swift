@@ -42,7 +42,9 @@ extension TaskMessage {
         let ids = messages.map(\.id)
         func column(_ value: (TaskMessage) -> String?) -> SQLArray { SQLArray.column(messages, value) }
         let (names, queues, priorities) = (column { $0.name }, column { $0.queue }, column { String($0.priority) })
-        let (args, kwargs, options) = (column { $0.args }, column { $0.kwargs }, column { $0.options.json })
+        // Each row's options as JSON once: comparing rows builds it otherwise several times.
+        let options = SQLArray.column(messages.map(\.options.json)) { $0 }
+        let (args, kwargs) = (column { $0.args }, column { $0.kwargs })
         if messages.allSatisfy(\.isSimple) {
             try connection.run(
                 SQL.Tasks.InsertManySimple(

@@ -38,13 +38,17 @@ public struct TaskRowOptions: Sendable, Hashable {
     /// Built by hand rather than with `JSONEncoder`: every `delay()` writes one, and an encoder
     /// costs more than the rest of building the row.
     public var json: String {
-        var fields: [String] = []
-        if let acksLate { fields.append("\"acks_late\":\(acksLate)") }
-        if let maxRetries { fields.append("\"max_retries\":\(maxRetries)") }
-        if let timeLimit { fields.append("\"time_limit\":\(timeLimit)") }
-        if let softTimeLimit { fields.append("\"soft_time_limit\":\(softTimeLimit)") }
-        if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { fields.append("\"periodic_task\":\(name)") }
-        return "{" + fields.joined(separator: ",") + "}"
+        var text = "{"
+        func field(_ key: String, _ value: String) {
+            if text.utf8.count > 1 { text += "," }
+            text += "\"" + key + "\":" + value
+        }
+        if let acksLate { field("acks_late", acksLate ? "true" : "false") }
+        if let maxRetries { field("max_retries", String(maxRetries)) }
+        if let timeLimit { field("time_limit", String(timeLimit)) }
+        if let softTimeLimit { field("soft_time_limit", String(softTimeLimit)) }
+        if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
+        return text + "}"
     }
 
     /// Reads the column. Options of the wrong type are ignored (as SQL's rescue ignores them),
