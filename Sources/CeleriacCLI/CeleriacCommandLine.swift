@@ -12,7 +12,7 @@ import Synchronization
 /// // swift run myapp worker --loglevel INFO -c 2 -Q celery,emails
 /// ```
 ///
-/// Commands: `worker` (needs the app's tasks), `beat`, `schedule`, `migrate`, `call`, `result`, `purge`.
+/// Commands: `worker` (needs the app's tasks), `beat`, `schedule`, `migrate`, `call`, `result`, `purge`, `sql`.
 /// Every command takes the database from `--database` or `CELERIAC_DATABASE_URL`.
 public enum CeleriacCommandLine {
     private static let hosted = Mutex<CeleriacApp?>(nil)
@@ -46,7 +46,7 @@ struct RootCommand: AsyncParsableCommand {
             version: CeleriacVersion.string,
             subcommands: [
                 WorkerCommand.self, BeatCommand.self, ScheduleCommand.self, MigrateCommand.self, CallCommand.self,
-                ResultCommand.self, PurgeCommand.self, PoolChildCommand.self,
+                ResultCommand.self, PurgeCommand.self, SQLCommand.self, PoolChildCommand.self,
             ] + CeleriacCommandLine.extraCommands
         )
     }

@@ -43,9 +43,11 @@ public enum SwiftEmitter {
         out.append("/// `sql/queries/\(file).sql`, `\(entry.name)`.")
         out.append("package struct \(entry.typeName): SQLStatement {")
         let parts = entry.parts.map(literal).joined(separator: ", ")
+        let parameters = entry.params.map { literal("\($0.name) \($0.type.base.rawValue)\($0.type.nullable ? "?" : "")") }
+        let documentation = literal(entry.doc.joined(separator: "\n"))
         out.append(
             "    package static let query = NamedQuery(index: \(index), file: \(literal(file)), name: \(literal(entry.name)), "
-                + "parts: [\(parts)])")
+                + "parameters: [\(parameters.joined(separator: ", "))], documentation: \(documentation), parts: [\(parts)])")
         for param in entry.params {
             out.append("    package var \(param.propertyName): \(param.type.swiftType)")
         }

@@ -89,4 +89,28 @@ import Testing
             try await worker.stop()
         }
     }
+
+    @Test func sqlShowPrintsAStatementPsqlCanPrepareAndExplain() async throws {
+        try await TestEnvironment.with { env in
+            let (listStatus, list) = try Self.run("celeriac", ["sql", "list"], schema: env.schema, url: env.url)
+            #expect(listStatus == 0)
+            #expect(list.split(separator: "\n").count == SQL.all.count)
+            #expect(list.contains("tasks.claim"))
+            let (status, text) = try Self.run("celeriac", ["sql", "show", "tasks.claim"], schema: env.schema, url: env.url)
+            #expect(status == 0)
+            #expect(text.contains("FROM \(env.schema).tasks"))
+            #expect(text.contains("--   $1 queues text[]"))
+            let plan = try await env.app.pool.run { connection -> [String] in
+                try connection.executeScript(text)
+                try connection.execute("SET plan_cache_mode = force_generic_plan")
+                let rows = try connection.execute("EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20)")
+                try connection.execute("DEALLOCATE tasks_claim")
+                return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
+            }
+            #expect(plan.contains { $0.contains("tasks_runnable_idx") })
+            let (unknownStatus, unknown) = try Self.run("celeriac", ["sql", "show", "tasks.nope"], schema: env.schema, url: env.url)
+            #expect(unknownStatus != 0)
+            #expect(unknown.contains("no statement named 'tasks.nope'"))
+        }
+    }
 }

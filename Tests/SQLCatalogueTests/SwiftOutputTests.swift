@@ -50,7 +50,7 @@ import Testing
             catalogue.statements.map { "\($0.index):\($0.file.name).\($0.entry.name)" } == [
                 "0:tasks.claim", "1:workers.heartbeat", "2:workers.list",
             ])
-        #expect(source.contains("NamedQuery(index: 0, file: \"tasks\", name: \"claim\""))
+        #expect(source.contains("NamedQuery(index: 0, file: \"tasks\", name: \"claim\", parameters: ["))
         #expect(source.contains("NamedQuery(index: 2, file: \"workers\", name: \"list\""))
         #expect(source.contains("package static let all: [NamedQuery] = [\n        Tasks.Claim.query,\n        Workers.Heartbeat.query,\n"))
         #expect(!source.contains("InsertRow"))

@@ -26,6 +26,7 @@ SELECT to_regclass($1) IS NOT NULL AS exists
 SELECT coalesce(max(version), 0) AS version FROM celeriac.schema_migrations
 
 -- name: record
+-- Record a migration applied.
 -- param version: int
 -- param name: text
 INSERT INTO celeriac.schema_migrations (version, name) VALUES ($1, $2)

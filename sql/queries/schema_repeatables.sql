@@ -8,6 +8,7 @@
 SELECT name, checksum FROM celeriac.schema_repeatables ORDER BY name
 
 -- name: record
+-- Record the checksum of a repeatable file just applied.
 -- param name: text
 -- param checksum: text
 INSERT INTO celeriac.schema_repeatables (name, checksum) VALUES ($1, $2)

@@ -10,13 +10,19 @@ package struct NamedQuery: Sendable {
     package let file: String
     /// The name after `-- name:`.
     package let name: String
+    /// Its `-- param` lines in `$n` order, as `name type` (`queues text[]`, `expires float8?`).
+    package let parameters: [String]
+    /// Its comment, one line per line of the file.
+    package let documentation: String
     /// The text, cut at each `celeriac.` schema qualifier (the qualifier removed).
     package let parts: [String]
 
-    package init(index: Int, file: String, name: String, parts: [String]) {
+    package init(index: Int, file: String, name: String, parameters: [String], documentation: String, parts: [String]) {
         self.index = index
         self.file = file
         self.name = name
+        self.parameters = parameters
+        self.documentation = documentation
         self.parts = parts
     }
 
