@@ -61,14 +61,15 @@ chaos: db-up ## Run the fault suite (kill -9, SIGSTOP, PostgreSQL restarts, ...)
 	$(SWIFT) build --product celeriac
 	.build/debug/celeriac chaos --pg-script "$(CURDIR)/scripts/pg.sh" --netns-script "$(CURDIR)/scripts/netns.sh"
 
-lint: ## Lint with swift-format (strict) if available
+lint: ## Lint with swift-format (strict); fails when swift-format is missing
 	@if [ -z "$(LINT_PATHS)" ]; then \
 		echo "note: nothing to lint (no Sources, Tests or Package.swift)"; \
 	elif $(SWIFT) format --version >/dev/null 2>&1; then \
 		echo "$(SWIFT) format lint --recursive --strict $(LINT_PATHS)"; \
 		$(SWIFT) format lint --recursive --strict $(LINT_PATHS); \
 	else \
-		echo "note: '$(SWIFT) format' is not available; skipping lint"; \
+		echo "error: '$(SWIFT) format' is not available: lint needs a Swift toolchain with swift-format (6.0 or later)" >&2; \
+		exit 1; \
 	fi
 
 clean: ## Remove build artifacts

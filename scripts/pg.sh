@@ -180,6 +180,9 @@ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = '$DB_NAME')
 \gexec
 ALTER DATABASE $DB_NAME OWNER TO $DB_USER;
 GRANT ALL PRIVILEGES ON DATABASE $DB_NAME TO $DB_USER;
+-- The role is named like Celeriac's schema: with the default search_path ("\$user", public)
+-- a user's own unqualified CREATE TABLE would land in that schema. Their tables go to public.
+ALTER ROLE $DB_USER SET search_path = public;
 -- Lets the benchmark flush dirty buffers between measurements (CHECKPOINT).
 SELECT 'GRANT pg_checkpoint TO $DB_USER'
 WHERE NOT pg_has_role('$DB_USER', 'pg_checkpoint', 'MEMBER')

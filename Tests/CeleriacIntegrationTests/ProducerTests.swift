@@ -252,4 +252,26 @@ extension ProducerTests {
             #expect(try await env.count("SELECT count(*) FROM \(schema).tasks") == accepted.count + 3)
         }
     }
+
+    /// The throwaway cluster's role is named like Celeriac's schema: a user's own unqualified
+    /// table must still land in `public`, not among Celeriac's tables.
+    @Test func usersOwnTablesLandInPublicNotInCeleriacsSchema() async throws {
+        try await TestEnvironment.with { env in
+            let table = "user_orders_" + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+            let landed = try await env.app.pool.run { connection -> String? in
+                let role = try connection.execute("SELECT current_user").scalar ?? ""
+                let existed = try connection.execute("SELECT count(*) FROM pg_namespace WHERE nspname = $1", [role]).int(0, 0) ?? 0
+                // `celeriac migrate` creates the schema; make sure it exists here too.
+                try connection.execute("CREATE SCHEMA IF NOT EXISTS \(Connection.quoteIdentifier(role))")
+                try connection.execute("CREATE TABLE \(table) (id int)")
+                let schema = try connection.execute(
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = $1", [table]
+                ).scalar
+                try connection.execute("DROP TABLE \(table)")
+                if existed == 0 { try connection.execute("DROP SCHEMA \(Connection.quoteIdentifier(role))") }
+                return schema
+            }
+            #expect(landed == "public")
+        }
+    }
 }
