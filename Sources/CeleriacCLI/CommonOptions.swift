@@ -25,18 +25,21 @@ public struct CommonOptions: ParsableArguments {
         }
         LogSetup.bootstrap(level: level)
         let app = CeleriacCommandLine.app ?? CeleriacApp("celeriac")
-        var conf = app.conf
-        // Reread the environment: a bad variable must be reported, not ignored.
-        try conf.applyEnvironment()
-        if let database { conf.databaseURL = database }
-        if let schema { conf.schema = schema }
+        // The app already applied the environment over the code's settings; flags go last.
+        do { try app.checkEnvironment() } catch { throw ValidationError("\(error)") }
         if ProcessInfo.processInfo.environment["CELERIAC_DATABASE_URL"] == nil, database == nil,
             CeleriacCommandLine.app == nil
         {
             throw ValidationError("no database given: pass --database URL or set CELERIAC_DATABASE_URL")
         }
-        try conf.validate()
-        app.conf = conf
+        let (database, schema) = (self.database, self.schema)
+        if database != nil || schema != nil {
+            app.override { conf in
+                if let database { conf.databaseURL = database }
+                if let schema { conf.schema = schema }
+            }
+        }
+        try app.conf.validate()
         return app
     }
 }

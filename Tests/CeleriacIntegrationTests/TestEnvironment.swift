@@ -41,7 +41,9 @@ final class TestEnvironment: Sendable {
         LogSetup.bootstrap(level: .warning)
         let url = try databaseURL()
         let schema = "t_" + String(UInt64.random(in: 0..<UInt64.max), radix: 36)
-        let app = CeleriacApp("test", database: url)
+        // No environment: the test decides every setting (a CELERIAC_SCHEMA set for the shell must not
+        // put every test in one schema).
+        let app = CeleriacApp("test", database: url, environment: [:])
         var conf = app.conf
         conf.schema = schema
         conf.workerPollInterval = .milliseconds(250)

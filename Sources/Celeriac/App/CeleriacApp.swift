@@ -17,29 +17,83 @@ import Synchronization
 public final class CeleriacApp: Sendable {
     /// The app's name, shown in the worker banner.
     public let name: String
-    private let configuration: Mutex<Configuration>
+    /// The settings as the code set them, the command-line overrides, and the settings as
+    /// they apply: the code's, then the environment, then the overrides.
+    private let configuration: Mutex<(code: Configuration, overrides: [Override], effective: Configuration)>
+    /// The `CELERIAC_*` variables this app reads (the process environment by default).
+    private let environment: [String: String]
     private let tasks = Mutex<[String: RegisteredTask]>([:])
     private let runtime = Mutex<ProducerRuntime?>(nil)
 
-    /// Creates an app. Settings start from their defaults, then `CELERIAC_*` environment
-    /// variables, then `database` when given.
+    /// Creates an app.
+    ///
+    /// Settings apply in one order everywhere, each over the one before: the defaults, what
+    /// the code sets (`database`, `app.conf`), the `CELERIAC_*` environment variables, and the
+    /// command-line flags of the hosted commands. The deployment decides over the build, so a
+    /// producer and the worker in one process always read the same settings.
     /// - Parameters:
     ///   - name: shown in the banner.
-    ///   - database: a `postgres://` URL or conninfo string; default
-    ///     `CELERIAC_DATABASE_URL`, else `postgres://localhost:5432/celeriac`.
-    public init(_ name: String, database: String? = nil) {
+    ///   - database: a `postgres://` URL or conninfo string; `CELERIAC_DATABASE_URL` wins
+    ///     when set. Default `postgres://localhost:5432/celeriac`.
+    ///   - environment: where `CELERIAC_*` variables are read (default: the process's). A
+    ///     malformed one is reported by ``checkEnvironment()``, and by every call that touches
+    ///     the database, naming the variable.
+    public init(
+        _ name: String,
+        database: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.name = name
-        var configuration = Configuration()
-        // A malformed variable is reported by `validate()` when the app is first used.
-        try? configuration.applyEnvironment()
-        if let database { configuration.databaseURL = database }
-        self.configuration = Mutex(configuration)
+        self.environment = environment
+        var code = Configuration()
+        if let database { code.databaseURL = database }
+        configuration = Mutex((code, [], Self.effective(code, environment, [])))
     }
 
-    /// The settings. Change them before the first call that touches the database.
+    /// A change made by command-line flags: applied over the environment.
+    public typealias Override = @Sendable (inout Configuration) -> Void
+
+    /// The settings in force: what the code set, with the environment applied over it.
+    /// Change them before the first call that touches the database; a variable set in the
+    /// environment keeps its value whatever the code assigns.
     public var conf: Configuration {
-        get { configuration.withLock { $0 } }
-        set { configuration.withLock { $0 = newValue } }
+        get { configuration.withLock { $0.effective } }
+        set {
+            let environment = self.environment
+            configuration.withLock { state in
+                state.code = newValue
+                state.effective = Self.effective(newValue, environment, state.overrides)
+            }
+        }
+    }
+
+    /// Applies `change` over the environment, now and after any later change to ``conf``:
+    /// what the hosted commands do with their flags (`--database`, `--schema`, `-c`).
+    public func override(_ change: @escaping Override) {
+        let environment = self.environment
+        configuration.withLock { state in
+            state.overrides.append(change)
+            state.effective = Self.effective(state.code, environment, state.overrides)
+        }
+    }
+
+    /// Throws a ``ConfigurationError`` naming every malformed `CELERIAC_*` variable.
+    public func checkEnvironment() throws {
+        var probe = configuration.withLock { $0.code }
+        try probe.applyEnvironment(environment)
+    }
+
+    /// `code` with every well-formed variable of `environment` applied over it, then `overrides`.
+    private static func effective(
+        _ code: Configuration,
+        _ environment: [String: String],
+        _ overrides: [Override]
+    ) -> Configuration {
+        var effective = code
+        // Malformed variables are skipped here and reported by checkEnvironment().
+        try? effective.applyEnvironment(environment)
+        for override in overrides { override(&effective) }
+        return effective
     }
 
     // MARK: - Registry
@@ -69,6 +123,7 @@ public final class CeleriacApp: Sendable {
 
     private func producerRuntime() throws -> ProducerRuntime {
         if let existing = runtime.withLock({ $0 }) { return existing }
+        try checkEnvironment()
         let conf = self.conf
         try conf.validate()
         let url = try DatabaseURL(conf.databaseURL)

@@ -71,41 +71,47 @@ public struct Configuration: Sendable {
     /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
     /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL` (seconds).
-    /// - Throws: ``ConfigurationError`` naming the variable when a value does not parse.
+    ///
+    /// Every well-formed variable is applied, whatever comes before it.
+    /// - Throws: one ``ConfigurationError`` naming every variable that does not parse.
     public mutating func applyEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        func seconds(_ key: String) throws -> Duration? {
-            guard let text = environment[key] else { return nil }
-            guard let value = Double(text), value >= 0 else {
-                throw ConfigurationError("\(key) must be a number of seconds, got '\(text)'")
+        var problems: [String] = []
+        func seconds(_ key: String, _ apply: (Duration) -> Void) {
+            guard let text = environment[key] else { return }
+            guard let value = Double(text), value >= 0, value.isFinite else {
+                problems.append("\(key) must be a number of seconds, got '\(text)'")
+                return
             }
-            return .fromSeconds(value)
+            apply(.fromSeconds(value))
         }
-        func flag(_ key: String) throws -> Bool? {
-            guard let text = environment[key]?.lowercased() else { return nil }
+        func flag(_ key: String, _ apply: (Bool) -> Void) {
+            guard let text = environment[key]?.lowercased() else { return }
             switch text {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default: throw ConfigurationError("\(key) must be true or false, got '\(text)'")
+            case "1", "true", "yes", "on": apply(true)
+            case "0", "false", "no", "off": apply(false)
+            default: problems.append("\(key) must be true or false, got '\(text)'")
             }
         }
         if let value = environment["CELERIAC_DATABASE_URL"], !value.isEmpty { databaseURL = value }
         if let value = environment["CELERIAC_SCHEMA"], !value.isEmpty { schema = value }
         if let value = environment["CELERIAC_DEFAULT_QUEUE"], !value.isEmpty { taskDefaultQueue = value }
         if let text = environment["CELERIAC_WORKER_CONCURRENCY"] {
-            guard let value = Int(text) else {
-                throw ConfigurationError("CELERIAC_WORKER_CONCURRENCY must be an integer, got '\(text)'")
+            if let value = Int(text) {
+                workerConcurrency = value
+            } else {
+                problems.append("CELERIAC_WORKER_CONCURRENCY must be an integer, got '\(text)'")
             }
-            workerConcurrency = value
         }
-        if let value = try seconds("CELERIAC_RESULT_EXPIRES") { resultExpires = value }
-        if let value = try flag("CELERIAC_TASK_ACKS_LATE") { taskAcksLate = value }
-        if let value = try flag("CELERIAC_TASK_REJECT_ON_WORKER_LOST") { taskRejectOnWorkerLost = value }
-        if let value = try seconds("CELERIAC_TASK_TIME_LIMIT") { taskTimeLimit = value }
-        if let value = try seconds("CELERIAC_TASK_SOFT_TIME_LIMIT") { taskSoftTimeLimit = value }
-        if let value = try seconds("CELERIAC_LEASE_SECONDS") { workerLeaseDuration = value }
-        if let value = try seconds("CELERIAC_HEARTBEAT_SECONDS") { workerHeartbeatInterval = value }
-        if let value = try seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = value }
-        if let value = try seconds("CELERIAC_MAINTENANCE_INTERVAL") { maintenanceInterval = value }
+        seconds("CELERIAC_RESULT_EXPIRES") { resultExpires = $0 }
+        flag("CELERIAC_TASK_ACKS_LATE") { taskAcksLate = $0 }
+        flag("CELERIAC_TASK_REJECT_ON_WORKER_LOST") { taskRejectOnWorkerLost = $0 }
+        seconds("CELERIAC_TASK_TIME_LIMIT") { taskTimeLimit = $0 }
+        seconds("CELERIAC_TASK_SOFT_TIME_LIMIT") { taskSoftTimeLimit = $0 }
+        seconds("CELERIAC_LEASE_SECONDS") { workerLeaseDuration = $0 }
+        seconds("CELERIAC_HEARTBEAT_SECONDS") { workerHeartbeatInterval = $0 }
+        seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = $0 }
+        seconds("CELERIAC_MAINTENANCE_INTERVAL") { maintenanceInterval = $0 }
+        if !problems.isEmpty { throw ConfigurationError(problems.joined(separator: "; ")) }
     }
 
     /// Checks every setting and names the first bad one.

@@ -115,6 +115,7 @@ public final class Beat: Sendable {
     /// first, then sleeps until the next tick, a schedule change, or ``maxSleep``.
     public func run(handleSignals: Bool = true) async throws {
         let conf = app.conf
+        try app.checkEnvironment()
         try conf.validate()
         let url = try DatabaseURL(conf.databaseURL)
         let signals = handleSignals ? ShutdownSignals { [weak self] _ in self?.stop() } : nil

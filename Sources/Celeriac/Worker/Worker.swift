@@ -50,6 +50,7 @@ public final class Worker: Sendable {
     public func run(handleSignals: Bool = true, printBanner: Bool = true) async throws {
         var conf = app.conf
         if let concurrency = options.concurrency { conf.workerConcurrency = concurrency }
+        try app.checkEnvironment()
         try conf.validate()
         let queues = options.queues.isEmpty ? [conf.taskDefaultQueue] : options.queues
         for queue in queues { try QueueName.validate(queue) }
