@@ -7,26 +7,33 @@ PG = scripts/pg.sh
 # cheap and side-effect free. Override to point at another server.
 export CELERIAC_DATABASE_URL ?= $(shell scripts/pg.sh url)
 export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
+# The same database through a throwaway pgbouncer in transaction mode (pooled-producer tests).
+export CELERIAC_TEST_POOLER_URL ?= $(shell scripts/pgbouncer.sh url)
 
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Package.swift)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db-up db-down db-destroy build demo test test-unit sql bench bench-peers chaos lint clean
+.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down build demo test test-unit sql bench bench-peers chaos lint clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
 	@echo
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## Install PostgreSQL, libpq headers and pkg-config if missing, then build
+setup: ## Install PostgreSQL, libpq headers, pkg-config and pgbouncer if missing, then build
 	$(PG) install
+	scripts/pgbouncer.sh install
 	$(SWIFT) build
 
 db-up: ## Start the throwaway local PostgreSQL cluster (idempotent)
 	$(PG) start
 
-db-down: ## Stop the local PostgreSQL cluster
+db-down: ## Stop the local PostgreSQL cluster (and its pgbouncer)
+	scripts/pgbouncer.sh stop
 	$(PG) stop
+
+pooler-up: db-up ## Start a throwaway pgbouncer (transaction mode) in front of the cluster
+	scripts/pgbouncer.sh start
 
 db-destroy: ## Stop the local PostgreSQL cluster and delete its data
 	$(PG) destroy
@@ -38,7 +45,7 @@ demo: db-up ## Build the demo and run the walkthrough (migrate, worker, tasks, s
 	$(SWIFT) build --product demo
 	scripts/demo.sh
 
-test: db-up ## Run the test suite against the local cluster
+test: db-up pooler-up ## Run the test suite against the local cluster (and through pgbouncer)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

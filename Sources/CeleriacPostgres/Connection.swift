@@ -103,7 +103,9 @@ public final class Connection {
         handle = connection
         // Server NOTICEs (e.g. from DROP … CASCADE) would otherwise go straight to stderr.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
-        for statement in sessionSetup {
+        // Behind a transaction pooler the next transaction may run on another server
+        // connection: session settings would apply to someone else's session.
+        for statement in sessionSetup where !url.pooled {
             _ = try execute(statement)
         }
         for channel in channels {
@@ -130,9 +132,12 @@ public final class Connection {
         return try check(result, name: name)
     }
 
-    /// Runs a prepared statement, preparing it on first use on this session.
+    /// Runs a prepared statement, preparing it on first use on this session. Behind a
+    /// transaction pooler (``DatabaseURL/pooled``) it is sent unnamed instead: parsed and
+    /// planned on each execution, since a named statement lives in one server session.
     @discardableResult
     public func execute(_ statement: PreparedStatement, _ parameters: [String?] = []) throws -> QueryResult {
+        if url.pooled { return try execute(statement.sql, parameters, name: statement.name) }
         let handle = try liveHandle(name: statement.name)
         if !preparedNames.contains(statement.name) {
             let prepared = PQprepare(handle, statement.name, statement.sql, 0, nil)
@@ -152,7 +157,7 @@ public final class Connection {
     /// any fails, none takes effect and the first error is thrown.
     public func pipeline(_ statements: [(PreparedStatement, [String?])]) throws -> [QueryResult] {
         let handle = try liveHandle(name: statements.first?.0.name)
-        for (statement, _) in statements where !preparedNames.contains(statement.name) {
+        for (statement, _) in statements where !url.pooled && !preparedNames.contains(statement.name) {
             let prepared = PQprepare(handle, statement.name, statement.sql, 0, nil)
             _ = try check(prepared, name: statement.name)
             preparedNames.insert(statement.name)
@@ -164,8 +169,11 @@ public final class Connection {
             if !clean || PQexitPipelineMode(handle) != 1 { close() }
         }
         for (statement, parameters) in statements {
+            let pooled = url.pooled
             let sent = Self.withCStrings(parameters) { pointers in
-                PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), pointers, nil, nil, 0)
+                pooled
+                    ? PQsendQueryParams(handle, statement.sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+                    : PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), pointers, nil, nil, 0)
             }
             guard sent == 1 else { throw connectionError(name: statement.name) }
         }
@@ -245,7 +253,15 @@ public final class Connection {
     // MARK: - LISTEN / NOTIFY
 
     /// Starts listening on `channel`; remembered and renewed after a reconnect.
+    /// - Throws: behind a transaction pooler, where notifications would reach whichever client
+    ///   holds the server connection next: LISTEN needs a direct connection.
     public func listen(_ channel: String) throws {
+        guard !url.pooled else {
+            throw PostgresError(
+                code: .unexpectedResult,
+                message: "LISTEN needs a direct connection, not one through a transaction pooler (\(url.masked))",
+                queryName: "listen")
+        }
         try execute("LISTEN \(Self.quoteIdentifier(channel))")
         if !channels.contains(channel) { channels.append(channel) }
     }

@@ -8,8 +8,14 @@ import Foundation
 /// print(url.masked) // postgres://app:**@db.internal:5432/jobs?sslmode=require
 /// ```
 public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
-    /// The string exactly as given; handed to libpq, never logged.
+    /// The string as given, without Celeriac's own `pooler` parameter; handed to libpq, never
+    /// logged.
     public let rawValue: String
+    /// Whether connections go through a pooler in transaction mode (`?pooler=transaction`, or
+    /// `pooler=transaction` in a conninfo string): such a session may change server
+    /// connection between transactions, so it keeps no state: statements are sent unnamed,
+    /// session settings are skipped, and LISTEN is refused.
+    public let pooled: Bool
     /// The user name, when given.
     public let user: String?
     /// The host name, address or socket directory, when given.
@@ -28,18 +34,20 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         guard !trimmed.isEmpty else {
             throw PostgresError(code: .invalidConnectionString, message: "the database URL is empty")
         }
-        rawValue = trimmed
-        if let scheme = Self.scheme(of: trimmed) {
+        let (text, pooler) = try Self.removingPooler(trimmed)
+        rawValue = text
+        pooled = pooler
+        if let scheme = Self.scheme(of: text) {
             guard scheme == "postgres" || scheme == "postgresql" else {
                 throw PostgresError(
                     code: .invalidConnectionString,
                     message: "unsupported URL scheme '\(scheme)': use postgres:// or postgresql://"
                 )
             }
-            let parts = try Self.parseURL(trimmed, schemeLength: scheme.count + 3)
+            let parts = try Self.parseURL(text, schemeLength: scheme.count + 3)
             (user, host, port, database, hasPassword) = parts
         } else {
-            let pairs = try Self.parseConninfo(trimmed)
+            let pairs = try Self.parseConninfo(text)
             user = pairs["user"]
             host = pairs["host"] ?? pairs["hostaddr"]
             if let text = pairs["port"] {
@@ -56,7 +64,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The connection string with any password replaced by `**`, safe for logs and banners.
-    public var masked: String { Self.mask(rawValue) }
+    public var masked: String { Self.mask(rawValue) + (pooled ? " (pooled)" : "") }
 
     public var description: String { masked }
 
@@ -68,6 +76,43 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     // MARK: - Parsing
+
+    /// The string without the `pooler` parameter, and whether it asked for transaction pooling.
+    private static func removingPooler(_ text: String) throws -> (String, Bool) {
+        func check(_ value: Substring) throws -> Bool {
+            guard value == "transaction" else {
+                throw PostgresError(
+                    code: .invalidConnectionString,
+                    message: "pooler=\(value) is not supported: use pooler=transaction behind a transaction-mode pooler, or leave it out"
+                )
+            }
+            return true
+        }
+        if scheme(of: text) != nil {
+            guard let question = text.firstIndex(of: "?") else { return (text, false) }
+            var pooled = false
+            var kept: [Substring] = []
+            for pair in text[text.index(after: question)...].split(separator: "&") {
+                if pair.hasPrefix("pooler=") {
+                    pooled = try check(pair.dropFirst("pooler=".count))
+                } else {
+                    kept.append(pair)
+                }
+            }
+            let base = String(text[..<question])
+            return (kept.isEmpty ? base : base + "?" + kept.joined(separator: "&"), pooled)
+        }
+        var pooled = false
+        var kept: [Substring] = []
+        for token in text.split(whereSeparator: \.isWhitespace) {
+            if token.hasPrefix("pooler=") {
+                pooled = try check(token.dropFirst("pooler=".count))
+            } else {
+                kept.append(token)
+            }
+        }
+        return pooled ? (kept.joined(separator: " "), true) : (text, false)
+    }
 
     private static func scheme(of text: String) -> String? {
         guard let range = text.range(of: "://") else { return nil }

@@ -37,6 +37,32 @@ import Testing
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
+    /// ``run(_:_:schema:url:)`` on a thread of its own: waiting for a process must not hold
+    /// one of the cooperative pool's few threads, which in-process workers need meanwhile.
+    static func runOffPool(
+        _ name: String,
+        _ arguments: [String],
+        schema: String,
+        url: String
+    ) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(name, arguments, schema: schema, url: url) })
+            }.start()
+        }
+    }
+
+    /// Everything a launched process writes until it exits, read on a thread of its own.
+    static func output(of process: Process, _ pipe: Pipe) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
+    }
+
     @Test func sigtermLetsTheRunningTaskFinishFirst() async throws {
         try await TestEnvironment.with { env in
             let (worker, pipe) = try Self.launch("demo", ["worker", "-c", "2", "--loglevel", "INFO"], schema: env.schema, url: env.url)
@@ -65,25 +91,25 @@ import Testing
         try await TestEnvironment.with { env in
             _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
             let worker = env.startWorker()
-            let (status, output) = try Self.run("celeriac", ["call", "tasks.add", "--args", "[20, 22]"], schema: env.schema, url: env.url)
+            let (status, output) = try await Self.runOffPool("celeriac", ["call", "tasks.add", "--args", "[20, 22]"], schema: env.schema, url: env.url)
             #expect(status == 0, "\(output)")
             let id = output.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(UUID(uuidString: id) != nil)
-            let (resultStatus, resultOutput) = try Self.run("celeriac", ["result", id, "--wait", "10"], schema: env.schema, url: env.url)
+            let (resultStatus, resultOutput) = try await Self.runOffPool("celeriac", ["result", id, "--wait", "10"], schema: env.schema, url: env.url)
             #expect(resultStatus == 0, "\(resultOutput)")
             let json = try JSONValue(json: resultOutput)
             #expect(json == .object(["id": .string(id), "state": .string("SUCCESS"), "task": .string("tasks.add"), "result": .number(42)]))
 
-            let (badStatus, badOutput) = try Self.run(
+            let (badStatus, badOutput) = try await Self.runOffPool(
                 "celeriac", ["call", "tasks.add", "--args", "{oops"], schema: env.schema, url: env.url)
             #expect(badStatus != 0)
             #expect(badOutput.contains("args is not valid JSON"))
 
-            let (purgeStatus, purgeOutput) = try Self.run("celeriac", ["purge"], schema: env.schema, url: env.url)
+            let (purgeStatus, purgeOutput) = try await Self.runOffPool("celeriac", ["purge"], schema: env.schema, url: env.url)
             #expect(purgeStatus == 0)
             #expect(purgeOutput.contains("Purged 0 messages"))
 
-            let (workerStatus, workerOutput) = try Self.run("celeriac", ["worker"], schema: env.schema, url: env.url)
+            let (workerStatus, workerOutput) = try await Self.runOffPool("celeriac", ["worker"], schema: env.schema, url: env.url)
             #expect(workerStatus != 0)
             #expect(workerOutput.contains("your own executable"))
             try await worker.stop()
@@ -92,11 +118,11 @@ import Testing
 
     @Test func sqlShowPrintsAStatementPsqlCanPrepareAndExplain() async throws {
         try await TestEnvironment.with { env in
-            let (listStatus, list) = try Self.run("celeriac", ["sql", "list"], schema: env.schema, url: env.url)
+            let (listStatus, list) = try await Self.runOffPool("celeriac", ["sql", "list"], schema: env.schema, url: env.url)
             #expect(listStatus == 0)
             #expect(list.split(separator: "\n").count == SQL.all.count)
             #expect(list.contains("tasks.claim"))
-            let (status, text) = try Self.run("celeriac", ["sql", "show", "tasks.claim"], schema: env.schema, url: env.url)
+            let (status, text) = try await Self.runOffPool("celeriac", ["sql", "show", "tasks.claim"], schema: env.schema, url: env.url)
             #expect(status == 0)
             #expect(text.contains("FROM \(env.schema).tasks"))
             #expect(text.contains("--   $1 queues text[]"))
@@ -108,7 +134,7 @@ import Testing
                 return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
             }
             #expect(plan.contains { $0.contains("tasks_runnable_idx") })
-            let (unknownStatus, unknown) = try Self.run("celeriac", ["sql", "show", "tasks.nope"], schema: env.schema, url: env.url)
+            let (unknownStatus, unknown) = try await Self.runOffPool("celeriac", ["sql", "show", "tasks.nope"], schema: env.schema, url: env.url)
             #expect(unknownStatus != 0)
             #expect(unknown.contains("no statement named 'tasks.nope'"))
         }

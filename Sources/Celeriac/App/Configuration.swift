@@ -9,6 +9,11 @@ public struct Configuration: Sendable {
     /// The PostgreSQL URL or conninfo string (`CELERIAC_DATABASE_URL`). Used as both
     /// broker and result backend.
     public var databaseURL: String = "postgres://localhost:5432/celeriac"
+    /// A direct URL (not through a transaction pooler) for the sessions that LISTEN and keep
+    /// session settings: a worker's consumer, its maintenance service, and beat
+    /// (`CELERIAC_LISTEN_DATABASE_URL`). Nil: ``databaseURL``. Producers always use
+    /// ``databaseURL``, which may go through a pooler (`?pooler=transaction`).
+    public var listenDatabaseURL: String?
     /// The schema holding Celeriac's tables (`CELERIAC_SCHEMA`, default `celeriac`).
     public var schema: String = "celeriac"
 
@@ -66,7 +71,7 @@ public struct Configuration: Sendable {
     public init() {}
 
     /// Overrides settings from `CELERIAC_*` environment variables that are set:
-    /// `CELERIAC_DATABASE_URL`, `CELERIAC_SCHEMA`, `CELERIAC_DEFAULT_QUEUE`,
+    /// `CELERIAC_DATABASE_URL`, `CELERIAC_LISTEN_DATABASE_URL`, `CELERIAC_SCHEMA`, `CELERIAC_DEFAULT_QUEUE`,
     /// `CELERIAC_WORKER_CONCURRENCY`, `CELERIAC_RESULT_EXPIRES` (seconds),
     /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
@@ -93,6 +98,7 @@ public struct Configuration: Sendable {
             }
         }
         if let value = environment["CELERIAC_DATABASE_URL"], !value.isEmpty { databaseURL = value }
+        if let value = environment["CELERIAC_LISTEN_DATABASE_URL"], !value.isEmpty { listenDatabaseURL = value }
         if let value = environment["CELERIAC_SCHEMA"], !value.isEmpty { schema = value }
         if let value = environment["CELERIAC_DEFAULT_QUEUE"], !value.isEmpty { taskDefaultQueue = value }
         if let text = environment["CELERIAC_WORKER_CONCURRENCY"] {
@@ -156,7 +162,16 @@ public struct Configuration: Sendable {
             throw ConfigurationError("task_soft_time_limit (\(soft)) is longer than task_time_limit (\(hard))")
         }
         _ = try DatabaseURL(databaseURL)
+        if let listenDatabaseURL {
+            guard !(try DatabaseURL(listenDatabaseURL)).pooled else {
+                throw ConfigurationError("the listen database URL must be direct, not through a pooler (pooler=transaction)")
+            }
+        }
     }
+
+    /// The URL of long-lived sessions (worker, maintenance, beat): ``listenDatabaseURL``, else
+    /// ``databaseURL``.
+    public var sessionDatabaseURL: String { listenDatabaseURL ?? databaseURL }
 
     /// The queue a task goes to when the caller names none: routes first, then the default queue.
     public func queue(forTask name: String) -> String {

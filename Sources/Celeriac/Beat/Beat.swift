@@ -117,7 +117,8 @@ public final class Beat: Sendable {
         let conf = app.conf
         try app.checkEnvironment()
         try conf.validate()
-        let url = try DatabaseURL(conf.databaseURL)
+        // Beat LISTENs for schedule edits: a direct URL if given (a pooled one means polling).
+        let url = try DatabaseURL(conf.sessionDatabaseURL)
         let signals = handleSignals ? ShutdownSignals { [weak self] _ in self?.stop() } : nil
         defer { signals?.cancel() }
         let setup = DatabaseThread(url: url, name: "celeriac-beat-setup", reconnectTimeout: .seconds(30))

@@ -49,7 +49,8 @@ final class ListeningConnection {
         connection?.close()
         connection = nil
         let fresh = try Connection(url: url, applicationName: applicationName, sessionSetup: sessionSetup)
-        for channel in channels { try fresh.listen(channel) }
+        // Behind a transaction pooler there is no LISTEN: the owner polls (it says so at start).
+        for channel in channels where !url.pooled { try fresh.listen(channel) }
         connection = fresh
         backoff.reset()
         defer { lost = false }

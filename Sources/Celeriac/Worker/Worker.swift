@@ -58,6 +58,8 @@ public final class Worker: Sendable {
             throw ConfigurationError("unknown pool '\(options.pool)': use --pool async or --pool prefork")
         }
         let url = try DatabaseURL(conf.databaseURL)
+        // The consumer and maintenance keep sessions (LISTEN, settings): a direct URL if given.
+        let sessionURL = try DatabaseURL(conf.sessionDatabaseURL)
         let sql = SchemaSQL(schema: conf.schema)
 
         if printBanner {
@@ -91,6 +93,11 @@ public final class Worker: Sendable {
             return try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql).map(\.name)
         }
         logger.info("Connected to \(url.masked)")
+        if sessionURL.pooled {
+            logger.warning(
+                "\(sessionURL.masked) goes through a transaction pooler: no LISTEN, so this worker polls for work every \(TaskRunner.format(conf.workerPollInterval.seconds))s; set CELERIAC_LISTEN_DATABASE_URL to a direct URL to be woken at once"
+            )
+        }
         logger.info("mingle: searching for neighbors")
         if neighbours.isEmpty {
             logger.info("mingle: all alone")
@@ -120,7 +127,7 @@ public final class Worker: Sendable {
         let observers = Observers(self.observers)
         let consumer = try Consumer(
             settings: Consumer.Settings(
-                url: url, sql: sql, queues: queues, owner: instanceID,
+                url: sessionURL, sql: sql, queues: queues, owner: instanceID,
                 concurrency: conf.workerConcurrency, claimBatch: conf.workerClaimBatchSize,
                 completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
@@ -132,7 +139,7 @@ public final class Worker: Sendable {
         )
         let maintenance = try MaintenanceService(
             maintenance: Maintenance(configuration: conf, holder: instanceID, observers: self.observers),
-            url: url, applicationName: String("celeriac-maintenance:\(nodeName)".prefix(63))
+            url: sessionURL, applicationName: String("celeriac-maintenance:\(nodeName)".prefix(63))
         )
         let signals = handleSignals ? ShutdownSignals { [weak self] cold in self?.stop(cold: cold) } : nil
         consumer.start()
