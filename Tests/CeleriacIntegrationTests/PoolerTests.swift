@@ -73,7 +73,8 @@ import Testing
                 ids.append(output.trimmingCharacters(in: .whitespacesAndNewlines))
             }
             for id in ids {
-                let (status, output) = try await ProcessTests.runOffPool("celeriac", ["result", id, "--wait", "20"], schema: env.schema, url: pooled)
+                let (status, output) = try await ProcessTests.runOffPool(
+                    "celeriac", ["result", id, "--wait", "20"], schema: env.schema, url: pooled)
                 #expect(status == 0, "\(output)")
                 #expect(output.contains("\"SUCCESS\""))
             }

@@ -91,11 +91,13 @@ import Testing
         try await TestEnvironment.with { env in
             _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
             let worker = env.startWorker()
-            let (status, output) = try await Self.runOffPool("celeriac", ["call", "tasks.add", "--args", "[20, 22]"], schema: env.schema, url: env.url)
+            let (status, output) = try await Self.runOffPool(
+                "celeriac", ["call", "tasks.add", "--args", "[20, 22]"], schema: env.schema, url: env.url)
             #expect(status == 0, "\(output)")
             let id = output.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(UUID(uuidString: id) != nil)
-            let (resultStatus, resultOutput) = try await Self.runOffPool("celeriac", ["result", id, "--wait", "10"], schema: env.schema, url: env.url)
+            let (resultStatus, resultOutput) = try await Self.runOffPool(
+                "celeriac", ["result", id, "--wait", "10"], schema: env.schema, url: env.url)
             #expect(resultStatus == 0, "\(resultOutput)")
             let json = try JSONValue(json: resultOutput)
             #expect(json == .object(["id": .string(id), "state": .string("SUCCESS"), "task": .string("tasks.add"), "result": .number(42)]))
@@ -134,7 +136,8 @@ import Testing
                 return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
             }
             #expect(plan.contains { $0.contains("tasks_runnable_idx") })
-            let (unknownStatus, unknown) = try await Self.runOffPool("celeriac", ["sql", "show", "tasks.nope"], schema: env.schema, url: env.url)
+            let (unknownStatus, unknown) = try await Self.runOffPool(
+                "celeriac", ["sql", "show", "tasks.nope"], schema: env.schema, url: env.url)
             #expect(unknownStatus != 0)
             #expect(unknown.contains("no statement named 'tasks.nope'"))
         }
