@@ -274,4 +274,20 @@ extension ProducerTests {
             #expect(landed == "public")
         }
     }
+
+    /// Purging a chain's head ends it and every step after it: nobody waits forever.
+    @Test func purgeRevokesTheTasksAndTheRestOfTheirChains() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let last = try await (add.s(1, 2) | add.s(3) | add.s(4)).delay()
+            let single = try await add.delay(5, 6)
+            #expect(try await env.app.purge() == 2)
+            let error = await #expect(throws: TaskFailedError.self) { try await last.get(timeout: .seconds(2)) }
+            #expect(error?.state == .revoked)
+            #expect(error?.info.message == "purged")
+            #expect(try await single.state == .revoked)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'revoked'") == 4)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+        }
+    }
 }

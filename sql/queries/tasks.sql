@@ -483,12 +483,35 @@ SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM l
 
 -- name: purge
 -- Delete waiting tasks (queued, scheduled or awaiting retry) of one queue, or of every queue
--- when `queue` is NULL. Running tasks are not touched.
+-- when `queue` is NULL. Running tasks are not touched. Each purged task, and every step of
+-- its chain still to come, ends REVOKED with the reason "purged", so whoever waits on one of
+-- them gets an answer instead of waiting forever.
 -- param queue: text?
 -- column purged: int
 WITH purged AS (
     DELETE FROM celeriac.tasks
     WHERE state IN ('queued', 'retry') AND ($1::text IS NULL OR queue = $1)
-    RETURNING id
+    RETURNING id, name, queue, args, kwargs, chain, attempt, retries, parent_id, root_id, created_at
+),
+result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at) AS (
+    SELECT id, name, queue, 'revoked', args, kwargs,
+           jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), attempt, retries, parent_id, root_id,
+           created_at
+    FROM purged
+    UNION ALL
+    SELECT a.id, a.name, a.queue, 'revoked', a.args, a.kwargs,
+           jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), 0, 0, a.parent_id, a.root_id, now()
+    FROM purged AS p
+    CROSS JOIN LATERAL celeriac.aborted_chain_steps(p.id, p.name, p.queue, p.root_id, p.chain, NULL) AS a
+),
+stored AS (
+    -- derive: results.insert_row
+    INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id,
+                                  created_at)
+    SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.parent_id, r.root_id,
+           r.created_at
+    FROM result_input AS r
+    -- end derive
+    ON CONFLICT (id) DO NOTHING
 )
 SELECT count(*)::int AS purged FROM purged
