@@ -1,6 +1,7 @@
 import Celeriac
 import CeleriacPostgres
 import Foundation
+import Synchronization
 import Testing
 
 /// Enqueue → claim → result, chains, retries, timeouts, against a real PostgreSQL.
@@ -211,6 +212,34 @@ extension CoreFlowTests {
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'succeeded'") == steps.count + 1)
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
             try await worker.stop()
+        }
+    }
+
+    /// STARTED or PENDING for a running task is the running worker's setting, whoever asks.
+    @Test func trackStartedIsTheWorkersChoiceNotTheReaders() async throws {
+        for workerTracks in [true, false] {
+            try await TestEnvironment.with({ $0.taskTrackStarted = workerTracks }) { env in
+                let gate = Mutex(false)
+                let slow = env.app.task("tasks.slow") { (n: Int) async throws -> Int in
+                    while !gate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                    return n
+                }
+                let worker = env.startWorker()
+                let result = try await slow.delay(1)
+                try await env.eventually("the task started") {
+                    try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
+                }
+                // A reader whose own setting says the opposite.
+                let reader = CeleriacApp("reader", database: env.url, environment: [:])
+                reader.conf.schema = env.schema
+                reader.conf.taskTrackStarted = !workerTracks
+                let seen = try await AsyncResult<Int>(id: result.id, app: reader).state
+                #expect(seen == (workerTracks ? .started : .pending))
+                reader.shutdown()
+                gate.withLock { $0 = true }
+                #expect(try await result.get(timeout: .seconds(10)) == 1)
+                try await worker.stop()
+            }
         }
     }
 }

@@ -32,7 +32,8 @@ import Testing
         #expect(slots.runningIDs == [id])
         let cancelled = slots.abandon([id, UUID()])
         #expect(cancelled.count == 1)
-        cancelled.forEach { $0.cancel() }
+        #expect(Array(cancelled.keys) == [id])
+        cancelled.values.forEach { $0.cancel() }
         await handle.value
         #expect(!slots.deliver(Self.completion(id), slot: slot))
         let (taken, state) = slots.take()

@@ -15,16 +15,21 @@ FROM result_input AS r
 -- name: status
 -- The state of one task: its final row in results, else its row in the queue (a queued task
 -- due later reads as `scheduled`). No row: unknown, or a chain step not inserted yet.
+-- `track_started` is the setting of the worker running it: whether `started` reads as
+-- STARTED or PENDING is the writer's choice, whoever asks.
 -- param id: uuid
 -- column state: text
 -- column result: json?
 -- column error: json?
 -- column name: text
-SELECT state, result::text AS result, error::text AS error, name FROM celeriac.results WHERE id = $1
+-- column track_started: bool
+SELECT state, result::text AS result, error::text AS error, name, false AS track_started
+FROM celeriac.results WHERE id = $1
 UNION ALL
-SELECT CASE WHEN state = 'queued' AND run_at > now() THEN 'scheduled' ELSE state END,
-       NULL, last_error::text, name
-FROM celeriac.tasks WHERE id = $1
+SELECT CASE WHEN t.state = 'queued' AND t.run_at > now() THEN 'scheduled' ELSE t.state END,
+       NULL, t.last_error::text, t.name, coalesce(w.track_started, false)
+FROM celeriac.tasks AS t LEFT JOIN celeriac.workers AS w ON w.id = t.owner
+WHERE t.id = $1
 LIMIT 1
 
 -- name: forget

@@ -2,7 +2,8 @@
 -- migrations/0001_core.sql and 0005_worker_listening.sql.
 
 -- name: register
--- Register (or re-register) a worker process at start-up.
+-- Register (or re-register) a worker process at start-up, with whether its running tasks
+-- read as STARTED (task_track_started).
 -- param id: text
 -- param name: text
 -- param hostname: text
@@ -11,9 +12,11 @@
 -- param concurrency: int
 -- param pool: text
 -- param version: text
-INSERT INTO celeriac.workers (id, name, hostname, pid, queues, concurrency, pool, version)
-VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8)
-ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false
+-- param track_started: bool
+INSERT INTO celeriac.workers (id, name, hostname, pid, queues, concurrency, pool, version, track_started)
+VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9)
+ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false,
+                               track_started = EXCLUDED.track_started
 
 -- name: neighbours
 -- Other live workers: registered, not stopped, heartbeat within `alive_seconds`.

@@ -17,8 +17,9 @@ public struct Configuration: Sendable {
     /// The schema holding Celeriac's tables (`CELERIAC_SCHEMA`, default `celeriac`).
     public var schema: String = "celeriac"
 
-    /// `task_track_started`: report ``TaskState/started`` while a task runs (otherwise
-    /// a running task reads as ``TaskState/pending``, as in Celery).
+    /// `task_track_started`: a worker with it reports ``TaskState/started`` while it runs a
+    /// task (otherwise a running task reads as ``TaskState/pending``, as in Celery). The worker
+    /// running the task decides, whoever reads the state.
     public var taskTrackStarted: Bool = false
     /// `task_time_limit`: the hard limit on one attempt (enforced by the process pool).
     public var taskTimeLimit: Duration?

@@ -38,11 +38,10 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
     /// Reads the task's current state, result and error in one query.
     public func snapshot() async throws -> Snapshot {
         let sql = try app.sql
-        let trackStarted = app.conf.taskTrackStarted
         let id = self.id
         return try await app.retryingRun { connection in
             guard let row = try connection.row(SQL.Results.Status(id: id), in: sql) else { return Snapshot(state: .pending) }
-            let state = TaskState(databaseValue: row.state, trackStarted: trackStarted)
+            let state = TaskState(databaseValue: row.state, trackStarted: row.trackStarted)
             let error = row.error.flatMap { try? JSONCoding.decode(ErrorInfo.self, from: $0) }
             return Snapshot(state: state, resultJSON: row.result, error: error, name: row.name)
         }

@@ -23,8 +23,10 @@ extension LeaseKeeper {
         guard !lost.isEmpty else { return }
         Logger(label: "MainProcess").warning(
             "consumer: \(lost.count) running task(s) lost their lease to a rescue: cancelling them here")
-        observers.emit(LifecycleEvent(kind: .leaseLost, worker: owner, count: lost.count))
-        lost.forEach { $0.cancel() }
+        for (id, handle) in lost {
+            observers.emit(LifecycleEvent(kind: .leaseLost, worker: owner, taskID: id))
+            handle.cancel()
+        }
     }
 
     /// The leases lapsed (no renewal for a whole lease): the tasks have been or will be

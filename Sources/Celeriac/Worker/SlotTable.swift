@@ -103,12 +103,16 @@ final class SlotTable: Sendable {
         }
     }
 
-    /// Abandons those of `ids` that still run; returns their pool tasks to cancel.
-    func abandon(_ ids: Set<UUID>) -> [Task<Void, Never>] {
+    /// Abandons those of `ids` that still run; returns their pool tasks to cancel, by task.
+    func abandon(_ ids: Set<UUID>) -> [UUID: Task<Void, Never>] {
         state.withLock { state in
-            let taken = ids.filter { state.handles[$0] != nil }
-            state.abandoned.formUnion(taken)
-            return taken.compactMap { state.handles.removeValue(forKey: $0) }
+            var taken: [UUID: Task<Void, Never>] = [:]
+            for id in ids {
+                guard let handle = state.handles.removeValue(forKey: id) else { continue }
+                state.abandoned.insert(id)
+                taken[id] = handle
+            }
+            return taken
         }
     }
 

@@ -82,13 +82,14 @@ public final class Worker: Sendable {
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
         let concurrency = conf.workerConcurrency
+        let trackStarted = conf.taskTrackStarted
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
         let neighbours = try await setup.run { connection -> [String] in
             try migrator.verify(on: connection)
             try connection.run(
                 SQL.Workers.Register(
                     id: instanceID, name: nodeName, hostname: host, pid: Int(pid), queues: queues, concurrency: concurrency,
-                    pool: poolName, version: CeleriacVersion.string),
+                    pool: poolName, version: CeleriacVersion.string, trackStarted: trackStarted),
                 in: sql)
             return try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql).map(\.name)
         }
