@@ -242,4 +242,21 @@ extension CoreFlowTests {
             }
         }
     }
+
+    /// ignore_result skips storing the value, not passing it down the chain.
+    @Test func anIgnoredResultStillGoesDownTheChainAndLeavesNoRow() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add", options: TaskOptions(ignoreResult: true)) { (x: Int, y: Int) async throws -> Int in
+                x + y
+            }
+            let double = env.app.task("tasks.double") { (x: Int) async throws -> Int in x * 2 }
+            let worker = env.startWorker()
+            let first = add.s(1, 2)
+            let last = try await (first | double.s()).delay()
+            #expect(try await last.get(timeout: .seconds(10)) == 6)
+            let rows = try await env.sql("SELECT name FROM \(env.schema).results ORDER BY name")
+            #expect(rows == ["tasks.double"])
+            try await worker.stop()
+        }
+    }
 }

@@ -289,7 +289,9 @@ CROSS JOIN LATERAL (
 -- cannot overwrite anything. Succeeded, failed and revoked rows move to results; retries go
 -- back to the queue; the next chain step is inserted by this same statement, and the
 -- remaining steps of a failed chain are recorded as failed (ChainAborted), so waiting on a
--- chain's last result never hangs. Returns the ids the fence refused (usually none).
+-- chain's last result never hangs. Outcome `ignored` is a success of a task with
+-- ignore_result: its value goes down the chain but no results row is kept (failures are).
+-- Returns the ids the fence refused (usually none).
 -- param ids: uuid[]
 -- param attempts: int[]
 -- param outcomes: text[]
@@ -333,12 +335,13 @@ result_input (id, name, queue, state, args, kwargs, result, error, attempt, retr
            CASE WHEN outcome = 'succeeded' THEN payload END, CASE WHEN outcome <> 'succeeded' THEN payload END,
            attempt, retries, owner, parent_id, root_id, created_at, started_at, runtime
     FROM finished
+    WHERE outcome <> 'ignored'
     UNION ALL
     SELECT a.id, a.name, a.queue, 'failed', a.args, a.kwargs, NULL, a.error, 0, 0, NULL, a.parent_id, a.root_id,
            now(), NULL, NULL
     FROM finished AS f
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(f.id, f.name, f.queue, f.root_id, f.chain, f.payload) AS a
-    WHERE f.outcome <> 'succeeded'
+    WHERE f.outcome NOT IN ('succeeded', 'ignored')
 ),
 stored AS (
     -- derive: results.insert_row
@@ -359,7 +362,7 @@ task_input (id, name, queue, priority, args, kwargs, options, chain, parent_id, 
            CASE WHEN jsonb_array_length(f.chain) > 1 THEN f.chain - 0 END,
            f.id, coalesce(f.root_id, f.id)
     FROM finished AS f CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
-    WHERE f.outcome = 'succeeded' AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
+    WHERE f.outcome IN ('succeeded', 'ignored') AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
       AND celeriac.valid_chain_step(step)
 ),
 successors AS (

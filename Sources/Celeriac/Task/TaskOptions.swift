@@ -14,7 +14,9 @@ public struct TaskOptions: Sendable {
     public var timeLimit: Duration?
     /// `soft_time_limit`.
     public var softTimeLimit: Duration?
-    /// `ignore_result`: do not keep the return value.
+    /// `ignore_result`: keep no results row for a success (its ``AsyncResult`` stays
+    /// pending, as in Celery). The value still goes to the next step of a chain; a failure is
+    /// kept, for inspection.
     public var ignoreResult: Bool = false
     /// Names of the positional parameters, so callers may pass keyword arguments.
     public var argumentNames: [String] = []

@@ -59,7 +59,9 @@ struct ClaimedTask: Sendable, Codable {
 /// What happened to one attempt, waiting to be written by `tasks.complete`.
 struct Completion: Sendable, Codable {
     enum Outcome: String, Sendable, Codable {
-        case succeeded, failed, retry, revoked
+        /// Succeeded; `ignored` when the task has ignore_result: the value still goes down the
+        /// chain, but no results row is kept.
+        case succeeded, ignored, failed, retry, revoked
     }
 
     let id: UUID

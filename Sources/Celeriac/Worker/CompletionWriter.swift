@@ -117,7 +117,7 @@ struct CompletionWriter: Sendable {
     private func event(for completion: Completion) -> LifecycleEvent {
         let kind: LifecycleEvent.Kind
         switch completion.outcome {
-        case .succeeded: kind = .succeeded
+        case .succeeded, .ignored: kind = .succeeded
         case .failed: kind = .failed
         case .retry: kind = .retried
         case .revoked: kind = .revoked

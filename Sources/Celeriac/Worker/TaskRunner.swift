@@ -53,7 +53,7 @@ struct TaskRunner: Sendable {
                 return failure(task, error, runtime: runtime)
             }
             logger.info("Task \(task.label) succeeded in \(Self.format(runtime))s: \(output)")
-            return Completion(task, .succeeded, payload: options.ignoreResult ? "null" : output, runtime: runtime)
+            return Completion(task, options.ignoreResult ? .ignored : .succeeded, payload: output, runtime: runtime)
         } catch let retry as RetryRequest {
             let runtime = elapsed()
             let limit = retry.maxRetries ?? maxRetries
