@@ -353,13 +353,16 @@ stored AS (
     -- end derive
     ON CONFLICT (id) DO NOTHING
 ),
-task_input (id, name, queue, priority, args, kwargs, options, chain, parent_id, root_id) AS (
+task_input (id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires_at, max_retries,
+            parent_id, root_id) AS (
     SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue),
            coalesce((step->>'priority')::smallint, 0),
            CASE WHEN coalesce((step->>'immutable')::boolean, false) THEN coalesce(step->'args', '[]')
                 ELSE jsonb_build_array(f.payload) || coalesce(step->'args', '[]') END,
            coalesce(step->'kwargs', '{}'), coalesce(step->'options', '{}'),
            CASE WHEN jsonb_array_length(f.chain) > 1 THEN f.chain - 0 END,
+           to_timestamp((step->>'eta')::float8), make_interval(secs => (step->>'countdown')::float8),
+           to_timestamp((step->>'expires')::float8), (step->>'max_retries')::int,
            f.id, coalesce(f.root_id, f.id)
     FROM finished AS f CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
     WHERE f.outcome IN ('succeeded', 'ignored') AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
@@ -367,8 +370,11 @@ task_input (id, name, queue, priority, args, kwargs, options, chain, parent_id, 
 ),
 successors AS (
     -- derive: tasks.insert_row
-    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain, parent_id, root_id)
-    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain, i.parent_id, i.root_id
+    INSERT INTO celeriac.tasks (id, name, queue, priority, args, kwargs, options, chain, run_at, expires_at,
+                                max_retries, parent_id, root_id)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options, i.chain,
+           coalesce(i.eta, now()) + coalesce(i.countdown, interval '0'), i.expires_at, i.max_retries, i.parent_id,
+           i.root_id
     FROM task_input AS i
     -- end derive
     ON CONFLICT (id) DO NOTHING

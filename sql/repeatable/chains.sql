@@ -5,7 +5,8 @@
 -- created, and the planner inlines them into the completion and rescue statements.
 
 -- A chain step usable by the statements: a JSON object with a UUID `id`, a string `task` and,
--- if present, array `args`, object `kwargs` and `options`, and a valid queue and priority.
+-- if present, array `args`, object `kwargs` and `options`, a valid queue and priority, numbers
+-- `countdown`, `eta` and `expires`, and a non-negative integer `max_retries`.
 -- Malformed steps written by hand are skipped rather than failing a whole batch.
 --
 -- The id is 8-4-4-4-12 hex digits: 36 characters, dashes at those four places and nowhere
@@ -24,7 +25,11 @@ BEGIN ATOMIC
        AND coalesce(jsonb_typeof(step->'options'), 'object') = 'object'
        AND length(coalesce(step->>'queue', 'q')) BETWEEN 1 AND 100
        AND coalesce(step->>'queue', 'q') !~ '[^A-Za-z0-9_.:@-]'
-       AND coalesce(step->>'priority', '0') ~ '^[0-9]{1,3}$' AND coalesce((step->>'priority')::int, 0) <= 255;
+       AND coalesce(step->>'priority', '0') ~ '^[0-9]{1,3}$' AND coalesce((step->>'priority')::int, 0) <= 255
+       AND coalesce(jsonb_typeof(step->'countdown'), 'number') = 'number'
+       AND coalesce(jsonb_typeof(step->'eta'), 'number') = 'number'
+       AND coalesce(jsonb_typeof(step->'expires'), 'number') = 'number'
+       AND coalesce(step->>'max_retries', '0') ~ '^[0-9]{1,9}$';
 END;
 
 -- The remaining steps of a chain whose task `failed_id` did not succeed, as failed results

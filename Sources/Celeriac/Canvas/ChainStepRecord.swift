@@ -1,7 +1,10 @@
 import Foundation
 
 /// One step of a chain as it travels in the first task's `chain` column (a JSON array of
-/// these): `{"id","task","args","kwargs","queue","priority","immutable","options"}`.
+/// these): `{"id","task","args","kwargs","queue","priority","immutable","options"}` and, when
+/// the step's call set them, `"countdown"` (seconds from when the step is inserted, i.e.
+/// when the step before it succeeds), `"eta"` and `"expires"` (epoch seconds) and
+/// `"max_retries"`.
 ///
 /// The completion statement inserts step 0 when the task before it succeeds
 /// (sql/queries/tasks.sql, `complete`); `valid_chain_step()` (sql/repeatable/chains.sql) says
@@ -23,6 +26,14 @@ struct ChainStepRecord: Sendable {
     var immutable: Bool
     /// The step's row options.
     var options: TaskRowOptions
+    /// Delay after the step is inserted.
+    var countdown: Duration?
+    /// Earliest start.
+    var eta: Date?
+    /// Revoked instead of run after this.
+    var expires: Date?
+    /// Overrides the task's retry limit.
+    var maxRetries: Int?
 
     init(message: TaskMessage, immutable: Bool) {
         id = message.id
@@ -33,11 +44,15 @@ struct ChainStepRecord: Sendable {
         priority = message.priority
         self.immutable = immutable
         options = message.options
+        countdown = message.countdown
+        eta = message.eta
+        expires = message.expires
+        maxRetries = message.maxRetries
     }
 
     /// The step as a JSON object. `args` and `kwargs` are already JSON and are spliced in as they are.
     func json() throws -> String {
-        let fields: [(String, String)] = [
+        var fields: [(String, String)] = [
             ("id", try JSONCoding.encode(id.celeryString)),
             ("task", try JSONCoding.encode(task)),
             ("args", args),
@@ -47,6 +62,10 @@ struct ChainStepRecord: Sendable {
             ("immutable", immutable ? "true" : "false"),
             ("options", options.json),
         ]
+        if let countdown { fields.append(("countdown", String(countdown.seconds))) }
+        if let eta { fields.append(("eta", String(eta.timeIntervalSince1970))) }
+        if let expires { fields.append(("expires", String(expires.timeIntervalSince1970))) }
+        if let maxRetries { fields.append(("max_retries", String(maxRetries))) }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 
