@@ -20,7 +20,7 @@ struct BeatCommand: AsyncParsableCommand {
     var forceSync = false
 
     func run() async throws {
-        let app = try common.makeApp()
+        let app = try common.makeApp(retryFor: nil)
         defer { app.shutdown() }
         guard maxSleep > 0 else { throw ValidationError("--max-sleep must be positive") }
         try await Beat(app: app, maxSleep: .fromSeconds(maxSleep), overwriteSchedule: forceSync).run()

@@ -15,11 +15,22 @@ public struct CommonOptions: ParsableArguments {
     @Option(name: [.short, .customLong("loglevel")], help: "DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     public var loglevel: String = "INFO"
 
+    @Option(
+        name: .customLong("retry"),
+        help: """
+            Seconds to keep retrying while the database cannot be reached (default: 5 for one-shot \
+            commands; worker and beat: CELERIAC_DATABASE_RETRY_SECONDS or 15).
+            """
+    )
+    public var retry: Double?
+
     public init() {}
 
     /// The hosted app (or a bare one for the standalone tool) with these options applied,
     /// and logging set up.
-    public func makeApp() throws -> CeleriacApp {
+    /// - Parameter retryFor: how long a one-shot command keeps retrying an unreachable
+    ///   database unless `--retry` says otherwise (nil: the configured setting).
+    public func makeApp(retryFor: Duration? = .seconds(5)) throws -> CeleriacApp {
         guard let level = CeleryLogHandler.level(named: loglevel) else {
             throw ValidationError("unknown log level '\(loglevel)': use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         }
@@ -32,11 +43,14 @@ public struct CommonOptions: ParsableArguments {
         {
             throw ValidationError("no database given: pass --database URL or set CELERIAC_DATABASE_URL")
         }
+        if let retry, !(retry >= 0 && retry.isFinite) { throw ValidationError("--retry must be a number of seconds") }
         let (database, schema) = (self.database, self.schema)
-        if database != nil || schema != nil {
+        let retryTimeout = retry.map { Duration.fromSeconds($0) } ?? retryFor
+        if database != nil || schema != nil || retryTimeout != nil {
             app.override { conf in
                 if let database { conf.databaseURL = database }
                 if let schema { conf.schema = schema }
+                if let retryTimeout { conf.databaseRetryTimeout = retryTimeout }
             }
         }
         try app.conf.validate()

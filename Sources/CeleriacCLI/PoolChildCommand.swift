@@ -20,7 +20,7 @@ struct PoolChildCommand: AsyncParsableCommand {
         guard CeleriacCommandLine.app != nil else {
             throw ValidationError("pool-child runs your tasks: start it from your own executable")
         }
-        let app = try common.makeApp()
+        let app = try common.makeApp(retryFor: nil)
         try await PoolChild.run(
             app: app, slot: slot, hostname: hostname, owner: owner, maxTasks: maxTasks, maxMemoryKiB: maxMemory
         )

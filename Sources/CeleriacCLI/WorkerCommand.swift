@@ -40,7 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 "the worker runs your tasks, so it must be started from your own executable: call CeleriacCommandLine.main(app:) in its main.swift"
             )
         }
-        let app = try common.makeApp()
+        let app = try common.makeApp(retryFor: nil)
         var options = WorkerOptions()
         options.concurrency = concurrency
         options.queues = (queues ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -96,7 +96,7 @@ public final class Connection {
             let message = connection.map { Self.trimmedMessage(PQerrorMessage($0)) } ?? "out of memory"
             if let connection { PQfinish(connection) }
             throw PostgresError(
-                code: .connectionFailed,
+                code: Self.isPermanent(message) ? .connectionRejected : .connectionFailed,
                 message: "could not connect to \(url.masked): \(DatabaseURL.mask(message))"
             )
         }
@@ -330,6 +330,18 @@ public final class Connection {
     }
 
     // MARK: - Helpers
+
+    /// Whether libpq's message for a failed connection means retrying cannot help: the server
+    /// answered and said no (credentials, role, database, access), or the connection string
+    /// itself is wrong. libpq gives no SQLSTATE for a failed connection, only this text.
+    package static func isPermanent(_ message: String) -> Bool {
+        let permanent = [
+            "password authentication failed", "authentication failed", "no password supplied",
+            "no pg_hba.conf entry", "does not exist", "permission denied", "is not permitted to log in",
+            "invalid connection option", "invalid URI", "missing \"=\"", "invalid sslmode", "invalid port number",
+        ]
+        return permanent.contains { message.contains($0) }
+    }
 
     /// `"name"` with embedded quotes doubled.
     public static func quoteIdentifier(_ name: String) -> String {

@@ -26,13 +26,27 @@ public final class ConnectionPool: Sendable {
     public let size: Int
     private let name: String
     private let sessionSetup: [String]
+    private let reconnectTimeout: Duration
+    private let onRetry: RetryReporter?
     private let state = Mutex(State())
 
-    public init(url: DatabaseURL, size: Int = 4, name: String = "celeriac", sessionSetup: [String] = []) {
+    /// - Parameters:
+    ///   - reconnectTimeout: how long a job keeps retrying to connect (see ``DatabaseThread``).
+    ///   - onRetry: told of each failed attempt to connect that will be retried.
+    public init(
+        url: DatabaseURL,
+        size: Int = 4,
+        name: String = "celeriac",
+        sessionSetup: [String] = [],
+        reconnectTimeout: Duration = .seconds(15),
+        onRetry: RetryReporter? = nil
+    ) {
         self.url = url
         self.size = max(1, size)
         self.name = name
         self.sessionSetup = sessionSetup
+        self.reconnectTimeout = reconnectTimeout
+        self.onRetry = onRetry
     }
 
     /// Runs `body` with exclusive use of one connection thread.
@@ -66,7 +80,9 @@ public final class ConnectionPool: Sendable {
             if state.closed { return .closed }
             if let thread = state.idle.popLast() { return .ready(thread) }
             if state.all.count < size {
-                let thread = DatabaseThread(url: url, name: "\(name)-\(state.all.count + 1)", sessionSetup: sessionSetup)
+                let thread = DatabaseThread(
+                    url: url, name: "\(name)-\(state.all.count + 1)", sessionSetup: sessionSetup,
+                    reconnectTimeout: reconnectTimeout, onRetry: onRetry)
                 state.all.append(thread)
                 return .ready(thread)
             }

@@ -35,12 +35,15 @@ public final class DatabaseThread: @unchecked Sendable {
     ///   - url: the server.
     ///   - name: the thread name and `application_name`.
     ///   - sessionSetup: statements run after every (re)connect.
-    ///   - reconnectTimeout: how long a job keeps retrying to connect before failing.
+    ///   - reconnectTimeout: how long a job keeps retrying to connect before failing (a
+    ///     connection the server rejects for good, e.g. a wrong password, fails at once).
+    ///   - onRetry: told of each failed attempt to connect that will be retried, with the wait.
     public init(
         url: DatabaseURL,
         name: String = "celeriac",
         sessionSetup: [String] = [],
-        reconnectTimeout: Duration = .seconds(15)
+        reconnectTimeout: Duration = .seconds(15),
+        onRetry: RetryReporter? = nil
     ) {
         self.name = name
         // The slot (and so the connection) is created on the thread that owns it.
@@ -50,7 +53,8 @@ public final class DatabaseThread: @unchecked Sendable {
                     url: url,
                     applicationName: name,
                     sessionSetup: sessionSetup,
-                    reconnectTimeout: reconnectTimeout
+                    reconnectTimeout: reconnectTimeout,
+                    onRetry: onRetry
                 )
             )
         }
@@ -169,22 +173,32 @@ extension DatabaseThread {
     static let spinning = Atomic<Bool>(false)
 }
 
+/// Told of a failed attempt to connect that will be retried after the given wait.
+public typealias RetryReporter = @Sendable (PostgresError, Duration) -> Void
+
 /// The connection owned by one thread, opened lazily and reopened after failures.
 final class ConnectionSlot {
     private let url: DatabaseURL
     private let applicationName: String
     private let sessionSetup: [String]
     private let reconnectTimeout: Duration
+    private let onRetry: RetryReporter?
     private var current: Connection?
 
-    init(url: DatabaseURL, applicationName: String, sessionSetup: [String], reconnectTimeout: Duration) {
+    init(
+        url: DatabaseURL, applicationName: String, sessionSetup: [String], reconnectTimeout: Duration,
+        onRetry: RetryReporter?
+    ) {
         self.url = url
         self.applicationName = applicationName
         self.sessionSetup = sessionSetup
         self.reconnectTimeout = reconnectTimeout
+        self.onRetry = onRetry
     }
 
-    /// The live connection, connecting with backoff until `reconnectTimeout` if needed.
+    /// The live connection, connecting with backoff until `reconnectTimeout` if needed. A
+    /// connection the server rejects for good (``PostgresError/Code/connectionRejected``)
+    /// fails at once; every other failure is reported to `onRetry` before the next attempt.
     func connection() throws -> Connection {
         if let current, current.isConnected { return current }
         current = nil
@@ -195,9 +209,10 @@ final class ConnectionSlot {
                 let connection = try Connection(url: url, applicationName: applicationName, sessionSetup: sessionSetup)
                 current = connection
                 return connection
-            } catch {
+            } catch let error as PostgresError where error.code != .connectionRejected {
                 let delay = backoff.next()
                 if ContinuousClock.now + delay > deadline { throw error }
+                onRetry?(error, delay)
                 Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
             }
         }

@@ -11,6 +11,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let invalidConnectionString = Code(raw: "invalidConnectionString")
         /// Connecting (or reconnecting) failed.
         public static let connectionFailed = Code(raw: "connectionFailed")
+        /// The server refused the connection for good: wrong password, unknown role or
+        /// database, no access. Retrying cannot help.
+        public static let connectionRejected = Code(raw: "connectionRejected")
         /// The connection broke while a statement was running or being sent.
         public static let connectionLost = Code(raw: "connectionLost")
         /// The server rejected a statement (see ``PostgresError/sqlState``).

@@ -1,5 +1,6 @@
 import CeleriacPostgres
 import Foundation
+import Logging
 import Synchronization
 
 /// The Celeriac application: configuration, the registry of tasks, and the producer.
@@ -130,7 +131,9 @@ public final class CeleriacApp: Sendable {
         return runtime.withLock { runtime in
             if let runtime { return runtime }
             let created = ProducerRuntime(
-                pool: ConnectionPool(url: url, size: conf.producerPoolSize, name: "celeriac-producer"),
+                pool: ConnectionPool(
+                    url: url, size: conf.producerPoolSize, name: "celeriac-producer",
+                    reconnectTimeout: conf.databaseRetryTimeout, onRetry: Self.logRetry),
                 sql: SchemaSQL(schema: conf.schema)
             )
             runtime = created
@@ -139,19 +142,28 @@ public final class CeleriacApp: Sendable {
     }
 
     /// Runs an idempotent database job on the pool, retrying with jittered backoff for up
-    /// to about ten seconds when the connection breaks (a restart, a failover, a killed
-    /// backend): the pool reconnects on the next attempt.
+    /// to ``Configuration/databaseRetryTimeout`` when the connection breaks (a restart, a
+    /// failover, a killed backend): the pool reconnects on the next attempt. Each retry is
+    /// logged with its reason; a connection the server rejects for good fails at once.
     func retryingRun<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
-        var failures = 0
+        let deadline = ContinuousClock.now + conf.databaseRetryTimeout
         while true {
             do {
                 return try await pool.run(body)
-            } catch let error as PostgresError where error.isConnectionProblem && failures < 8 {
-                failures += 1
-                try await Task.sleep(for: backoff.next())
+            } catch let error as PostgresError where error.isConnectionProblem {
+                let delay = backoff.next()
+                guard ContinuousClock.now + delay < deadline else { throw error }
+                Self.logRetry(error, delay)
+                try await Task.sleep(for: delay)
             }
         }
+    }
+
+    /// Logs a failed attempt that will be retried, with its reason.
+    static let logRetry: RetryReporter = { error, delay in
+        Logger(label: "Producer").warning(
+            "cannot reach the database (\(error.message)); retrying in \(TaskRunner.format(delay.seconds))s")
     }
 
     /// Closes the producer connections (the app can reopen them on next use).

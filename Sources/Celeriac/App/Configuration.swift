@@ -61,6 +61,10 @@ public struct Configuration: Sendable {
     public var workerShutdownGrace: Duration = .seconds(60)
     /// Connections a producer opens at most.
     public var producerPoolSize: Int = 4
+    /// How long a call keeps retrying while the database cannot be reached
+    /// (`CELERIAC_DATABASE_RETRY_SECONDS`); each retry is logged with its reason. A connection
+    /// the server rejects for good (wrong password, unknown database) fails at once.
+    public var databaseRetryTimeout: Duration = .seconds(15)
 
     /// `beat_schedule`: periodic tasks defined in code, written to `periodic_tasks` when
     /// beat starts (rows edited since with SQL or the CLI are left alone).
@@ -76,7 +80,8 @@ public struct Configuration: Sendable {
     /// `CELERIAC_WORKER_CONCURRENCY`, `CELERIAC_RESULT_EXPIRES` (seconds),
     /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
-    /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL` (seconds).
+    /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL`,
+    /// `CELERIAC_DATABASE_RETRY_SECONDS` (seconds).
     ///
     /// Every well-formed variable is applied, whatever comes before it.
     /// - Throws: one ``ConfigurationError`` naming every variable that does not parse.
@@ -118,6 +123,7 @@ public struct Configuration: Sendable {
         seconds("CELERIAC_HEARTBEAT_SECONDS") { workerHeartbeatInterval = $0 }
         seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = $0 }
         seconds("CELERIAC_MAINTENANCE_INTERVAL") { maintenanceInterval = $0 }
+        seconds("CELERIAC_DATABASE_RETRY_SECONDS") { databaseRetryTimeout = $0 }
         if !problems.isEmpty { throw ConfigurationError(problems.joined(separator: "; ")) }
     }
 

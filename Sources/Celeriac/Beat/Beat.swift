@@ -121,7 +121,9 @@ public final class Beat: Sendable {
         let url = try DatabaseURL(conf.sessionDatabaseURL)
         let signals = handleSignals ? ShutdownSignals { [weak self] _ in self?.stop() } : nil
         defer { signals?.cancel() }
-        let setup = DatabaseThread(url: url, name: "celeriac-beat-setup", reconnectTimeout: .seconds(30))
+        let setup = DatabaseThread(
+            url: url, name: "celeriac-beat-setup", reconnectTimeout: conf.databaseRetryTimeout,
+            onRetry: CeleriacApp.logRetry)
         defer { setup.shutdown() }
         let migrator = Migrator(schema: conf.schema)
         let store = ScheduleStore(schema: conf.schema)

@@ -74,7 +74,9 @@ public final class Worker: Sendable {
         }
 
         // Check and register on a short-lived thread, away from the cooperative pool.
-        let setup = DatabaseThread(url: url, name: "celeriac-setup", reconnectTimeout: .seconds(30))
+        let setup = DatabaseThread(
+            url: url, name: "celeriac-setup", reconnectTimeout: conf.databaseRetryTimeout,
+            onRetry: CeleriacApp.logRetry)
         defer { setup.shutdown() }
         let migrator = Migrator(schema: conf.schema)
         let (instanceID, nodeName) = (self.instanceID, self.nodeName)
