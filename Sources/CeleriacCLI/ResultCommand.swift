@@ -38,7 +38,9 @@ struct ResultCommand: AsyncParsableCommand {
         if let name = snapshot.name { fields["task"] = .string(name) }
         if let json = snapshot.resultJSON { fields["result"] = (try? JSONValue(json: json)) ?? .string(json) }
         if let error = snapshot.error {
-            fields["error"] = .object(["type": .string(error.type), "message": .string(error.message)])
+            var errorFields: [String: JSONValue] = ["type": .string(error.type), "message": .string(error.message)]
+            if let traceback = error.traceback { errorFields["traceback"] = .string(traceback) }
+            fields["error"] = .object(errorFields)
         }
         print(JSONValue.object(fields).description)
         if wait != nil, !snapshot.state.isReady { throw ExitCode(2) }

@@ -111,7 +111,9 @@ import Testing
             let worker = env.startWorker()
             let result = try await hopeless.delay()
             let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
-            #expect(error?.info == ErrorInfo(type: "Boom", message: "still broken"))
+            #expect(error?.info.type == "Boom")
+            #expect(error?.info.message == "still broken")
+            #expect(error?.info.traceback?.contains("attempt 3") == true)
             #expect(try await result.state == .failure)
             let row = try await env.sql(
                 "SELECT attempt || '/' || retries || ' ' || (error->>'type') FROM \(env.schema).results WHERE id = $1",
@@ -281,6 +283,34 @@ extension CoreFlowTests {
             )
             #expect(row == ["5 true true"])
             #expect(try await last.get(timeout: .seconds(10)) == 6)
+            try await worker.stop()
+        }
+    }
+
+    /// A failure carries a traceback: the Swift error chain and where it happened.
+    @Test func aFailureCarriesTheErrorChainAndItsContext() async throws {
+        struct Wrapped: Error {
+            let step: String
+            let underlying: any Error
+        }
+        try await TestEnvironment.with { env in
+            let fail = env.app.task("tasks.wrap") { (x: Int) async throws -> Int in
+                throw Wrapped(step: "charge card", underlying: Boom(message: "card \(x) declined"))
+            }
+            let worker = env.startWorker()
+            let result = try await fail.delay(7)
+            let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
+            let traceback = try #require(error?.info.traceback)
+            #expect(traceback.contains("Wrapped"))
+            #expect(traceback.contains("charge card"))
+            #expect(traceback.contains("caused by: Boom: card 7 declined"))
+            #expect(traceback.contains("in task tasks.wrap[\(result.id.celeryString)], attempt 1"))
+            #expect(traceback.contains("worker test@"))
+            let (status, output) = try await ProcessTests.runOffPool(
+                "celeriac", ["result", result.id.celeryString], schema: env.schema, url: env.url)
+            #expect(status == 1)
+            #expect(output.contains("\"traceback\""))
+            #expect(output.contains("card 7 declined"))
             try await worker.stop()
         }
     }

@@ -19,8 +19,9 @@ struct TaskRunner: Sendable {
 
         guard let registered = app.registeredTask(named: task.name) else {
             let error = NotRegistered(name: task.name)
-            logger.error("Received unregistered task of type '\(task.name)': \(task.label) failed: \(ErrorInfo(error))")
-            return failure(task, ErrorInfo(error), runtime: 0)
+            let info = ErrorInfo(error, in: task, worker: owner)
+            logger.error("Received unregistered task of type '\(task.name)': \(task.label) failed: \(info)")
+            return failure(task, info, runtime: 0)
         }
         let options = registered.options
         let maxRetries = task.maxRetries ?? options.maxRetries ?? configuration.taskDefaultMaxRetries
@@ -57,7 +58,7 @@ struct TaskRunner: Sendable {
         } catch let retry as RetryRequest {
             let runtime = elapsed()
             let limit = retry.maxRetries ?? maxRetries
-            let cause = retry.cause.map(ErrorInfo.init)
+            let cause = retry.cause.map { ErrorInfo($0, in: task, worker: owner) }
             guard task.retries < limit else {
                 let error = cause ?? ErrorInfo(MaxRetriesExceededError(task: task.label, maxRetries: limit))
                 logger.error("Task \(task.label) raised unexpected: \(error)")
@@ -73,7 +74,7 @@ struct TaskRunner: Sendable {
                 countdown: countdown, runtime: runtime
             )
         } catch {
-            let info = ErrorInfo(error)
+            let info = ErrorInfo(error, in: task, worker: owner)
             logger.error("Task \(task.label) raised unexpected: \(info)")
             return failure(task, info, runtime: elapsed())
         }
