@@ -109,16 +109,16 @@ final class ChaosHarness {
     }
 
     /// Enqueues `count` chaos tasks of `milliseconds` each.
+    /// `acksLate` is set on each row, a per-call override of what the workers register.
     func enqueue(_ count: Int, milliseconds: Int, acksLate: Bool) async throws -> [UUID] {
-        var conf = app.conf
-        conf.taskAcksLate = acksLate
-        app.conf = conf
         var ids: [UUID] = []
         var remaining = count
         while remaining > 0 {
             let chunk = min(remaining, 5_000)
             let messages = try (0..<chunk).map { _ in
-                try app.message(task: "chaos.work", args: "[\(milliseconds)]", options: CallOptions(queue: "chaos"))
+                var message = try app.message(task: "chaos.work", args: "[\(milliseconds)]", options: CallOptions(queue: "chaos"))
+                message.options.acksLate = acksLate
+                return message
             }
             try await app.enqueue(messages)
             ids += messages.map(\.id)

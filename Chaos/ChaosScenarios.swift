@@ -67,10 +67,9 @@ enum ChaosScenarios {
     }
 
     static func poisonTask(_ h: ChaosHarness, _ settings: ChaosSettings) async throws -> ChaosFigures {
-        var conf = h.app.conf
-        conf.taskAcksLate = true
-        h.app.conf = conf
-        let poison = try h.app.message(task: "tasks.crash", args: "[]", options: CallOptions(maxRetries: 2))
+        // acks_late for this call (the worker registers the task without it).
+        var poison = try h.app.message(task: "tasks.crash", args: "[]", options: CallOptions(maxRetries: 2))
+        poison.options.acksLate = true
         let others = try (0..<40).map { _ in try h.app.message(task: "tasks.nap", args: "[100]") }
         try await h.app.enqueue([poison] + others)
         try h.startTestWorker("p", environment: ["CELERIAC_TASK_REJECT_ON_WORKER_LOST": "true"])

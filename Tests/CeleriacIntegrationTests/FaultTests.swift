@@ -6,10 +6,13 @@ import Testing
 /// The lighter cases of the fault suite: real processes killed with SIGKILL.
 @Suite struct FaultTests {
     /// A demo worker with a short lease, so rescue happens within seconds.
-    static func launchDemoWorker(_ env: TestEnvironment) throws -> (Process, Pipe) {
+    static func launchDemoWorker(_ env: TestEnvironment, acksLate: Bool = false) throws -> (Process, Pipe) {
         try ProcessTests.launch(
             "demo", ["worker", "-c", "2", "-n", "victim@%h"], schema: env.schema, url: env.url,
-            environment: ["CELERIAC_LEASE_SECONDS": "3", "CELERIAC_HEARTBEAT_SECONDS": "1", "CELERIAC_MAINTENANCE_INTERVAL": "0.5"]
+            environment: [
+                "CELERIAC_LEASE_SECONDS": "3", "CELERIAC_HEARTBEAT_SECONDS": "1", "CELERIAC_MAINTENANCE_INTERVAL": "0.5",
+                "CELERIAC_TASK_ACKS_LATE": acksLate ? "true" : "false",
+            ]
         )
     }
 
@@ -31,11 +34,9 @@ import Testing
             #expect(error?.info.type == "WorkerLostError")
             #expect(ContinuousClock.now - killedAt < .seconds(10))  // lease 3 s + maintenance 0.5 s + slack
 
-            // With acks_late: the task goes back to the queue and runs again elsewhere.
-            var conf = env.app.conf
-            conf.taskAcksLate = true
-            env.app.conf = conf
-            let (second, _) = try Self.launchDemoWorker(env)
+            // With acks_late (the worker's setting, which it registers for its tasks): the task
+            // goes back to the queue and runs again elsewhere.
+            let (second, _) = try Self.launchDemoWorker(env, acksLate: true)
             let retried = try await env.app.sendTask("tasks.add", args: "[20, 22]", options: CallOptions(queue: "celery"))
             try await env.eventually("the victim started the task") {
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1

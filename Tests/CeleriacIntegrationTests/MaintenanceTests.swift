@@ -196,4 +196,38 @@ extension MaintenanceTests {
             #expect(report.failed == 1)
         }
     }
+
+    /// A task's options come from its workers' registry, whoever enqueued it: an acks_late
+    /// task sent with the SQL function is re-queued when its worker dies.
+    @Test func rescueFollowsTheOptionsTheWorkersRegistered() async throws {
+        try await TestEnvironment.with({ $0.taskDefaultMaxRetries = 9 }) { env in
+            _ = env.app.task("tasks.late", maxRetries: 1, acksLate: true) { (x: Int) async throws -> Int in x }
+            _ = env.app.task("tasks.early") { (x: Int) async throws -> Int in x }
+            let worker = env.startWorker()
+            try await worker.stop()
+            #expect(
+                try await env.sql("SELECT name || ' ' || acks_late || ' ' || max_retries FROM \(env.schema).task_types ORDER BY name")
+                    == ["tasks.early false 9", "tasks.late true 1"])
+            // Sent from SQL (no options in the row), claimed by a worker that then died.
+            var ids: [String: String] = [:]
+            for (task, attempt) in [("tasks.late", 1), ("tasks.late", 2), ("tasks.early", 1)] {
+                let id = try #require(try await env.sql("SELECT \(env.schema).enqueue($1, '[1]')", [task]).first ?? nil)
+                try await env.sql(
+                    """
+                    UPDATE \(env.schema).tasks SET state = 'started', owner = 'dead@host/1.x', attempt = $2,
+                           lease_expires_at = now() - interval '1 second'
+                    WHERE id = $1
+                    """,
+                    [id, String(attempt)])
+                ids["\(task)/\(attempt)"] = id
+            }
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "test")
+            let report = try await env.app.pool.run { try maintenance.runOnce(on: $0) }
+            // tasks.late: acks_late from the registry, one retry: attempt 1 runs again, attempt 2
+            // has used it up. tasks.early: not acks_late, so it fails.
+            #expect(report.requeued == 1)
+            #expect(report.failed == 2)
+            #expect(try await env.sql("SELECT id::text FROM \(env.schema).tasks") == [ids["tasks.late/1"]])
+        }
+    }
 }

@@ -61,8 +61,10 @@ import Testing
     }
 
     @Test func aCrashSentWithAcksLateIsRetriedUntilItsAttemptsAreUsedUp() async throws {
-        try await TestEnvironment.with({ $0.taskAcksLate = true }) { env in
-            let (worker, pipe) = try Self.launch(env, environment: ["CELERIAC_TASK_REJECT_ON_WORKER_LOST": "true"])
+        try await TestEnvironment.with { env in
+            // acks_late is the worker's setting for its tasks, whoever enqueues them.
+            let (worker, pipe) = try Self.launch(
+                env, environment: ["CELERIAC_TASK_REJECT_ON_WORKER_LOST": "true", "CELERIAC_TASK_ACKS_LATE": "true"])
             let crash = try await env.app.sendTask("tasks.crash", options: CallOptions(maxRetries: 2))
             let error = await #expect(throws: TaskFailedError.self) { try await crash.get(timeout: .seconds(30)) }
             #expect(error?.info.type == "WorkerLostError")

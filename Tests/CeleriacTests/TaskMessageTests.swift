@@ -23,12 +23,16 @@ import Testing
         #expect(throws: EnqueueError.self) { try send.message(String(repeating: "x", count: 50)) }
     }
 
-    @Test func rowOptionsCarryAcksLateAndTheRetryLimit() throws {
-        let send = app.task("mail.send", acksLate: true) { (to: String) -> Bool in !to.isEmpty }
+    @Test func theRowCarriesOnlyWhatTheCallOverrides() throws {
+        let send = app.task("mail.send", maxRetries: 7, acksLate: true) { (to: String) -> Bool in !to.isEmpty }
         let message = try send.message("x")
-        #expect(message.options == TaskRowOptions(acksLate: true, maxRetries: 3))
-        #expect(message.options.json == #"{"acks_late":true,"max_retries":3}"#)
+        // The task's own options are the workers' to register (task_types), not the producer's.
+        #expect(message.options == TaskRowOptions())
+        #expect(message.options.json == "{}")
+        #expect(message.maxRetries == nil)
         #expect(message.isSimple)
+        let overridden = try send.message("x", options: CallOptions(maxRetries: 2))
+        #expect(overridden.maxRetries == 2)
         var later = message
         later.countdown = .seconds(5)
         #expect(!later.isDueNow && !later.isSimple)

@@ -424,25 +424,28 @@ SELECT count(*)::int AS given_back FROM given
 -- name: rescue
 -- Expired leases (the worker died, hung or lost the network): tasks sent with acks_late and
 -- attempts left go back to the queue; the rest move to results as failed (WorkerLostError),
--- aborting the rest of their chain. The retry limit is the row's max_retries, else the
--- producer's `max_retries` option (sql/README.md), else `default_max_retries` (the app's
--- task_default_max_retries).
+-- aborting the rest of their chain. Each option is the row's own (a per-call override), else
+-- the task type's as its workers registered it (task_types), else the app's default
+-- (`default_max_retries`; acks_late false).
 -- param channel: text
 -- param default_max_retries: int
 -- column requeued: int
 -- column failed: int
 WITH expired AS (
-    SELECT id,
-           CASE WHEN jsonb_typeof(options->'acks_late') = 'boolean' THEN (options->>'acks_late')::boolean
-                ELSE false END
-           AND attempt <= coalesce(
-               max_retries,
-               CASE WHEN coalesce(options->>'max_retries', '') ~ '^[0-9]{1,9}$'
-                    THEN (options->>'max_retries')::int END,
+    SELECT t.id,
+           coalesce(
+               CASE WHEN jsonb_typeof(t.options->'acks_late') = 'boolean' THEN (t.options->>'acks_late')::boolean END,
+               ty.acks_late, false)
+           AND t.attempt <= coalesce(
+               t.max_retries,
+               CASE WHEN coalesce(t.options->>'max_retries', '') ~ '^[0-9]{1,9}$'
+                    THEN (t.options->>'max_retries')::int END,
+               ty.max_retries,
                $2) AS requeue
-    FROM celeriac.tasks
-    WHERE state = 'started' AND lease_expires_at < now()
-    FOR UPDATE SKIP LOCKED
+    FROM celeriac.tasks AS t
+    LEFT JOIN celeriac.task_types AS ty ON ty.name = t.name
+    WHERE t.state = 'started' AND t.lease_expires_at < now()
+    FOR UPDATE OF t SKIP LOCKED
 ),
 requeued AS (
     UPDATE celeriac.tasks AS t

@@ -109,6 +109,11 @@ public final class CeleriacApp: Sendable {
         tasks.withLock { $0[name] }
     }
 
+    /// Every registered task, by name.
+    var registeredTasks: [RegisteredTask] {
+        tasks.withLock { $0.values.sorted { $0.name < $1.name } }
+    }
+
     /// The names of every registered task, sorted.
     public var registeredTaskNames: [String] {
         tasks.withLock { $0.keys.sorted() }

@@ -32,10 +32,6 @@ extension CeleriacApp {
         if let countdown = call.countdown, countdown < .zero {
             throw EnqueueError("countdown must not be negative, got \(countdown)")
         }
-        // What the rescuer needs to know without the task's code: whether a lost attempt
-        // may run again, and how many attempts the task has.
-        let acksLate = options?.acksLate ?? conf.taskAcksLate
-        let maxRetries = call.maxRetries ?? options?.maxRetries ?? conf.taskDefaultMaxRetries
         return TaskMessage(
             id: call.taskID ?? UUID.v7(),
             name: name,
@@ -46,8 +42,10 @@ extension CeleriacApp {
             countdown: call.countdown,
             eta: call.eta,
             expires: call.expires,
-            maxRetries: call.maxRetries,
-            options: TaskRowOptions(acksLate: acksLate ? true : nil, maxRetries: maxRetries)
+            maxRetries: call.maxRetries
+            // The task's own options (acks_late, retries, limits) are the workers' to say: they
+            // register them in task_types, and the rescuer reads them there. The row carries
+            // only what this call overrides (the retry limit goes to its own column).
         )
     }
 

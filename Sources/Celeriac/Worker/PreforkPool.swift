@@ -273,7 +273,9 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
         let maxRetries =
             task.maxRetries ?? app.registeredTask(named: task.name)?.options.maxRetries
             ?? configuration.taskDefaultMaxRetries
-        if task.rowOptions.acksLate == true, settings.rejectOnWorkerLost, task.retries < maxRetries {
+        let acksLate =
+            task.rowOptions.acksLate ?? app.registeredTask(named: task.name)?.options.acksLate ?? configuration.taskAcksLate
+        if acksLate, settings.rejectOnWorkerLost, task.retries < maxRetries {
             logger.warning("Task \(task.label) retry: its process died (\(Self.describe(status))); rejected back to the queue")
             return Completion(task, .retry, payload: error.json, runtime: runtime)
         }

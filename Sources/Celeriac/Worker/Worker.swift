@@ -85,6 +85,7 @@ public final class Worker: Sendable {
         let pid = ProcessInfo.processInfo.processIdentifier
         let concurrency = conf.workerConcurrency
         let trackStarted = conf.taskTrackStarted
+        let taskTypes = TaskTypeRegistry.statement(for: app.registeredTasks, configuration: conf, worker: instanceID)
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
         let neighbours = try await setup.run { connection -> [String] in
             try migrator.verify(on: connection)
@@ -93,6 +94,7 @@ public final class Worker: Sendable {
                     id: instanceID, name: nodeName, hostname: host, pid: Int(pid), queues: queues, concurrency: concurrency,
                     pool: poolName, version: CeleriacVersion.string, trackStarted: trackStarted),
                 in: sql)
+            if !taskTypes.names.isEmpty { try connection.run(taskTypes, in: sql) }
             return try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql).map(\.name)
         }
         logger.info("Connected to \(url.masked)")
