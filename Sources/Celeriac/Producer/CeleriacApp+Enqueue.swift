@@ -32,6 +32,9 @@ extension CeleriacApp {
         if let countdown = call.countdown, countdown < .zero {
             throw EnqueueError("countdown must not be negative, got \(countdown)")
         }
+        // The task's own options (acks_late, retries, limits) are the workers' to say: they
+        // register them in task_types, and the rescuer reads them there. The row carries only
+        // what this call overrides (the retry limit goes to its own column).
         return TaskMessage(
             id: call.taskID ?? UUID.v7(),
             name: name,
@@ -43,9 +46,6 @@ extension CeleriacApp {
             eta: call.eta,
             expires: call.expires,
             maxRetries: call.maxRetries
-            // The task's own options (acks_late, retries, limits) are the workers' to say: they
-            // register them in task_types, and the rescuer reads them there. The row carries
-            // only what this call overrides (the retry limit goes to its own column).
         )
     }
 
