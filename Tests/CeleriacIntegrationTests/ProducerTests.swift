@@ -290,4 +290,43 @@ extension ProducerTests {
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
         }
     }
+
+    /// celeriac.enqueue() routes and limits a task as a Swift producer would, with the
+    /// settings the workers registered; before any did, the defaults (celery, 1 MiB).
+    @Test func theSQLFunctionFollowsTheWorkersRoutesAndPayloadLimit() async throws {
+        try await TestEnvironment.with({
+            $0.taskRoutes = ["mail.*": "emails", "mail.urgent": "now"]
+            $0.taskDefaultQueue = "jobs"
+            $0.maxPayloadBytes = 1000
+        }) { env in
+            let s = env.schema
+            func queue(_ call: String) async throws -> String? {
+                let id = try await env.sql("SELECT \(s).\(call)").first ?? nil
+                return try await env.sql("SELECT queue FROM \(s).tasks WHERE id = $1", [id]).first ?? nil
+            }
+            func refusal(_ call: String) async -> PostgresError? {
+                do {
+                    try await env.sql("SELECT \(s).\(call)")
+                    return nil
+                } catch {
+                    return error as? PostgresError
+                }
+            }
+            #expect(try await queue("enqueue('mail.send')") == "celery")
+            let huge = await refusal("enqueue('tasks.say', jsonb_build_array(repeat('x', 2097152)))")
+            #expect(huge?.sqlState == "54000")
+            #expect(huge?.message.contains("more than the limit of 1048576") == true)
+
+            let worker = env.startWorker()
+            try await worker.stop()
+            #expect(try await queue("enqueue('mail.send')") == "emails")
+            #expect(try await queue("enqueue('mail.urgent')") == "now")
+            #expect(try await queue("enqueue('reports.daily')") == "jobs")
+            #expect(try await queue("enqueue('mail.send', queue => 'chosen')") == "chosen")
+            let large = await refusal("enqueue('tasks.say', jsonb_build_array(repeat('x', 2000)))")
+            #expect(large?.sqlState == "54000")
+            #expect(large?.message.contains("tasks.say take 2006 bytes, more than the limit of 1000") == true)
+            #expect(await refusal("enqueue('tasks.say', jsonb_build_array(repeat('x', 500)))") == nil)
+        }
+    }
 }

@@ -7,7 +7,9 @@
 --
 -- Workers are woken by NOTIFY on channel '<schema>.tasks' (payload: the queue), which
 -- PostgreSQL delivers at commit and drops on rollback. Bad arguments raise SQLSTATE 22023
--- with a message naming the problem. The queue rule is the queue_name domain's (0006): no
+-- with a message naming the problem; arguments larger than the workers' max_payload_bytes
+-- (settings, 0012; 1 MiB when none is written) raise 54000. With no queue given, the task is
+-- routed as a Swift producer routes it: task_queue() below. The queue rule is the queue_name domain's (0006): no
 -- character outside the set, 1 to 100 of them (~3,200 instructions, where the anchored
 -- pattern of 0001 cost ~40,000).
 CREATE OR REPLACE FUNCTION enqueue(
@@ -27,8 +29,10 @@ SET search_path FROM CURRENT
 AS $$
 DECLARE
     new_id   uuid        := coalesce(task_id, uuid_v7());
-    target   text        := coalesce(queue, 'celery');
+    target   text        := coalesce(queue, task_queue(task_name));
     start_at timestamptz := coalesce(eta, now()) + coalesce(countdown, interval '0');
+    size     bigint;
+    limit_bytes bigint;
 BEGIN
     IF task_name IS NULL OR btrim(task_name) = '' THEN
         RAISE EXCEPTION 'celeriac.enqueue: task_name must not be empty' USING ERRCODE = '22023';
@@ -40,6 +44,13 @@ BEGIN
     IF kwargs IS NULL OR jsonb_typeof(kwargs) <> 'object' THEN
         RAISE EXCEPTION 'celeriac.enqueue: kwargs must be a JSON object, got %', coalesce(jsonb_typeof(kwargs), 'NULL')
             USING ERRCODE = '22023', HINT = 'pass keyword arguments as an object, e.g. ''{"x": 2}''';
+    END IF;
+    size := octet_length(args::text) + octet_length(kwargs::text);
+    limit_bytes := coalesce((SELECT (value #>> '{}')::bigint FROM settings WHERE key = 'max_payload_bytes'), 1048576);
+    IF size > limit_bytes THEN
+        RAISE EXCEPTION 'celeriac.enqueue: the arguments of % take % bytes, more than the limit of % (max payload bytes)',
+            task_name, size, limit_bytes
+            USING ERRCODE = '54000', HINT = 'pass a reference to large data (a key, a URL) instead of the data';
     END IF;
     IF length(target) NOT BETWEEN 1 AND 100 OR target ~ '[^A-Za-z0-9_.:@-]' THEN
         RAISE EXCEPTION 'celeriac.enqueue: invalid queue name "%"', target
@@ -70,3 +81,22 @@ $$;
 
 COMMENT ON FUNCTION enqueue(text, jsonb, jsonb, text, integer, interval, timestamptz, timestamptz, uuid, integer) IS
     'Enqueue a task inside the caller''s transaction; returns its id. Rolled back with the transaction.';
+
+-- task_queue(task_name): the queue a task goes to when the caller names none, as Swift's
+-- Configuration.queue(forTask:) decides it from the workers' settings: an exact route first,
+-- then the first matching `*` pattern in lexical order, then the default queue ('celery').
+CREATE OR REPLACE FUNCTION task_queue(task_name text) RETURNS text
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT coalesce(
+        (SELECT value ->> task_name FROM settings WHERE key = 'routes'),
+        (SELECT r.value
+         FROM settings AS s, jsonb_each_text(s.value) AS r
+         WHERE s.key = 'routes' AND position('*' IN r.key) > 0
+           AND task_name LIKE replace(replace(replace(replace(r.key, '\', '\\'), '%', '\%'), '_', '\_'), '*', '%')
+         ORDER BY r.key COLLATE "C"
+         LIMIT 1),
+        (SELECT value #>> '{}' FROM settings WHERE key = 'default_queue'),
+        'celery')
+$$;

@@ -42,7 +42,9 @@ public struct Configuration: Sendable {
     public var taskDefaultMaxRetries: Int = 3
     /// `task_default_retry_delay` (Celery: 3 minutes).
     public var taskDefaultRetryDelay: Duration = .seconds(180)
-    /// The largest accepted JSON payload (arguments, results), in bytes.
+    /// The largest accepted JSON payload (arguments, results), in bytes
+    /// (`CELERIAC_MAX_PAYLOAD_BYTES`). Workers write it to `settings`, where
+    /// `celeriac.enqueue()` reads it, so SQL producers get the same limit.
     public var maxPayloadBytes: Int = 1 << 20
 
     /// `worker_concurrency`: tasks a worker runs at once (default: the number of cores).
@@ -81,7 +83,7 @@ public struct Configuration: Sendable {
     /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
     /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL`,
-    /// `CELERIAC_DATABASE_RETRY_SECONDS` (seconds).
+    /// `CELERIAC_DATABASE_RETRY_SECONDS` (seconds), `CELERIAC_MAX_PAYLOAD_BYTES`.
     ///
     /// Every well-formed variable is applied, whatever comes before it.
     /// - Throws: one ``ConfigurationError`` naming every variable that does not parse.
@@ -124,6 +126,13 @@ public struct Configuration: Sendable {
         seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = $0 }
         seconds("CELERIAC_MAINTENANCE_INTERVAL") { maintenanceInterval = $0 }
         seconds("CELERIAC_DATABASE_RETRY_SECONDS") { databaseRetryTimeout = $0 }
+        if let text = environment["CELERIAC_MAX_PAYLOAD_BYTES"] {
+            if let value = Int(text), value > 0 {
+                maxPayloadBytes = value
+            } else {
+                problems.append("CELERIAC_MAX_PAYLOAD_BYTES must be a positive integer, got '\(text)'")
+            }
+        }
         if !problems.isEmpty { throw ConfigurationError(problems.joined(separator: "; ")) }
     }
 

@@ -1,7 +1,7 @@
 import CeleriacPostgres
 
-/// What a worker writes to `task_types` at start-up: the effective options of every task it
-/// runs (the task's own, else the app's settings). The worker's registry is the authority for
+/// What a worker writes at start-up: to `task_types`, the effective options of every task it
+/// runs (the task's own, else the app's settings); to `settings`, what SQL producers need. The worker's registry is the authority for
 /// a task's options; whoever handles a row without the task's code (rescue, the dashboard)
 /// reads them there.
 enum TaskTypeRegistry {
@@ -20,6 +20,16 @@ enum TaskTypeRegistry {
             softTimeLimits: column { ($0.options.softTimeLimit ?? conf.taskSoftTimeLimit).map { String($0.seconds) } },
             ignoreResult: column { flag($0.options.ignoreResult) },
             queues: column { $0.options.queue },
+            worker: worker
+        )
+    }
+
+    /// `settings.put`: what SQL producers need of this worker's configuration (0012).
+    static func settings(_ conf: Configuration, worker: String) throws -> SQL.Settings.Put {
+        let routes = try JSONCoding.encode(conf.taskRoutes)
+        return SQL.Settings.Put(
+            keys: ["default_queue", "routes", "max_payload_bytes"],
+            values: [try JSONCoding.encode(conf.taskDefaultQueue), routes, String(conf.maxPayloadBytes)],
             worker: worker
         )
     }

@@ -86,6 +86,7 @@ public final class Worker: Sendable {
         let concurrency = conf.workerConcurrency
         let trackStarted = conf.taskTrackStarted
         let taskTypes = TaskTypeRegistry.statement(for: app.registeredTasks, configuration: conf, worker: instanceID)
+        let settings = try TaskTypeRegistry.settings(conf, worker: instanceID)
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
         let neighbours = try await setup.run { connection -> [String] in
             try migrator.verify(on: connection)
@@ -95,6 +96,7 @@ public final class Worker: Sendable {
                     pool: poolName, version: CeleriacVersion.string, trackStarted: trackStarted),
                 in: sql)
             if !taskTypes.names.isEmpty { try connection.run(taskTypes, in: sql) }
+            try connection.run(settings, in: sql)
             return try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql).map(\.name)
         }
         logger.info("Connected to \(url.masked)")
