@@ -10,7 +10,7 @@ export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
 # The same database through a throwaway pgbouncer in transaction mode (pooled-producer tests).
 export CELERIAC_TEST_POOLER_URL ?= $(shell scripts/pgbouncer.sh url)
 
-LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Package.swift)
+LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Examples Package.swift)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup db-up db-down db-destroy pooler-up pooler-down build demo test test-unit sql bench bench-peers chaos lint clean

@@ -87,6 +87,10 @@ let package = Package(
         .executableTarget(name: "TestWorker", dependencies: ["Celeriac", "CeleriacCLI"]),
         // The Celery walkthrough, in Swift.
         .executableTarget(name: "Demo", dependencies: ["Celeriac", "CeleriacCLI"]),
+        // The README's Swift blocks, verbatim, so the build compiles them (ReadmeTests checks
+        // they still match the README).
+        .executableTarget(name: "ReadmeWalkthrough", dependencies: ["Celeriac", "CeleriacCLI"], path: "Examples/ReadmeWalkthrough"),
+        .executableTarget(name: "ReadmeSnippets", dependencies: ["Celeriac", "CeleriacCLI"], path: "Examples/ReadmeSnippets"),
         .testTarget(
             name: "CeleriacTests",
             dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "SQLCatalogue"]

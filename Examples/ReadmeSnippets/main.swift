@@ -1,0 +1,31 @@
+// The README's other Swift blocks, verbatim, in the context they assume (an app with an
+// `add` task): the build compiles them, and ReadmeTests checks they still match the README.
+import Celeriac
+import CeleriacCLI
+import Foundation
+
+let app = CeleriacApp("readme")
+let add = app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+
+/// Never called: these blocks only need to compile.
+func readmeSnippets() async throws {
+    // README block
+    do {
+        let sendReceipt = app.task("mail.receipt") { (accountID: String) async throws -> Bool in true }
+        let accountID = "42"  // parameters go to PostgreSQL as text, or nil for NULL
+        try await app.transaction { tx in
+            try tx.execute("UPDATE accounts SET paid = true WHERE id = $1", [accountID])
+            try tx.enqueue(sendReceipt.message(accountID))  // exists only if this commits
+        }
+    }
+    // README block
+    do {
+        app.conf.beatSchedule = [
+            try add.periodic("add-every-5-minutes", .crontab("*/5 * * * *"), 16, 16),
+            try add.periodic("add-daily-at-3am", .crontab("0 3 * * *", timeZone: "Europe/Moscow"), 3, 0),
+            PeriodicTask(name: "ping", task: "tasks.ping", timing: .every(.seconds(30)), misfirePolicy: .skip),
+        ]
+    }
+}
+
+if CommandLine.arguments.count > 99 { try await readmeSnippets() }
