@@ -25,10 +25,11 @@ import Testing
             #expect(try await env.count("SELECT count(*) FROM \(schema).orders") == 0)
 
             let kept = try add.message(2, 2)
-            try await env.app.transaction { tx in
+            let handle = try await env.app.transaction { tx in
                 try tx.execute("INSERT INTO \(schema).orders VALUES (2)")
-                try tx.enqueue(kept)
+                return try tx.enqueue(kept)
             }
+            #expect(handle.id == kept.id)
             // The same on a connection the caller holds itself.
             let app = env.app
             let onOwnConnection = try add.message(3, 3)
@@ -45,6 +46,7 @@ import Testing
 
             let worker = env.startWorker()
             #expect(try await AsyncResult<Int>(id: kept.id, app: env.app).get(timeout: .seconds(10)) == 4)
+            #expect(try await handle.get(timeout: .seconds(10)) == .number(4))
             #expect(try await AsyncResult<Int>(id: onOwnConnection.id, app: env.app).get(timeout: .seconds(10)) == 6)
             #expect(try await AsyncResult<Int>(id: ignored.id, app: env.app).state == .pending)
             try await worker.stop()

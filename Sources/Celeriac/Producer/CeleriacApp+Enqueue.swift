@@ -88,7 +88,7 @@ extension CeleriacApp {
         let sql = try self.sql
         return try await pool.run { connection in
             try connection.transaction { connection in
-                try body(Transaction(connection: connection, sql: sql))
+                try body(Transaction(connection: connection, sql: sql, app: self))
             }
         }
     }
@@ -141,6 +141,7 @@ public struct Transaction {
     /// The connection, for anything the helpers below do not cover.
     public let connection: Connection
     let sql: SchemaSQL
+    let app: CeleriacApp
 
     /// Runs one statement inside the transaction.
     @discardableResult
@@ -148,8 +149,11 @@ public struct Transaction {
         try connection.execute(sql, parameters)
     }
 
-    /// Enqueues a task that exists only if the transaction commits.
-    public func enqueue(_ message: TaskMessage) throws {
+    /// Enqueues a task that exists only if the transaction commits; returns its result handle
+    /// (read it after the commit, e.g. `AsyncResult<Int>(id: handle.id, app: app)` for a typed one).
+    @discardableResult
+    public func enqueue(_ message: TaskMessage) throws -> AsyncResult<JSONValue> {
         try message.insert(on: connection, sql: sql, inTransaction: true)
+        return AsyncResult(id: message.id, app: app)
     }
 }

@@ -100,7 +100,7 @@ enum ArgumentCoding {
         }
         guard !names.isEmpty else {
             throw ArgumentError(
-                "\(task): got keyword arguments \(keywords.keys.sorted()) but the task declares no argument names"
+                "\(task): got keyword arguments \(keywords.keys.sorted()) but the task declares no argument names: register it with app.task(\"\(task)\", argumentNames: [...]) to accept them"
             )
         }
         let given = positional.count

@@ -73,6 +73,11 @@ struct TaskRunner: Sendable {
                 task, .retry, payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
                 countdown: countdown, runtime: runtime
             )
+        } catch is CancellationError where Task.isCancelled {
+            // Stopped from outside: a cold shutdown or a lost lease. The outcome is not written
+            // (the task goes back to the queue or was rescued), so this is no failure.
+            logger.warning("Task \(task.label) stopped: the worker gave it up (cold shutdown or lost lease)")
+            return failure(task, ErrorInfo(type: "CancellationError", message: "stopped by the worker"), runtime: elapsed())
         } catch {
             let info = ErrorInfo(error, in: task, worker: owner)
             logger.error("Task \(task.label) raised unexpected: \(info)")
