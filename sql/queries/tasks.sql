@@ -386,8 +386,12 @@ woken AS (
         UNION SELECT queue FROM retried WHERE countdown <= 0
     ) AS q
 )
-SELECT coalesce(array_agg(i.id), '{}') AS refused, (SELECT count(*) FROM woken) AS woken
-FROM input AS i WHERE NOT EXISTS (SELECT 1 FROM owned AS o WHERE o.id = i.id)
+-- The refused ids are looked for only when some are missing (read from $1, so that `input`
+-- stays a single reference the planner can fold into `owned`).
+SELECT CASE WHEN count(*) = cardinality($1::uuid[]) THEN '{}'::uuid[]
+            ELSE ARRAY(SELECT unnest($1::uuid[]) EXCEPT SELECT id FROM owned) END AS refused,
+       (SELECT count(*) FROM woken) AS woken
+FROM owned
 
 -- name: renew_leases
 -- Extend the leases of every task `owner` still holds, and its registry row. Returns the ids
