@@ -35,7 +35,7 @@ public struct ChaosCommand: AsyncParsableCommand {
     public func run() async throws {
         var options = common
         if options.schema == nil { options.schema = "celeriac_chaos" }
-        let app = try options.makeApp()
+        let app = try options.makeApp(retryFor: nil)
         defer { app.shutdown() }
         let url = try DatabaseURL(app.conf.databaseURL)
         let harness = try ChaosHarness(app: app, url: url, lease: lease)

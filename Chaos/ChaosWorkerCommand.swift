@@ -19,7 +19,7 @@ struct ChaosWorkerCommand: AsyncParsableCommand {
     var nodeName: String = "chaos@%h"
 
     func run() async throws {
-        let app = try common.makeApp()
+        let app = try common.makeApp(retryFor: nil)
         ChaosTasks.register(in: app)
         var options = WorkerOptions()
         options.concurrency = concurrency
