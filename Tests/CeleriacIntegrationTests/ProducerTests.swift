@@ -105,9 +105,13 @@ import Testing
             #expect(typeError?.info.type == "ArgumentError")
             #expect(typeError?.info.message.contains("argument 1 (x) must be Int") == true)
 
-            // Too many arguments, and unknown keywords.
-            let extra = try await env.app.sendTask("tasks.add", args: "[1, 2, 3]")
-            let extraError = await #expect(throws: TaskFailedError.self) { try await extra.get(timeout: .seconds(10)) }
+            // Too many arguments, from a producer that does not know the task: the worker says so.
+            let extraID = try #require(
+                try await env.sql("SELECT \(schema).enqueue('tasks.add', '[1, 2, 3]')").first.flatMap { $0 }.flatMap(UUID.init(uuidString:))
+            )
+            let extraError = await #expect(throws: TaskFailedError.self) {
+                try await AsyncResult<Int>(id: extraID, app: env.app).get(timeout: .seconds(10))
+            }
             #expect(extraError?.info.message == "tasks.add: takes 2 arguments but 3 were given")
 
             // Malformed JSON never gets in: the SQL function and the table say why.
@@ -329,6 +333,20 @@ extension ProducerTests {
             #expect(large?.sqlState == "54000")
             #expect(large?.message.contains("tasks.say take 2006 bytes, more than the limit of 1000") == true)
             #expect(await refusal("enqueue('tasks.say', jsonb_build_array(repeat('x', 500)))") == nil)
+        }
+    }
+
+    /// A producer that knows the task checks its arguments before enqueueing (so does
+    /// `celeriac call` in a binary hosting the task); one that does not leaves it to the worker.
+    @Test func aKnownTasksArgumentsAreCheckedBeforeEnqueueing() async throws {
+        try await TestEnvironment.with { env in
+            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let tooMany = await #expect(throws: EnqueueError.self) { try await env.app.sendTask("tasks.add", args: "[1, 2, 3]") }
+            #expect(tooMany?.message.contains("takes 2 arguments but 3 were given") == true)
+            await #expect(throws: EnqueueError.self) { try await env.app.sendTask("tasks.add", args: #"["one", 2]"#) }
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+            _ = try await env.app.sendTask("tasks.unknown_here", args: "[1, 2, 3]")
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 1)
         }
     }
 }

@@ -102,6 +102,10 @@ extension CeleriacApp {
     ) async throws -> AsyncResult<JSONValue> {
         try Self.checkJSON(args, kind: "args", expected: "array")
         if let kwargs = options.kwargs { try Self.checkJSON(kwargs, kind: "kwargs", expected: "object") }
+        // A task this binary knows: its arguments must decode as the task declares them.
+        if let registered = registeredTask(named: name) {
+            do { try registered.check(args, options.kwargs ?? "{}") } catch { throw EnqueueError("\(error)") }
+        }
         let message = try message(task: name, args: args, options: options)
         try await enqueue(message)
         return AsyncResult(id: message.id, app: self)

@@ -83,7 +83,13 @@ extension CeleriacApp {
     ) -> TaskDefinition<repeat each Argument, Output> {
         let merged = Self.merge(options, queue, priority, maxRetries, defaultRetryDelay, acksLate, argumentNames)
         register(
-            RegisteredTask(name: name, options: merged) { context, args, kwargs in
+            RegisteredTask(
+                name: name, options: merged,
+                check: { args, kwargs in
+                    _ = try ArgumentCoding.decode(
+                        repeat (each Argument).self, task: name, args: args, kwargs: kwargs, names: merged.argumentNames)
+                }
+            ) { context, args, kwargs in
                 let values = try ArgumentCoding.decode(
                     repeat (each Argument).self,
                     task: name,
@@ -121,7 +127,13 @@ extension CeleriacApp {
     ) -> TaskDefinition<repeat each Argument, Output> {
         let merged = Self.merge(options, queue, priority, maxRetries, defaultRetryDelay, acksLate, argumentNames)
         register(
-            RegisteredTask(name: name, options: merged) { context, args, kwargs in
+            RegisteredTask(
+                name: name, options: merged,
+                check: { args, kwargs in
+                    _ = try ArgumentCoding.decode(
+                        repeat (each Argument).self, task: name, args: args, kwargs: kwargs, names: merged.argumentNames)
+                }
+            ) { context, args, kwargs in
                 let values = try ArgumentCoding.decode(
                     repeat (each Argument).self,
                     task: name,
