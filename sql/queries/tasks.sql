@@ -337,8 +337,8 @@ result_input (id, name, queue, state, args, kwargs, result, error, attempt, retr
     FROM finished
     WHERE outcome <> 'ignored'
     UNION ALL
-    SELECT a.id, a.name, a.queue, 'failed', a.args, a.kwargs, NULL, a.error, 0, 0, NULL, a.parent_id, a.root_id,
-           now(), NULL, NULL
+    SELECT a.id, a.name, a.queue, CASE WHEN f.outcome = 'revoked' THEN 'revoked' ELSE 'failed' END, a.args, a.kwargs,
+           NULL, a.error, 0, 0, NULL, a.parent_id, a.root_id, now(), NULL, NULL
     FROM finished AS f
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(f.id, f.name, f.queue, f.root_id, f.chain, f.payload) AS a
     WHERE f.outcome NOT IN ('succeeded', 'ignored')
@@ -395,10 +395,14 @@ FROM owned
 
 -- name: renew_leases
 -- Extend the leases of every task `owner` still holds, and its registry row. Returns the ids
--- renewed: a running task missing from them was taken over.
+-- renewed (a running task missing from them was taken over) and those of them revoked
+-- (revocations, 0013), with their reasons: how a worker that missed the control message
+-- still stops them.
 -- param owner: text
 -- param lease_seconds: float8
 -- column renewed: uuid[]
+-- column revoked: uuid[]
+-- column reasons: text[]
 WITH renewed AS (
     UPDATE celeriac.tasks SET lease_expires_at = now() + make_interval(secs => $2::float8)
     WHERE owner = $1 AND state = 'started'
@@ -406,8 +410,13 @@ WITH renewed AS (
 ),
 registry AS (
     UPDATE celeriac.workers SET last_heartbeat_at = now() WHERE id = $1
+),
+revoked AS (
+    SELECT v.task_id, v.reason FROM celeriac.revocations AS v JOIN renewed AS r ON r.id = v.task_id
 )
-SELECT coalesce(array_agg(id), '{}') AS renewed FROM renewed
+SELECT coalesce((SELECT array_agg(id) FROM renewed), '{}') AS renewed,
+       coalesce((SELECT array_agg(task_id ORDER BY task_id) FROM revoked), '{}') AS revoked,
+       coalesce((SELECT array_agg(reason ORDER BY task_id) FROM revoked), '{}') AS reasons
 
 -- name: give_back
 -- Give back to the queue every task `owner` holds except `keep` (running, or with an outcome
@@ -428,7 +437,8 @@ SELECT count(*)::int AS given_back FROM given
 -- name: rescue
 -- Expired leases (the worker died, hung or lost the network): tasks sent with acks_late and
 -- attempts left go back to the queue; the rest move to results as failed (WorkerLostError),
--- aborting the rest of their chain. Each option is the row's own (a per-call override), else
+-- or revoked when they were revoked while running (revocations), aborting the rest of their
+-- chain. Each option is the row's own (a per-call override), else
 -- the task type's as its workers registered it (task_types), else the app's default
 -- (`default_max_retries`; acks_late false).
 -- param channel: text
@@ -436,8 +446,8 @@ SELECT count(*)::int AS given_back FROM given
 -- column requeued: int
 -- column failed: int
 WITH expired AS (
-    SELECT t.id,
-           coalesce(
+    SELECT t.id, v.reason AS revoked_reason,
+           v.task_id IS NULL AND coalesce(
                CASE WHEN jsonb_typeof(t.options->'acks_late') = 'boolean' THEN (t.options->>'acks_late')::boolean END,
                ty.acks_late, false)
            AND t.attempt <= coalesce(
@@ -448,6 +458,7 @@ WITH expired AS (
                $2) AS requeue
     FROM celeriac.tasks AS t
     LEFT JOIN celeriac.task_types AS ty ON ty.name = t.name
+    LEFT JOIN celeriac.revocations AS v ON v.task_id = t.id
     WHERE t.state = 'started' AND t.lease_expires_at < now()
     FOR UPDATE OF t SKIP LOCKED
 ),
@@ -466,17 +477,20 @@ lost AS (
     WHERE t.id = e.id AND NOT e.requeue
     RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at,
-              jsonb_build_object('type', 'WorkerLostError',
-                  'message', format('Worker exited prematurely: %s lost its lease during attempt %s',
-                                    t.owner, t.attempt)) AS error
+              CASE WHEN e.revoked_reason IS NOT NULL THEN 'revoked' ELSE 'failed' END AS state,
+              CASE WHEN e.revoked_reason IS NOT NULL
+                   THEN jsonb_build_object('type', 'TaskRevokedError', 'message', e.revoked_reason)
+                   ELSE jsonb_build_object('type', 'WorkerLostError',
+                            'message', format('Worker exited prematurely: %s lost its lease during attempt %s',
+                                              t.owner, t.attempt)) END AS error
 ),
 result_input (id, name, queue, state, args, kwargs, error, attempt, retries, worker, parent_id, root_id,
               created_at, started_at) AS (
-    SELECT id, name, queue, 'failed', args, kwargs, error, attempt, retries, owner, parent_id, root_id,
+    SELECT id, name, queue, state, args, kwargs, error, attempt, retries, owner, parent_id, root_id,
            created_at, started_at
     FROM lost
     UNION ALL
-    SELECT a.id, a.name, a.queue, 'failed', a.args, a.kwargs, a.error, 0, 0, NULL, a.parent_id, a.root_id,
+    SELECT a.id, a.name, a.queue, l.state, a.args, a.kwargs, a.error, 0, 0, NULL, a.parent_id, a.root_id,
            now(), NULL
     FROM lost AS l
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(l.id, l.name, l.queue, l.root_id, l.chain, l.error) AS a

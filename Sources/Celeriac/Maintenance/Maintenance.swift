@@ -76,6 +76,7 @@ package struct Maintenance: Sendable {
         try connection.run(SQL.PeriodicTicks.Prune(), in: sql)
         try connection.run(SQL.Workers.ForgetSilentListeners(leaseSeconds: workerLease.seconds), in: sql)
         try connection.run(SQL.Workers.Prune(), in: sql)
+        try connection.run(SQL.Revocations.Prune(), in: sql)
         return report
     }
 }

@@ -94,6 +94,16 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
         }
     }
 
+    /// Revokes the task (Celery's `revoke`): a waiting task never starts; a running one is
+    /// stopped by its worker (cooperatively, or by killing its process in the prefork pool with
+    /// `terminate`). Either ends REVOKED with `reason`, and so does the rest of its chain.
+    /// - Returns: `revoked`, `revoking` (running: its worker stops it), `already finished` or
+    ///   `unknown`, as `celeriac.revoke()` answers.
+    @discardableResult
+    public func revoke(terminate: Bool = false, reason: String = "revoked") async throws -> String {
+        try await app.revoke([id], terminate: terminate, reason: reason).first?.outcome ?? "unknown"
+    }
+
     /// Deletes the stored result (Celery's `forget`).
     public func forget() async throws {
         let sql = try app.sql

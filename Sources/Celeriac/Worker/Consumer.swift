@@ -90,7 +90,8 @@ final class Consumer: @unchecked Sendable {
 
     private func loop() {
         let session = ListeningConnection(
-            url: settings.url, applicationName: settings.applicationName, channels: [settings.sql.topics.wakeup],
+            url: settings.url, applicationName: settings.applicationName,
+            channels: [settings.sql.topics.wakeup, settings.sql.topics.control],
             sessionSetup: ListeningConnection.workerSessionSetup, logger: logger)
         let writer = CompletionWriter(
             sql: settings.sql, owner: settings.owner, batchSize: settings.completionBatch, observers: observers)
@@ -141,7 +142,9 @@ final class Consumer: @unchecked Sendable {
                     try giveBack(on: connection, keeping: buffer.ids, reason: "leases not renewed in time")
                 }
                 if leases.heartbeatDue(now: now) {
-                    try leases.renew(on: connection, sql: settings.sql, owner: settings.owner, slots: slots, observers: observers, now: now)
+                    let revoked = try leases.renew(
+                        on: connection, sql: settings.sql, owner: settings.owner, slots: slots, observers: observers, now: now)
+                    for (id, reason) in revoked { revoke([id], reason: reason) }
                 }
 
                 // One round trip writes every gathered outcome and claims for the free slots.
@@ -166,9 +169,13 @@ final class Consumer: @unchecked Sendable {
                 if let flush = buffer.deadline { deadline = min(deadline, flush) }
                 if let asked = state.stopRequestedAt, state.stop != .none { deadline = min(deadline, asked + settings.shutdownGrace) }
                 let outcome = try connection.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
-                let notified = outcome.notifications.contains { notification in
-                    guard case .wakeup(let queue)? = settings.sql.topics.message(notification) else { return false }
-                    return settings.queues.contains(queue)
+                var notified = false
+                for notification in outcome.notifications {
+                    switch settings.sql.topics.message(notification) {
+                    case .wakeup(let queue)?: notified = notified || settings.queues.contains(queue)
+                    case .control(let target, let body)? where target.includes(settings.owner): control(body)
+                    default: break
+                    }
                 }
                 policy.woke(notified: notified, now: .now)
             } catch {
@@ -197,6 +204,26 @@ final class Consumer: @unchecked Sendable {
     }
 
     // MARK: - Steps
+
+    /// A control message for this worker. Today: `{"revoke": [ids], "terminate": bool,
+    /// "reason": text}` from `celeriac.revoke()`.
+    private func control(_ body: String) {
+        guard case .object(let fields)? = try? JSONValue(json: body), case .array(let ids)? = fields["revoke"] else {
+            logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
+            return
+        }
+        var reason = "revoked"
+        if case .string(let text)? = fields["reason"] { reason = text }
+        revoke(ids.compactMap { if case .string(let id) = $0 { UUID(uuidString: id) } else { nil } }, reason: reason)
+    }
+
+    /// Stops revoked tasks running here; their outcome is written as revoked.
+    private func revoke(_ ids: [UUID], reason: String) {
+        for (id, handle) in slots.revoke(ids, reason: reason) {
+            logger.info("Terminating \(id.celeryString): revoked (\(reason))")
+            handle.cancel()
+        }
+    }
 
     /// Hands claimed tasks to the pool, one slot each; an expired task is revoked instead.
     private func dispatch(_ tasks: [ClaimedTask]) {

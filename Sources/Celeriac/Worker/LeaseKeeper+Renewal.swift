@@ -6,6 +6,9 @@ extension LeaseKeeper {
     /// Renews every lease `owner` holds with `tasks.renew_leases`. A running task whose lease
     /// was not renewed was rescued while this worker was slow: it now runs elsewhere, so it is
     /// stopped here (its outcome would be refused anyway).
+    /// Returns the running tasks found revoked (revocations), with their reasons: the control
+    /// message may have been missed.
+    @discardableResult
     mutating func renew(
         on connection: Connection,
         sql: SchemaSQL,
@@ -13,20 +16,23 @@ extension LeaseKeeper {
         slots: SlotTable,
         observers: Observers,
         now: Instant
-    ) throws {
+    ) throws -> [(UUID, String)] {
         let running = slots.runningIDs
         let statement = SQL.Tasks.RenewLeases(owner: owner, leaseSeconds: lease.seconds)
-        let renewedIDs = try connection.row(statement, in: sql)?.renewed ?? []
+        let row = try connection.row(statement, in: sql)
+        let renewedIDs = row?.renewed ?? []
+        let revoked = Array(zip(row?.revoked ?? [], row?.reasons ?? []))
         renewed(now: now)
-        guard !running.isEmpty else { return }
+        guard !running.isEmpty else { return revoked }
         let lost = slots.abandon(Self.lost(runningBefore: running, renewed: Set(renewedIDs)))
-        guard !lost.isEmpty else { return }
+        guard !lost.isEmpty else { return revoked }
         Logger(label: "MainProcess").warning(
             "consumer: \(lost.count) running task(s) lost their lease to a rescue: cancelling them here")
         for (id, handle) in lost {
             observers.emit(LifecycleEvent(kind: .leaseLost, worker: owner, taskID: id))
             handle.cancel()
         }
+        return revoked
     }
 
     /// The leases lapsed (no renewal for a whole lease): the tasks have been or will be

@@ -22,6 +22,9 @@ final class SlotTable: Sendable {
         /// Tasks that finished before their handle was recorded.
         var finishedEarly: Set<UUID> = []
         var abandoned: Set<UUID> = []
+        /// Running tasks revoked, with the reason: their outcome is written as revoked unless
+        /// they succeeded anyway.
+        var revoked: [UUID: String] = [:]
         var running = 0
         var freeSlots: [Int]
         var stop: StopMode = .none
@@ -64,6 +67,12 @@ final class SlotTable: Sendable {
     func deliver(_ completion: Completion, slot: Int?) -> Bool {
         state.withLock { state in
             let abandoned = state.abandoned.remove(completion.id) != nil
+            var completion = completion
+            if let reason = state.revoked.removeValue(forKey: completion.id), completion.outcome != .succeeded,
+                completion.outcome != .ignored
+            {
+                completion = completion.replaced(by: .revoked, payload: ErrorInfo(type: "TaskRevokedError", message: reason).json)
+            }
             if !abandoned { state.completions.append(completion) }
             if let slot {
                 state.running -= 1
@@ -110,6 +119,21 @@ final class SlotTable: Sendable {
             for id in ids {
                 guard let handle = state.handles.removeValue(forKey: id) else { continue }
                 state.abandoned.insert(id)
+                taken[id] = handle
+            }
+            return taken
+        }
+    }
+
+    /// Revokes those of `ids` that run here: their pool tasks are returned to be cancelled
+    /// (cooperatively, or by killing the child in the prefork pool), and their outcome will be
+    /// written as revoked with `reason`. Each task is returned once, however often it is revoked.
+    func revoke(_ ids: [UUID], reason: String) -> [UUID: Task<Void, Never>] {
+        state.withLock { state in
+            var taken: [UUID: Task<Void, Never>] = [:]
+            for id in ids where state.revoked[id] == nil {
+                guard let handle = state.handles[id] else { continue }
+                state.revoked[id] = reason
                 taken[id] = handle
             }
             return taken

@@ -74,9 +74,10 @@ struct TaskRunner: Sendable {
                 countdown: countdown, runtime: runtime
             )
         } catch is CancellationError where Task.isCancelled {
-            // Stopped from outside: a cold shutdown or a lost lease. The outcome is not written
-            // (the task goes back to the queue or was rescued), so this is no failure.
-            logger.warning("Task \(task.label) stopped: the worker gave it up (cold shutdown or lost lease)")
+            // Stopped from outside: revoked, a cold shutdown or a lost lease. A revoked task ends
+            // revoked (the slot table says so); otherwise the outcome is not written (the task
+            // goes back to the queue or was rescued), so this is no failure.
+            logger.warning("Task \(task.label) stopped by the worker (revoked, cold shutdown or lost lease)")
             return failure(task, ErrorInfo(type: "CancellationError", message: "stopped by the worker"), runtime: elapsed())
         } catch {
             let info = ErrorInfo(error, in: task, worker: owner)

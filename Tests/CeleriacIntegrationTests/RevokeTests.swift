@@ -1,0 +1,126 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+import Synchronization
+import Testing
+
+/// celeriac.revoke(): waiting tasks never start, running ones are stopped by their worker,
+/// and revocations survive a missed control message.
+@Suite struct RevokeTests {
+    @Test func waitingScheduledAndChainedTasksEndRevoked() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let queued = try await add.delay(1, 1)
+            let scheduled = try await add.applyAsync(2, 2, options: CallOptions(countdown: .seconds(600)))
+            let chainLast = try await (add.s(3, 3) | add.s(4)).delay()
+            let head = try #require(try await env.sql("SELECT id::text FROM \(env.schema).tasks WHERE chain IS NOT NULL").first ?? nil)
+            let unknown = UUID.v7()
+            let answers = try await env.app.revoke(
+                [queued.id, scheduled.id, try #require(UUID(uuidString: head)), unknown], reason: "not needed")
+            #expect(
+                Dictionary(answers.map { ($0.id, $0.outcome) }, uniquingKeysWith: { a, _ in a }) == [
+                    queued.id: "revoked", scheduled.id: "revoked", try #require(UUID(uuidString: head)): "revoked", unknown: "unknown",
+                ])
+            for result in [queued, scheduled, chainLast] {
+                let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(2)) }
+                #expect(error?.state == .revoked)
+                #expect(error?.info.message == "not needed")
+            }
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+            // Revoking again changes nothing and says so.
+            #expect(try await queued.revoke() == "already finished")
+            // A worker started now finds nothing to run.
+            let worker = env.startWorker()
+            try await worker.stop()
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'revoked'") == 4)
+        }
+    }
+
+    @Test func aRunningTaskIsStoppedByItsWorkerAndEndsRevoked() async throws {
+        try await TestEnvironment.with { env in
+            let started = Mutex(false)
+            let long = env.app.task("tasks.long") { (seconds: Int) async throws -> Int in
+                started.withLock { $0 = true }
+                try await Task.sleep(for: .seconds(seconds))
+                return seconds
+            }
+            let events = EventLog()
+            let worker = env.startWorker(observers: [events])
+            let result = try await long.delay(60)
+            try await env.eventually("the task runs") { started.withLock { $0 } }
+            #expect(try await result.revoke(reason: "operator said so") == "revoking")
+            let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
+            #expect(error?.state == .revoked)
+            #expect(error?.info.message == "operator said so")
+            #expect(events.of(.revoked).map(\.taskID) == [result.id])
+            try await worker.stop()
+        }
+    }
+
+    @Test func aRevocationTheWorkerMissedIsFoundAtItsNextHeartbeat() async throws {
+        try await TestEnvironment.with { env in
+            let started = Mutex(false)
+            let long = env.app.task("tasks.long") { (seconds: Int) async throws -> Int in
+                started.withLock { $0 = true }
+                try await Task.sleep(for: .seconds(seconds))
+                return seconds
+            }
+            let worker = env.startWorker()
+            let result = try await long.delay(60)
+            try await env.eventually("the task runs") { started.withLock { $0 } }
+            // Recorded without the control message, as if the worker had been away when it was sent.
+            try await env.sql(
+                "INSERT INTO \(env.schema).revocations (task_id, reason) VALUES ($1, 'missed message')", [result.id.celeryString])
+            let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
+            #expect(error?.state == .revoked)
+            #expect(error?.info.message == "missed message")
+            try await worker.stop()
+        }
+    }
+
+    @Test func theCommandLineRevokes() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let queued = try await add.delay(1, 1)
+            let (status, output) = try await ProcessTests.runOffPool(
+                "celeriac", ["revoke", queued.id.celeryString, "--json"], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("\"outcome\":\"revoked\""))
+            #expect(try await queued.state == .revoked)
+        }
+    }
+
+    /// Revokes racing with claims: a task answered `revoked` never runs, every task ends in
+    /// exactly one final state, and none is left started.
+    @Test func revokesRacingWithClaimsNeverLeaveATaskBothStartedAndRevoked() async throws {
+        try await TestEnvironment.with { env in
+            let ran = ExecutionLog()
+            let work = env.app.task("tasks.work") { (n: Int) async throws -> Int in
+                ran.record(String(n))
+                try await Task.sleep(for: .milliseconds(2))
+                return n
+            }
+            let messages = try (0..<200).map { try work.message($0) }
+            try await env.app.enqueue(messages)
+            let worker = env.startWorker(concurrency: 8)
+            var revokedBeforeRunning: [UUID] = []
+            for batch in stride(from: 0, to: messages.count, by: 10) {
+                let ids = messages[batch..<(batch + 10)].map(\.id)
+                let answers = try await env.app.revoke(ids, reason: "race")
+                revokedBeforeRunning += answers.filter { $0.outcome == "revoked" }.map(\.id)
+            }
+            try await env.eventually(timeout: .seconds(30), "every task is final") {
+                try await env.count("SELECT count(*) FROM \(env.schema).results") == 200
+            }
+            try await worker.stop()
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+            let ranArguments = Set(ran.all)
+            let byID = Dictionary(uniqueKeysWithValues: messages.enumerated().map { ($1.id, String($0)) })
+            for id in revokedBeforeRunning {
+                #expect(!ranArguments.contains(byID[id] ?? ""), "a task revoked while waiting ran")
+            }
+            let revokedRows = try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'revoked'")
+            #expect(revokedRows >= revokedBeforeRunning.count)
+        }
+    }
+}

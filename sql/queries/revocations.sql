@@ -1,0 +1,15 @@
+-- Statements on `revocations` (migrations/0013_revocations.sql) and the revoke() function
+-- (repeatable/control.sql).
+
+-- name: revoke
+-- Revoke tasks: see revoke() in repeatable/control.sql for what each outcome means.
+-- param ids: uuid[]
+-- param terminate: bool
+-- param reason: text
+-- column task_id: uuid
+-- column outcome: text
+SELECT task_id, outcome FROM celeriac.revoke($1::uuid[], $2, $3)
+
+-- name: prune
+-- Forget revocations whose task has left the queue (its outcome is written).
+DELETE FROM celeriac.revocations AS v WHERE NOT EXISTS (SELECT 1 FROM celeriac.tasks AS t WHERE t.id = v.task_id)

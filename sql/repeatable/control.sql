@@ -1,0 +1,81 @@
+-- Control functions: what the CLI (and later the dashboard) call; anyone with SQL can too.
+
+-- revoke(ids, terminate, reason): Celery's revoke, made durable. For each id, one row:
+--   revoked           it was waiting (queued, scheduled or awaiting retry): it will never
+--                     start, it ends REVOKED with `reason`, and so does the rest of its chain;
+--   revoking          it is running: its worker is told on the control topic (and finds the
+--                     revocation again at its next heartbeat) and stops it: cooperatively, or
+--                     by killing its process in the prefork pool; it then ends REVOKED;
+--   already finished  it has a final state: nothing changes;
+--   unknown           no such task: nothing changes.
+-- A revoke racing with a claim waits for the claim's row lock and then sees the task running:
+-- a task is never both started and revoked.
+CREATE OR REPLACE FUNCTION revoke(ids uuid[], terminate boolean DEFAULT false, reason text DEFAULT 'revoked')
+RETURNS TABLE (task_id uuid, outcome text)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    handled uuid[] := '{}';
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RAISE EXCEPTION 'celeriac.revoke: no task ids given' USING ERRCODE = '22023';
+    END IF;
+
+    RETURN QUERY SELECT r.id, 'already finished'::text FROM results AS r WHERE r.id = ANY (ids);
+    handled := handled || ARRAY(SELECT r.id FROM results AS r WHERE r.id = ANY (ids));
+
+    RETURN QUERY
+    WITH gone AS (
+        DELETE FROM tasks AS t
+        WHERE t.id = ANY (ids) AND t.state IN ('queued', 'retry') AND NOT (t.id = ANY (handled))
+        RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.parent_id, t.root_id,
+                  t.created_at
+    ),
+    result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at) AS (
+        SELECT g.id, g.name, g.queue, 'revoked', g.args, g.kwargs,
+               jsonb_build_object('type', 'TaskRevokedError', 'message', reason), g.attempt, g.retries, g.parent_id,
+               g.root_id, g.created_at
+        FROM gone AS g
+        UNION ALL
+        SELECT a.id, a.name, a.queue, 'revoked', a.args, a.kwargs,
+               jsonb_build_object('type', 'TaskRevokedError', 'message', reason), 0, 0, a.parent_id, a.root_id, now()
+        FROM gone AS g
+        CROSS JOIN LATERAL aborted_chain_steps(g.id, g.name, g.queue, g.root_id, g.chain, NULL) AS a
+    ),
+    stored AS (
+        -- derive: results.insert_row
+        INSERT INTO results (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id,
+                             created_at)
+        SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.parent_id, r.root_id,
+               r.created_at
+        FROM result_input AS r
+        -- end derive
+        ON CONFLICT (id) DO NOTHING
+    )
+    SELECT g.id, 'revoked'::text FROM gone AS g;
+
+    RETURN QUERY
+    WITH running AS (
+        SELECT t.id, t.owner FROM tasks AS t WHERE t.id = ANY (ids) AND t.state = 'started' FOR UPDATE
+    ),
+    recorded AS (
+        INSERT INTO revocations AS v (task_id, reason, terminate)
+        SELECT r.id, reason, terminate FROM running AS r
+        ON CONFLICT (task_id) DO UPDATE SET reason = EXCLUDED.reason, terminate = v.terminate OR EXCLUDED.terminate
+    ),
+    told AS (
+        SELECT pg_notify(topic_channel('control'),
+                         r.owner || ' ' || jsonb_build_object('revoke', array_agg(r.id), 'terminate', terminate,
+                                                               'reason', reason)::text)
+        FROM running AS r GROUP BY r.owner
+    )
+    SELECT r.id, 'revoking'::text FROM running AS r WHERE (SELECT count(*) FROM told) >= 0;
+
+    RETURN QUERY
+    SELECT i, 'unknown'::text FROM unnest(ids) AS i
+    WHERE NOT EXISTS (SELECT 1 FROM results AS r WHERE r.id = i)
+      AND NOT EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = i);
+END;
+$$;
