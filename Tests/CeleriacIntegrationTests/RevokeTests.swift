@@ -123,4 +123,31 @@ import Testing
             #expect(revokedRows >= revokedBeforeRunning.count)
         }
     }
+
+    /// A failed task runs again with the same id; its failed attempt stays in the history.
+    @Test func aFailedTaskIsRetriedWithItsIDAndItsOldOutcomeKept() async throws {
+        try await TestEnvironment.with { env in
+            let fail = Mutex(true)
+            let flaky = env.app.task("tasks.flaky") { (x: Int) async throws -> Int in
+                if fail.withLock({ $0 }) { throw Boom(message: "not yet") }
+                return x
+            }
+            let worker = env.startWorker()
+            let result = try await flaky.delay(5)
+            await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
+            fail.withLock { $0 = false }
+            let unknown = UUID.v7()
+            let (status, output) = try await ProcessTests.runOffPool(
+                "celeriac", ["retry", result.id.celeryString, unknown.celeryString], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("\(result.id.celeryString)  retried"))
+            #expect(output.contains("\(unknown.celeryString)  unknown"))
+            #expect(try await result.get(timeout: .seconds(10)) == 5)
+            #expect(
+                try await env.sql("SELECT state FROM \(env.schema).task_attempts WHERE id = $1", [result.id.celeryString]) == ["failed"])
+            // Succeeded now: nothing to retry.
+            #expect(try await env.app.retry([result.id]).map(\.outcome) == ["not failed"])
+            try await worker.stop()
+        }
+    }
 }

@@ -13,3 +13,10 @@ SELECT task_id, outcome FROM celeriac.revoke($1::uuid[], $2, $3)
 -- name: prune
 -- Forget revocations whose task has left the queue (its outcome is written).
 DELETE FROM celeriac.revocations AS v WHERE NOT EXISTS (SELECT 1 FROM celeriac.tasks AS t WHERE t.id = v.task_id)
+
+-- name: retry
+-- Run failed or revoked tasks again: see retry() in repeatable/control.sql.
+-- param ids: uuid[]
+-- column task_id: uuid
+-- column outcome: text
+SELECT task_id, outcome FROM celeriac.retry($1::uuid[])

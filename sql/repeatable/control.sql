@@ -79,3 +79,61 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = i);
 END;
 $$;
+
+-- retry(ids): run failed or revoked tasks again, with the same ids, from the queue. Their
+-- final rows move to task_attempts (0014), so the history keeps them. For each id, one row:
+--   retried      it was failed or revoked: it is queued again (its queue is woken);
+--   not failed   it succeeded, or has not finished: nothing changes;
+--   unknown      no such task: nothing changes.
+-- The rest of a chain that the failure aborted is not re-created: retry its steps too.
+CREATE OR REPLACE FUNCTION retry(ids uuid[])
+RETURNS TABLE (task_id uuid, outcome text)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    handled uuid[] := '{}';
+    retried uuid;
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RAISE EXCEPTION 'celeriac.retry: no task ids given' USING ERRCODE = '22023';
+    END IF;
+
+    FOR retried IN
+        WITH old AS (
+            DELETE FROM results AS r WHERE r.id = ANY (ids) AND r.state IN ('failed', 'revoked') RETURNING r.*
+        ),
+        archived AS (
+            INSERT INTO task_attempts SELECT o.*, now() FROM old AS o
+        ),
+        task_input (id, name, queue, args, kwargs, parent_id, root_id) AS (
+            SELECT o.id, o.name, o.queue, o.args, o.kwargs, o.parent_id, o.root_id FROM old AS o
+        ),
+        requeued AS (
+            -- derive: tasks.insert_row
+            INSERT INTO tasks (id, name, queue, args, kwargs, parent_id, root_id)
+            SELECT i.id, i.name, i.queue, i.args, i.kwargs, i.parent_id, i.root_id
+            FROM task_input AS i
+            -- end derive
+            RETURNING id, queue
+        ),
+        woken AS (
+            SELECT pg_notify(topic_channel('tasks'), q.queue) FROM (SELECT DISTINCT queue FROM requeued) AS q
+        )
+        SELECT r.id FROM requeued AS r WHERE (SELECT count(*) FROM woken) >= 0
+    LOOP
+        handled := handled || retried;
+        task_id := retried;
+        outcome := 'retried';
+        RETURN NEXT;
+    END LOOP;
+
+    RETURN QUERY
+    SELECT i, CASE WHEN EXISTS (SELECT 1 FROM results AS r WHERE r.id = i)
+                     OR EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = i) THEN 'not failed'
+                   ELSE 'unknown' END
+    FROM unnest(ids) AS i
+    WHERE NOT (i = ANY (handled));
+END;
+$$;

@@ -22,4 +22,14 @@ extension CeleriacApp {
                 .map { ($0.taskId, $0.outcome) }
         }
     }
+
+    /// Runs failed or revoked tasks again, with the same ids, from the queue (`celeriac.retry()`);
+    /// their final rows are kept in `task_attempts`. Returns each id with what happened:
+    /// `retried`, `not failed` or `unknown`.
+    public func retry(_ ids: [UUID]) async throws -> [(id: UUID, outcome: String)] {
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.rows(SQL.Revocations.Retry(ids: ids), in: sql).map { ($0.taskId, $0.outcome) }
+        }
+    }
 }
