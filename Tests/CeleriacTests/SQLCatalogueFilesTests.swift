@@ -43,9 +43,9 @@ import Testing
             }
         }
         // Only the template writes the statement out; every path derives it: single (3),
-        // bulk (2), the chain step, the beat tick and enqueue().
+        // bulk (2), the chain step, the beat tick, enqueue() and retry().
         #expect(writtenOut.count == 1, "\(writtenOut)")
-        #expect(derived == 8)
+        #expect(derived == 9)
     }
 
     @Test func statementsNameTheSchemaOnlyThroughTheQualifier() {
