@@ -46,7 +46,8 @@ struct RootCommand: AsyncParsableCommand {
             version: CeleriacVersion.string,
             subcommands: [
                 WorkerCommand.self, BeatCommand.self, ScheduleCommand.self, MigrateCommand.self, CallCommand.self,
-                ResultCommand.self, PurgeCommand.self, RevokeCommand.self, RetryCommand.self, SQLCommand.self, PoolChildCommand.self,
+                ResultCommand.self, PurgeCommand.self, RevokeCommand.self, RetryCommand.self, QueuesCommand.self, QueueCommand.self,
+                SQLCommand.self, PoolChildCommand.self,
             ] + CeleriacCommandLine.extraCommands
         )
     }

@@ -150,4 +150,31 @@ import Testing
             try await worker.stop()
         }
     }
+
+    /// A paused queue gives nothing to a worker's claim; resumed, its tasks run at once.
+    @Test func aPausedQueueWaitsUntilItIsResumed() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            #expect(try await env.app.pauseQueue("celery"))
+            #expect(try await env.app.pauseQueue("celery") == false)
+            let result = try await add.delay(2, 2)
+            let worker = env.startWorker()
+            // Waiting for work: its claim on the paused queue came back empty.
+            try await env.eventually("the worker waits for work") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE listening") == 1
+            }
+            #expect(try await result.state == .pending)
+            let (status, output) = try await ProcessTests.runOffPool("celeriac", ["queues", "--json"], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("\"paused\":true"))
+            #expect(output.contains("\"queued\":1"))
+            let (resumeStatus, resumed) = try await ProcessTests.runOffPool(
+                "celeriac", ["queue", "resume", "celery"], schema: env.schema, url: env.url)
+            #expect(resumeStatus == 0)
+            #expect(resumed.contains("Resumed queue celery."))
+            #expect(try await result.get(timeout: .seconds(10)) == 4)
+            #expect(try await env.app.queues().allSatisfy { !$0.paused })
+            try await worker.stop()
+        }
+    }
 }

@@ -244,7 +244,9 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- column parent_id: uuid?
 WITH picked AS (
     SELECT c.id
-    FROM unnest($1::text[]) AS q(name)
+    -- A paused queue (paused_queues, 0015) gives nothing.
+    FROM (SELECT u.name FROM unnest($1::text[]) AS u(name)
+          WHERE NOT EXISTS (SELECT 1 FROM celeriac.paused_queues AS p WHERE p.queue = u.name)) AS q
     CROSS JOIN LATERAL (
         SELECT id, priority, run_at FROM celeriac.tasks
         WHERE state IN ('queued', 'retry') AND queue = q.name AND run_at <= now()

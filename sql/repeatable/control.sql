@@ -1,4 +1,6 @@
 -- Control functions: what the CLI (and later the dashboard) call; anyone with SQL can too.
+-- Repeatable files are applied in name order: functions here that call ones of later files
+-- (topic_channel) are plpgsql, resolved when called.
 
 -- revoke(ids, terminate, reason): Celery's revoke, made durable. For each id, one row:
 --   revoked           it was waiting (queued, scheduled or awaiting retry): it will never
@@ -135,5 +137,33 @@ BEGIN
                    ELSE 'unknown' END
     FROM unnest(ids) AS i
     WHERE NOT (i = ANY (handled));
+END;
+$$;
+
+-- pause_queue(queue): workers take nothing from `queue` from their next claim on; tasks keep
+-- arriving and wait. Returns false if it was already paused.
+CREATE OR REPLACE FUNCTION pause_queue(queue text) RETURNS boolean
+LANGUAGE sql
+SET search_path FROM CURRENT
+AS $$
+    WITH paused AS (
+        INSERT INTO paused_queues (queue) VALUES (pause_queue.queue) ON CONFLICT DO NOTHING RETURNING 1
+    )
+    SELECT count(*) > 0 FROM paused
+$$;
+
+-- resume_queue(queue): workers take from `queue` again, and are woken at once. Returns false
+-- if it was not paused.
+CREATE OR REPLACE FUNCTION resume_queue(queue text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+BEGIN
+    DELETE FROM paused_queues AS p WHERE p.queue = resume_queue.queue;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_notify(topic_channel('tasks'), resume_queue.queue);
+    RETURN true;
 END;
 $$;
