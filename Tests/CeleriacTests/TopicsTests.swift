@@ -12,6 +12,7 @@ import Testing
         #expect(topics.schedules == "jobs.schedules")
         #expect(topics.control == "jobs.control")
         #expect(topics.events == "jobs.events")
+        #expect(topics.replies == "jobs.replies")
         // The longest schema name keeps every channel under PostgreSQL's 63 bytes.
         let longest = Topics(schema: String(repeating: "s", count: 48))
         #expect([longest.wakeup, longest.schedules, longest.control, longest.events].allSatisfy { $0.utf8.count <= 63 })
@@ -27,6 +28,7 @@ import Testing
         #expect(read("jobs.control", "w1@host/42.abc ping") == .control(.worker("w1@host/42.abc"), body: "ping"))
         #expect(read("jobs.control", "") == nil)
         #expect(read("jobs.events", "3") == .events(payload: "3"))
+        #expect(read("jobs.replies", "{}") == .reply(payload: "{}"))
         #expect(read("other.tasks", "emails") == nil)
     }
 

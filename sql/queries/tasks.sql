@@ -547,3 +547,27 @@ stored AS (
     ON CONFLICT (id) DO NOTHING
 )
 SELECT count(*)::int AS purged FROM purged
+
+-- name: inspect
+-- The unfinished tasks in one state, for `celeriac inspect`: `started` (active, with their
+-- worker), `queued` due later (scheduled), or `queued`/`retry` due now (reserved: waiting for
+-- a worker). At most `limit` rows, oldest first.
+-- param kind: text
+-- param limit: int
+-- column id: uuid
+-- column name: text
+-- column queue: text
+-- column state: text
+-- column owner: text?
+-- column args: json
+-- column attempt: int
+-- column run_at: float8
+SELECT id, name, queue, state, owner, args::text AS args, attempt, extract(epoch FROM run_at)::float8 AS run_at
+FROM celeriac.tasks
+WHERE CASE $1
+          WHEN 'active' THEN state = 'started'
+          WHEN 'scheduled' THEN state IN ('queued', 'retry') AND run_at > now()
+          WHEN 'reserved' THEN state IN ('queued', 'retry') AND run_at <= now()
+      END
+ORDER BY run_at, id
+LIMIT $2

@@ -44,3 +44,24 @@ WHERE listening AND last_heartbeat_at < now() - make_interval(secs => $1::float8
 -- name: prune
 -- Forget workers silent for a day.
 DELETE FROM celeriac.workers WHERE last_heartbeat_at < now() - interval '1 day'
+
+-- name: notify
+-- Send one notification: a control message, or a worker's reply (channels: Topics).
+-- param channel: text
+-- param payload: text
+SELECT pg_notify($1, $2)
+
+-- name: alive
+-- Workers registered, not stopped, with a heartbeat within `alive_seconds`: what
+-- `celeriac inspect` reads when no worker is asked.
+-- param alive_seconds: float8
+-- column id: text
+-- column name: text
+-- column queues: text[]
+-- column concurrency: int
+-- column pool: text
+-- column heartbeat_age: float8
+SELECT id, name, queues, concurrency, pool, extract(epoch FROM now() - last_heartbeat_at)::float8 AS heartbeat_age
+FROM celeriac.workers
+WHERE stopped_at IS NULL AND last_heartbeat_at > now() - make_interval(secs => $1::float8)
+ORDER BY name

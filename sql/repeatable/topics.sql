@@ -5,6 +5,7 @@
 --   schedules  the beat schedule changed (payload empty)
 --   control    control messages; the payload names the worker, or `*` for all
 --   events     task and worker events, announced once per batch
+--   replies    workers' answers to control messages that ask for one (ping)
 -- PostgreSQL truncates channel names at 63 bytes: schema names have at most 48 characters.
 CREATE OR REPLACE FUNCTION topic_channel(topic text) RETURNS text
 LANGUAGE sql STABLE

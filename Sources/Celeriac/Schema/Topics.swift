@@ -15,12 +15,15 @@ package struct Topics: Sendable, Hashable {
     package let control: String
     /// Task and worker events, announced once per batch.
     package let events: String
+    /// Workers' answers to control messages that ask for one (`ping`): a JSON payload.
+    package let replies: String
 
     package init(schema: String) {
         wakeup = "\(schema).tasks"
         schedules = "\(schema).schedules"
         control = "\(schema).control"
         events = "\(schema).events"
+        replies = "\(schema).replies"
     }
 
     /// What a notification on one of these channels says, or nil for another channel.
@@ -37,6 +40,8 @@ package struct Topics: Sendable, Hashable {
             return .control(target == "*" ? .all : .worker(String(target)), body: body)
         case events:
             return .events(payload: notification.payload)
+        case replies:
+            return .reply(payload: notification.payload)
         default:
             return nil
         }
@@ -77,4 +82,6 @@ package enum TopicMessage: Sendable, Hashable {
     case control(Target, body: String)
     /// An events announcement.
     case events(payload: String)
+    /// A worker's answer to a control message.
+    case reply(payload: String)
 }

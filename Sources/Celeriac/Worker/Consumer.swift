@@ -173,7 +173,8 @@ final class Consumer: @unchecked Sendable {
                 for notification in outcome.notifications {
                     switch settings.sql.topics.message(notification) {
                     case .wakeup(let queue)?: notified = notified || settings.queues.contains(queue)
-                    case .control(let target, let body)? where target.includes(settings.owner): control(body)
+                    case .control(let target, let body)? where target.includes(settings.owner):
+                        try control(body, on: connection)
                     default: break
                     }
                 }
@@ -205,16 +206,28 @@ final class Consumer: @unchecked Sendable {
 
     // MARK: - Steps
 
-    /// A control message for this worker. Today: `{"revoke": [ids], "terminate": bool,
-    /// "reason": text}` from `celeriac.revoke()`.
-    private func control(_ body: String) {
-        guard case .object(let fields)? = try? JSONValue(json: body), case .array(let ids)? = fields["revoke"] else {
+    /// A control message for this worker: `{"revoke": [ids], "terminate": bool, "reason": text}`
+    /// from `celeriac.revoke()`, or `{"ping": token}` from `celeriac status`, answered on the
+    /// replies topic with this worker's id and load.
+    private func control(_ body: String, on connection: Connection) throws {
+        guard case .object(let fields)? = try? JSONValue(json: body) else {
             logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
             return
         }
-        var reason = "revoked"
-        if case .string(let text)? = fields["reason"] { reason = text }
-        revoke(ids.compactMap { if case .string(let id) = $0 { UUID(uuidString: id) } else { nil } }, reason: reason)
+        if case .array(let ids)? = fields["revoke"] {
+            var reason = "revoked"
+            if case .string(let text)? = fields["reason"] { reason = text }
+            revoke(ids.compactMap { if case .string(let id) = $0 { UUID(uuidString: id) } else { nil } }, reason: reason)
+        } else if case .string(let token)? = fields["ping"] {
+            let state = slots.snapshot
+            let reply = JSONValue.object([
+                "token": .string(token), "worker": .string(settings.owner), "running": .number(Double(state.running)),
+                "free": .number(Double(state.free)), "queues": .array(settings.queues.map(JSONValue.string)),
+            ])
+            try connection.run(SQL.Workers.Notify(channel: settings.sql.topics.replies, payload: reply.description), in: settings.sql)
+        } else {
+            logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
+        }
     }
 
     /// Stops revoked tasks running here; their outcome is written as revoked.

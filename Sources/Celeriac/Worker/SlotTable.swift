@@ -97,6 +97,13 @@ final class SlotTable: Sendable {
         }
     }
 
+    /// The slots' state, leaving delivered outcomes where they are.
+    var snapshot: Snapshot {
+        state.withLock { state in
+            Snapshot(free: state.freeSlots.count, running: state.running, stop: state.stop, stopRequestedAt: state.stopRequestedAt)
+        }
+    }
+
     /// The tasks running now.
     var runningIDs: Set<UUID> { state.withLock { Set($0.handles.keys) } }
 

@@ -1,0 +1,65 @@
+import Celeriac
+import CeleriacPostgres
+import Foundation
+import Synchronization
+import Testing
+
+/// `celeriac status` (workers answer a ping) and `celeriac inspect` (read from the tables).
+@Suite struct InspectTests {
+    @Test func liveWorkersAnswerAPingAndStoppedOnesDoNot() async throws {
+        try await TestEnvironment.with { env in
+            let first = env.startWorker(name: "first@%h")
+            let second = env.startWorker(queues: ["emails"], concurrency: 2, name: "second@%h")
+            try await env.eventually("both registered") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NULL") == 2
+            }
+            // A worker answers from its loop: it may need one turn after registering.
+            var replies: [CeleriacApp.WorkerReply] = []
+            try await env.eventually("both answered") {
+                replies = try await env.app.ping(timeout: .milliseconds(500))
+                return replies.count == 2
+            }
+            #expect(replies.map { $0.worker.hasPrefix("first@") || $0.worker.hasPrefix("second@") } == [true, true])
+            #expect(replies.contains { $0.queues == ["emails"] && $0.free == 2 })
+            let (status, output) = try await ProcessTests.runOffPool(
+                "celeriac", ["status", "--timeout", "0.5"], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("2 nodes online."))
+            try await second.stop()
+            #expect(try await env.app.ping(timeout: .milliseconds(500)).count == 1)
+            try await first.stop()
+            let (noneStatus, none) = try await ProcessTests.runOffPool(
+                "celeriac", ["status", "--timeout", "0.3"], schema: env.schema, url: env.url)
+            #expect(noneStatus != 0)
+            #expect(none.contains("0 nodes online."))
+        }
+    }
+
+    @Test func inspectListsActiveScheduledReservedAndRegistered() async throws {
+        try await TestEnvironment.with { env in
+            let gate = Mutex(false)
+            let slow = env.app.task("tasks.slow", acksLate: true) { (n: Int) async throws -> Int in
+                while !gate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                return n
+            }
+            let worker = env.startWorker(concurrency: 1)
+            let running = try await slow.delay(1)
+            try await env.eventually("the task runs") { try await env.app.inspect("active").count == 1 }
+            let waiting = try await slow.delay(2)
+            let later = try await slow.applyAsync(3, options: CallOptions(countdown: .seconds(600)))
+            #expect(try await env.app.inspect("active").map(\.id) == [running.id])
+            #expect(try await env.app.inspect("active").first?.worker?.hasPrefix("test@") == true)
+            #expect(try await env.app.inspect("reserved").map(\.id) == [waiting.id])
+            #expect(try await env.app.inspect("scheduled").map(\.id) == [later.id])
+            let (status, output) = try await ProcessTests.runOffPool(
+                "celeriac", ["inspect", "registered", "--json"], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("\"name\":\"tasks.slow\""))
+            #expect(output.contains("\"acks_late\":true"))
+            gate.withLock { $0 = true }
+            #expect(try await waiting.get(timeout: .seconds(10)) == 2)
+            _ = try await env.app.revoke([later.id])
+            try await worker.stop()
+        }
+    }
+}
