@@ -62,4 +62,26 @@ import Testing
             try await worker.stop()
         }
     }
+
+    /// `celeriac control shutdown -d NODE` stops that worker warmly; the others go on.
+    @Test func aWorkerShutsDownWhenToldOnTheControlTopic() async throws {
+        try await TestEnvironment.with { env in
+            let first = env.startWorker(name: "first@%h")
+            let second = env.startWorker(name: "second@%h")
+            try await env.eventually("both registered") {
+                try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NULL") == 2
+            }
+            let name = try #require(
+                try await env.sql("SELECT name FROM \(env.schema).workers WHERE name LIKE 'second@%'").first ?? nil)
+            // Its loop must be listening: wait until it answers a ping.
+            try await env.eventually("both answer") { try await env.app.ping(timeout: .milliseconds(300)).count == 2 }
+            let (status, output) = try await ProcessTests.runOffPool(
+                "celeriac", ["control", "shutdown", "-d", name], schema: env.schema, url: env.url)
+            #expect(status == 0, "\(output)")
+            try await second.task.value  // it returns once stopped
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NULL") == 1)
+            #expect(try await env.app.ping(timeout: .milliseconds(300)).map { $0.worker.hasPrefix("first@") } == [true])
+            try await first.stop()
+        }
+    }
 }

@@ -207,8 +207,9 @@ final class Consumer: @unchecked Sendable {
     // MARK: - Steps
 
     /// A control message for this worker: `{"revoke": [ids], "terminate": bool, "reason": text}`
-    /// from `celeriac.revoke()`, or `{"ping": token}` from `celeriac status`, answered on the
-    /// replies topic with this worker's id and load.
+    /// from `celeriac.revoke()`, `{"ping": token}` from `celeriac status`, answered on the
+    /// replies topic with this worker's id and load, or `{"shutdown": true}` (a warm shutdown)
+    /// from `celeriac control shutdown`.
     private func control(_ body: String, on connection: Connection) throws {
         guard case .object(let fields)? = try? JSONValue(json: body) else {
             logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
@@ -225,6 +226,9 @@ final class Consumer: @unchecked Sendable {
                 "free": .number(Double(state.free)), "queues": .array(settings.queues.map(JSONValue.string)),
             ])
             try connection.run(SQL.Workers.Notify(channel: settings.sql.topics.replies, payload: reply.description), in: settings.sql)
+        } else if fields["shutdown"] == .bool(true) {
+            logger.warning("worker: Warm shutdown (asked on the control topic)")
+            slots.requestStop(.warm)
         } else {
             logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
         }
