@@ -26,7 +26,7 @@ import Testing
 
             let kept = try add.message(2, 2)
             let handle = try await env.app.transaction { tx in
-                try tx.execute("INSERT INTO \(schema).orders VALUES (2)")
+                try tx.execute("INSERT INTO \(schema).orders VALUES ($1)", [2])  // any printable parameter
                 return try tx.enqueue(kept)
             }
             #expect(handle.id == kept.id)

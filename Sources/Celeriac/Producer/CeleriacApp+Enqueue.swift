@@ -153,6 +153,13 @@ public struct Transaction {
         try connection.execute(sql, parameters)
     }
 
+    /// Runs one statement inside the transaction, with parameters of any printable type
+    /// (`[orderID, 3, true]`): each is sent as its text, nil as SQL NULL.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [(any CustomStringConvertible)?]) throws -> QueryResult {
+        try connection.execute(sql, parameters.map { $0?.description })
+    }
+
     /// Enqueues a task that exists only if the transaction commits; returns its result handle
     /// (read it after the commit, e.g. `AsyncResult<Int>(id: handle.id, app: app)` for a typed one).
     @discardableResult
