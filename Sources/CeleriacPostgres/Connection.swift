@@ -22,9 +22,11 @@ public final class Connection {
     /// Statements run after every (re)connect, e.g. `SET statement_timeout = '30s'`.
     public let sessionSetup: [String]
     private let applicationName: String
-    private var handle: OpaquePointer?
+    /// The libpq connection (nil once closed). Touched only by this connection's owner.
+    var handle: OpaquePointer?
     private var preparedNames: Set<String> = []
-    private var channels: [String] = []
+    /// The channels LISTENed on, renewed after a reconnect.
+    var channels: [String] = []
 
     /// Connects at once.
     /// - Parameters:
@@ -250,85 +252,6 @@ public final class Connection {
         }
     }
 
-    // MARK: - LISTEN / NOTIFY
-
-    /// Starts listening on `channel`; remembered and renewed after a reconnect.
-    /// - Throws: behind a transaction pooler, where notifications would reach whichever client
-    ///   holds the server connection next: LISTEN needs a direct connection.
-    public func listen(_ channel: String) throws {
-        guard !url.pooled else {
-            throw PostgresError(
-                code: .unexpectedResult,
-                message: "LISTEN needs a direct connection, not one through a transaction pooler (\(url.masked))",
-                queryName: "listen")
-        }
-        try execute("LISTEN \(Self.quoteIdentifier(channel))")
-        if !channels.contains(channel) { channels.append(channel) }
-    }
-
-    /// Stops listening on `channel`.
-    public func unlisten(_ channel: String) throws {
-        channels.removeAll { $0 == channel }
-        try execute("UNLISTEN \(Self.quoteIdentifier(channel))")
-    }
-
-    /// The channels this connection listens on.
-    public var listeningChannels: [String] { channels }
-
-    /// Notifications that have already arrived, reading any bytes waiting on the socket.
-    public func drainNotifications() throws -> [Notification] {
-        let handle = try liveHandle(name: "notifications")
-        guard PQconsumeInput(handle) == 1 else { throw connectionError(name: "notifications") }
-        var received: [Notification] = []
-        while let notify = PQnotifies(handle) {
-            let channel = notify.pointee.relname.map { String(cString: $0) } ?? ""
-            let payload = notify.pointee.extra.map { String(cString: $0) } ?? ""
-            received.append(Notification(channel: channel, payload: payload, senderPID: notify.pointee.be_pid))
-            PQfreemem(notify)
-        }
-        return received
-    }
-
-    /// Why ``wait(timeout:wakeup:)`` returned.
-    public struct WaitOutcome {
-        /// Notifications received (possibly empty).
-        public var notifications: [Notification]
-        /// Whether the wake-up pipe was signalled.
-        public var woken: Bool
-    }
-
-    /// Blocks until a notification arrives, `wakeup` is signalled, or `timeout` passes.
-    /// Notifications already buffered are returned without waiting.
-    public func wait(timeout: Duration?, wakeup: WakeupPipe? = nil) throws -> WaitOutcome {
-        var notifications = try drainNotifications()
-        if !notifications.isEmpty { return WaitOutcome(notifications: notifications, woken: false) }
-        guard let handle else { throw connectionError(name: "wait") }
-        let socket = PQsocket(handle)
-        guard socket >= 0 else { throw connectionError(name: "wait") }
-        var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
-        if let wakeup { descriptors.append(pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0)) }
-        let milliseconds: Int32
-        if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            milliseconds = Int32(clamping: max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
-        } else {
-            milliseconds = -1
-        }
-        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
-        if ready < 0 && errno != EINTR {
-            throw PostgresError(code: .unexpectedResult, message: "poll() failed: errno \(errno)")
-        }
-        var woken = false
-        if descriptors.count > 1, descriptors[1].revents != 0 {
-            wakeup?.drain()
-            woken = true
-        }
-        if descriptors[0].revents != 0 {
-            notifications = try drainNotifications()
-        }
-        return WaitOutcome(notifications: notifications, woken: woken)
-    }
-
     // MARK: - Helpers
 
     /// Whether libpq's message for a failed connection means retrying cannot help: the server
@@ -348,7 +271,7 @@ public final class Connection {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    private func liveHandle(name: String?) throws -> OpaquePointer {
+    func liveHandle(name: String?) throws -> OpaquePointer {
         guard let handle else {
             throw PostgresError(code: .connectionLost, message: "the connection is closed", queryName: name)
         }
@@ -369,7 +292,7 @@ public final class Connection {
         throw error
     }
 
-    private func connectionError(name: String?) -> PostgresError {
+    func connectionError(name: String?) -> PostgresError {
         let message = handle.map { Self.trimmedMessage(PQerrorMessage($0)) } ?? "the connection is closed"
         return PostgresError(code: .connectionLost, message: message.isEmpty ? "connection lost" : message, queryName: name)
     }
