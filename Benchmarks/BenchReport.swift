@@ -69,6 +69,11 @@ struct BenchReport {
     var historyRatio = 0.0
     /// Finished tasks present in the history measurement.
     var historyRows = 0
+    /// Drains at 2x128 with task events recorded (-E) and without.
+    var eventsOnRate = 0.0
+    var eventsOffRate = 0.0
+    /// Median over rounds of (drain with -E / drain without), each round's two drains back to back.
+    var eventsRatio = 0.0
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -94,6 +99,9 @@ struct BenchReport {
             "history_empty_drain_per_s": historyEmptyRate.rounded(),
             "history_full_drain_per_s": historyFullRate.rounded(),
             "history_rows": historyRows,
+            "events_drain_per_s": eventsOnRate.rounded(),
+            "no_events_drain_per_s": eventsOffRate.rounded(),
+            "events_drain_ratio": round3(eventsRatio),
         ]
         if let best = bestDrain {
             figures["drain_best_per_s"] = best.rate.rounded()
@@ -165,6 +173,10 @@ struct BenchReport {
             row("pickup latency \(name) p50 / p99 / max", latency.database.text, "database clock")
             row("  from before the enqueue call", latency.fromCall.text, "as bench-peers measures")
             row("  from its return", latency.fromReturn.text)
+        }
+        if eventsOffRate > 0 {
+            row("drain without events (2x128)", rate(eventsOffRate))
+            row("drain with -E (2x128)", rate(eventsOnRate), times(eventsRatio) + " of without (median of paired rounds)")
         }
         row("drain with empty history (1x128)", rate(historyEmptyRate))
         row(

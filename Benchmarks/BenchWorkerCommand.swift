@@ -19,6 +19,9 @@ struct BenchWorkerCommand: AsyncParsableCommand {
     @Option(name: [.customShort("Q"), .customLong("queues")])
     var queues: String = "bench"
 
+    @Flag(name: [.customShort("E"), .customLong("task-events")])
+    var events = false
+
     func run() async throws {
         let app = try common.makeApp()
         _ = BenchTasks(app: app)
@@ -26,6 +29,7 @@ struct BenchWorkerCommand: AsyncParsableCommand {
         options.concurrency = concurrency
         options.queues = queues.split(separator: ",").map(String.init)
         options.nodeName = "bench@%h"
+        options.events = events
         try await Worker(app: app, options: options).run(printBanner: false)
     }
 }

@@ -12,7 +12,9 @@ struct Benchmark {
         var latencyProbes = 500
         var historyRows = 1_000_000
         var historyDrainTasks = 50_000
-        /// Run only these parts (raw, enqueue, drain, sleep, latency, history); nil runs all.
+        /// Drains per side in the events measurement (2x128, with and without -E in turns).
+        var eventsDrainTasks = 50_000
+        /// Run only these parts (raw, enqueue, drain, events, sleep, latency, history); nil runs all.
         var only: Set<String>?
         /// Drain configurations (workers, concurrency).
         var drainConfigurations = [(1, 1), (2, 1), (1, 16), (2, 16), (1, 128), (2, 128)]
@@ -59,6 +61,7 @@ struct Benchmark {
             report.drains.append(drain)
         }
 
+        if settings.includes("events") { try await measureEvents() }
         if settings.includes("sleep") {
             progress("10 ms sleeping tasks at concurrency 200")
             report.sleepDrain = try await measureDrain(task: "bench.sleep", count: 10_000, workers: 1, concurrency: 200)
@@ -110,6 +113,33 @@ struct Benchmark {
         // Each round's two drains ran back to back: their ratio is free of the drift
         // between rounds, and the median of those ratios is the figure.
         report.historyRatio = Percentiles(zip(full, empty).map { $0 / $1 }).median
+    }
+
+    /// Drains at 2x128 with task events on (-E) and off, in turns, as the history part does:
+    /// recording events must not cost more than a tenth of the drain rate.
+    private mutating func measureEvents() async throws {
+        progress("drain with task events (-E) and without, in turns (2x128)")
+        var on: [Double] = []
+        var off: [Double] = []
+        for round in 0..<4 {
+            for events in round % 2 == 0 ? [true, false] : [false, true] {
+                try await execute("TRUNCATE \(schema).events")
+                let drain = try await measureDrain(
+                    task: "bench.noop", count: settings.eventsDrainTasks, workers: 2, concurrency: 128, events: events)
+                if events {
+                    let recorded = try await countRows(
+                        "SELECT coalesce(sum(cardinality(task_ids)), 0) FROM \(schema).events WHERE task_ids IS NOT NULL")
+                    guard recorded >= settings.eventsDrainTasks * 3 else {
+                        throw BenchError("-E recorded \(recorded) task events for \(settings.eventsDrainTasks) tasks")
+                    }
+                }
+                progress(String(format: "  %@ events: %.0f/s", events ? "with" : "without", drain.rate))
+                if events { on.append(drain.rate) } else { off.append(drain.rate) }
+            }
+        }
+        report.eventsOnRate = Percentiles(on).median
+        report.eventsOffRate = Percentiles(off).median
+        report.eventsRatio = Percentiles(zip(on, off).map { $0 / $1 }).median
     }
 
     /// Flushes dirty buffers if the role may (`pg_checkpoint`, granted by scripts/pg.sh).
@@ -258,7 +288,8 @@ struct Benchmark {
         count: Int,
         workers: Int,
         concurrency: Int,
-        keepResults: Bool = false
+        keepResults: Bool = false,
+        events: Bool = false
     ) async throws -> DrainFigure {
         try await app.purge()
         if !keepResults { try await execute("TRUNCATE \(schema).results") }
@@ -274,7 +305,7 @@ struct Benchmark {
             remaining -= chunk
         }
         let postgresBefore = ProcessStats.postgresCPUSeconds()
-        let pool = try WorkerProcesses(count: workers, concurrency: concurrency, url: url, schema: schema)
+        let pool = try WorkerProcesses(count: workers, concurrency: concurrency, url: url, schema: schema, events: events)
         defer { pool.stop() }
         try await pool.waitUntilReady(timeout: .seconds(30))
         let idleRSS = pool.memory().map(\.rss).max() ?? 0

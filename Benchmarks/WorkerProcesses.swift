@@ -6,16 +6,17 @@ final class WorkerProcesses {
     private let processes: [Process]
     private let logs: [URL]
 
-    init(count: Int, concurrency: Int, url: DatabaseURL, schema: String) throws {
+    init(count: Int, concurrency: Int, url: DatabaseURL, schema: String, events: Bool = false) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes: [Process] = []
         var logs: [URL] = []
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
-            process.arguments = [
-                "bench-worker", "-c", String(concurrency), "-Q", "bench", "--loglevel", "WARNING", "--schema", schema,
-            ]
+            process.arguments =
+                [
+                    "bench-worker", "-c", String(concurrency), "-Q", "bench", "--loglevel", "WARNING", "--schema", schema,
+                ] + (events ? ["-E"] : [])
             var environment = ProcessInfo.processInfo.environment
             environment["CELERIAC_DATABASE_URL"] = url.rawValue
             process.environment = environment

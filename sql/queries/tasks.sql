@@ -225,11 +225,14 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- the best `limit` overall are taken. SKIP LOCKED lets concurrent workers take disjoint rows
 -- without waiting; the attempt is counted here, so a task that kills its worker still uses up
 -- its attempts. Fewer rows than asked for means this worker will wait for work, so producers
--- should wake it (0005): `listening` is written only when that changes.
+-- should wake it (0005): `listening` is written only when that changes. With `events` (worker
+-- -E), each claimed task gets its received and started events (0016), announced once.
 -- param queues: text[]
 -- param limit: int
 -- param owner: text
 -- param lease_seconds: float8
+-- param events: bool
+-- param events_channel: text
 -- column id: uuid
 -- column name: text
 -- column args: json
@@ -242,6 +245,7 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- column expired: bool
 -- column root_id: uuid?
 -- column parent_id: uuid?
+-- column wait: float8
 WITH picked AS (
     SELECT c.id
     -- A paused queue (paused_queues, 0015) gives nothing.
@@ -260,16 +264,34 @@ WITH picked AS (
 listening AS (
     UPDATE celeriac.workers SET listening = NOT listening
     WHERE id = $3 AND listening <> ((SELECT count(*) FROM picked) < $2)
+),
+claimed AS (
+    UPDATE celeriac.tasks AS t
+    SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
+        lease_expires_at = now() + make_interval(secs => $4::float8)
+    -- An array, not a join: the generic plan must not guess thousands of picked rows and
+    -- hash-join the whole table.
+    WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
+    RETURNING t.id, t.name, t.args, t.kwargs, t.options, t.attempt, t.retries, t.max_retries, t.queue,
+              t.expires_at, t.root_id, t.parent_id, t.run_at
+),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts)
+    SELECT k.kind, $3, b.ids, b.names, b.queues, b.attempts
+    FROM (SELECT array_agg(id) AS ids, array_agg(name) AS names, array_agg(queue) AS queues,
+                 array_agg(attempt) AS attempts
+          FROM claimed HAVING count(*) > 0) AS b
+    CROSS JOIN (VALUES ('received'), ('started')) AS k(kind)
+    WHERE $5
+),
+announced AS (
+    SELECT pg_notify($6, $3) WHERE $5 AND EXISTS (SELECT 1 FROM claimed)
 )
-UPDATE celeriac.tasks AS t
-SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
-    lease_expires_at = now() + make_interval(secs => $4::float8)
--- An array, not a join: the generic plan must not guess thousands of picked rows and
--- hash-join the whole table.
-WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
-RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.options::text AS options, t.attempt,
-          t.retries, t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
-          t.root_id, t.parent_id
+SELECT c.id, c.name, c.args::text AS args, c.kwargs::text AS kwargs, c.options::text AS options, c.attempt,
+       c.retries, c.max_retries, c.queue, (c.expires_at IS NOT NULL AND c.expires_at < now()) AS expired,
+       c.root_id, c.parent_id, extract(epoch FROM now() - c.run_at)::float8 AS wait
+FROM claimed AS c
+WHERE NOT $5 OR (SELECT count(*) FROM announced) >= 0
 
 -- name: next_due
 -- Seconds until the next waiting task of these queues is due (NULL if none), read from the
@@ -293,6 +315,9 @@ CROSS JOIN LATERAL (
 -- remaining steps of a failed chain are recorded as failed (ChainAborted), so waiting on a
 -- chain's last result never hangs. Outcome `ignored` is a success of a task with
 -- ignore_result: its value goes down the chain but no results row is kept (failures are).
+-- With `events` (worker -E), the same statement records an event per outcome (0016),
+-- announced once. (The counters of 0017 are added by the worker at its heartbeat:
+-- task_stats.add.)
 -- Returns the ids the fence refused (usually none).
 -- param ids: uuid[]
 -- param attempts: int[]
@@ -302,6 +327,8 @@ CROSS JOIN LATERAL (
 -- param runtimes: float8[]
 -- param owner: text
 -- param channel: text
+-- param events: bool
+-- param events_channel: text
 -- column refused: uuid[]
 WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[])
@@ -310,12 +337,25 @@ WITH input AS (
 -- Each outcome probes its own row by primary key (a LATERAL, so the generic plan cannot turn it
 -- into a nested loop re-reading the input for every running task).
 owned AS (
-    SELECT t.id, i.outcome, i.payload, i.countdown, i.runtime
+    SELECT t.id, t.name, t.queue, t.attempt, t.started_at, i.outcome, i.payload, i.countdown, i.runtime
     FROM input AS i
     CROSS JOIN LATERAL (
-        SELECT id, state, owner, attempt FROM celeriac.tasks WHERE id = i.id OFFSET 0 FOR UPDATE
+        SELECT id, name, queue, state, owner, attempt, started_at FROM celeriac.tasks
+        WHERE id = i.id OFFSET 0 FOR UPDATE
     ) AS t
     WHERE t.state = 'started' AND t.owner = $7 AND t.attempt = i.attempt
+),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts, runtimes, errors, detail)
+    SELECT e.kind, $7, array_agg(e.id), array_agg(e.name), array_agg(e.queue), array_agg(e.attempt),
+           array_agg(e.runtime), CASE WHEN e.kind <> 'succeeded' THEN array_agg(e.payload) END,
+           CASE WHEN e.kind = 'retried' THEN jsonb_build_object('countdown', array_agg(e.countdown),
+                                                                'started_at', array_agg(e.started_at)) END
+    FROM (SELECT CASE o.outcome WHEN 'ignored' THEN 'succeeded' WHEN 'retry' THEN 'retried' ELSE o.outcome END AS kind,
+                 o.id, o.name, o.queue, o.attempt, o.runtime, o.payload, o.countdown, o.started_at
+          FROM owned AS o) AS e
+    WHERE $9
+    GROUP BY e.kind
 ),
 retried AS (
     UPDATE celeriac.tasks AS t
@@ -387,6 +427,8 @@ woken AS (
         SELECT queue FROM successors
         UNION SELECT queue FROM retried WHERE countdown <= 0
     ) AS q
+    UNION ALL
+    SELECT pg_notify($10, $7) WHERE $9
 )
 -- The refused ids are looked for only when some are missing (read from $1, so that `input`
 -- stays a single reference the planner can fold into `owned`).
@@ -399,9 +441,14 @@ FROM owned
 -- Extend the leases of every task `owner` still holds, and its registry row. Returns the ids
 -- renewed (a running task missing from them was taken over) and those of them revoked
 -- (revocations, 0013), with their reasons: how a worker that missed the control message
--- still stops them.
+-- still stops them. With `events` (worker -E), a worker-heartbeat event with the number of
+-- tasks running and the worker's load is recorded and announced.
 -- param owner: text
 -- param lease_seconds: float8
+-- param events: bool
+-- param events_channel: text
+-- param running: int
+-- param concurrency: int
 -- column renewed: uuid[]
 -- column revoked: uuid[]
 -- column reasons: text[]
@@ -413,28 +460,49 @@ WITH renewed AS (
 registry AS (
     UPDATE celeriac.workers SET last_heartbeat_at = now() WHERE id = $1
 ),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, detail)
+    SELECT 'worker-heartbeat', $1, jsonb_build_object('active', $5::int, 'concurrency', $6::int)
+    WHERE $3
+),
+announced AS (
+    SELECT pg_notify($4, $1) WHERE $3
+),
 revoked AS (
     SELECT v.task_id, v.reason FROM celeriac.revocations AS v JOIN renewed AS r ON r.id = v.task_id
 )
 SELECT coalesce((SELECT array_agg(id) FROM renewed), '{}') AS renewed,
        coalesce((SELECT array_agg(task_id ORDER BY task_id) FROM revoked), '{}') AS revoked,
-       coalesce((SELECT array_agg(reason ORDER BY task_id) FROM revoked), '{}') AS reasons
+       coalesce((SELECT array_agg(reason ORDER BY task_id) FROM revoked), '{}') AS reasons,
+       (SELECT count(*) FROM announced) AS announced
 
 -- name: give_back
 -- Give back to the queue every task `owner` holds except `keep` (running, or with an outcome
 -- to write): claims whose answer was lost with the connection, leases that lapsed, or every
 -- running task at a cold stop. The attempt is not counted.
+-- Each one is recorded as a `rejected` event (0016) with the reason, and announced.
 -- param owner: text
 -- param keep: uuid[]
+-- param reason: text
+-- param events_channel: text
 -- column given_back: int
 WITH given AS (
     UPDATE celeriac.tasks
     SET state = CASE WHEN retries > 0 THEN 'retry' ELSE 'queued' END,
         owner = NULL, lease_expires_at = NULL, attempt = greatest(attempt - 1, 0)
     WHERE owner = $1 AND state = 'started' AND NOT (id = ANY ($2::uuid[]))
-    RETURNING id
+    RETURNING id, name, queue, attempt + 1 AS attempt, started_at
+),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts, detail)
+    SELECT 'rejected', $1, array_agg(g.id), array_agg(g.name), array_agg(g.queue), array_agg(g.attempt),
+           jsonb_build_object('reason', $3::text, 'started_at', array_agg(g.started_at))
+    FROM given AS g
+    HAVING count(*) > 0
 )
-SELECT count(*)::int AS given_back FROM given
+SELECT count(*)::int AS given_back,
+       (SELECT count(*) FROM (SELECT pg_notify($4, $1) WHERE EXISTS (SELECT 1 FROM given)) AS n) AS announced
+FROM given
 
 -- name: rescue
 -- Expired leases (the worker died, hung or lost the network): tasks sent with acks_late and
@@ -443,12 +511,14 @@ SELECT count(*)::int AS given_back FROM given
 -- chain. Each option is the row's own (a per-call override), else
 -- the task type's as its workers registered it (task_types), else the app's default
 -- (`default_max_retries`; acks_late false).
+-- Every expired task is recorded as a `lease-lost` event (0016), with what became of it.
 -- param channel: text
 -- param default_max_retries: int
+-- param events_channel: text
 -- column requeued: int
 -- column failed: int
 WITH expired AS (
-    SELECT t.id, v.reason AS revoked_reason,
+    SELECT t.id, t.name, t.queue, t.owner, t.attempt, t.started_at, v.reason AS revoked_reason,
            v.task_id IS NULL AND coalesce(
                CASE WHEN jsonb_typeof(t.options->'acks_late') = 'boolean' THEN (t.options->>'acks_late')::boolean END,
                ty.acks_late, false)
@@ -507,8 +577,23 @@ stored AS (
     -- end derive
     ON CONFLICT (id) DO NOTHING
 ),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts, errors, detail)
+    SELECT 'lease-lost', e.owner, array_agg(e.id), array_agg(e.name), array_agg(e.queue), array_agg(e.attempt),
+           array_agg(jsonb_build_object('type', 'WorkerLostError',
+                                        'message', format('worker %s lost its lease during attempt %s', e.owner,
+                                                          e.attempt))),
+           jsonb_build_object('outcome', array_agg(CASE WHEN e.requeue THEN 'requeued'
+                                                         WHEN e.revoked_reason IS NOT NULL THEN 'revoked'
+                                                         ELSE 'failed' END),
+                              'started_at', array_agg(e.started_at))
+    FROM expired AS e
+    GROUP BY e.owner
+),
 woken AS (
     SELECT pg_notify($1, queue) FROM (SELECT DISTINCT queue FROM requeued) AS q
+    UNION ALL
+    SELECT pg_notify($3, '') WHERE EXISTS (SELECT 1 FROM expired)
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM lost)::int AS failed,
        (SELECT count(*) FROM woken) AS woken

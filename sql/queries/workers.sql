@@ -3,7 +3,8 @@
 
 -- name: register
 -- Register (or re-register) a worker process at start-up, with whether its running tasks
--- read as STARTED (task_track_started).
+-- read as STARTED (task_track_started), whether it records task events (-E), and the task
+-- names it runs. Recorded as a worker-online event (0016), announced.
 -- param id: text
 -- param name: text
 -- param hostname: text
@@ -13,10 +14,25 @@
 -- param pool: text
 -- param version: text
 -- param track_started: bool
-INSERT INTO celeriac.workers (id, name, hostname, pid, queues, concurrency, pool, version, track_started)
-VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9)
-ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false,
-                               track_started = EXCLUDED.track_started
+-- param send_events: bool
+-- param tasks: text[]
+-- param events_channel: text
+WITH registered AS (
+    INSERT INTO celeriac.workers (id, name, hostname, pid, queues, concurrency, pool, version, track_started,
+                                 send_events, tasks)
+    VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11::text[])
+    ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false,
+                                   track_started = EXCLUDED.track_started, send_events = EXCLUDED.send_events,
+                                   tasks = EXCLUDED.tasks, queues = EXCLUDED.queues,
+                                   concurrency = EXCLUDED.concurrency
+),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, detail)
+    VALUES ('worker-online', $1, jsonb_build_object('name', $2::text, 'hostname', $3::text, 'pid', $4::int,
+                                                    'queues', $5::text[], 'concurrency', $6::int, 'pool', $7::text,
+                                                    'version', $8::text, 'send_events', $10::bool))
+)
+SELECT pg_notify($12, $1)
 
 -- name: neighbours
 -- Other live workers: registered, not stopped, heartbeat within `alive_seconds`.
@@ -29,9 +45,21 @@ WHERE id <> $1 AND stopped_at IS NULL
 ORDER BY name
 
 -- name: stop
--- Mark a worker stopped: it no longer counts as alive, nor as waiting for work.
+-- Mark a worker stopped: it no longer counts as alive, nor as waiting for work. Recorded as
+-- a worker-offline event (0016), announced.
 -- param id: text
-UPDATE celeriac.workers SET stopped_at = now(), listening = false WHERE id = $1
+-- param events_channel: text
+WITH stopped AS (
+    UPDATE celeriac.workers SET stopped_at = now(), listening = false WHERE id = $1
+    RETURNING succeeded, failed, retried, revoked
+),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, detail)
+    SELECT 'worker-offline', $1, jsonb_build_object('succeeded', s.succeeded, 'failed', s.failed,
+                                                    'retried', s.retried, 'revoked', s.revoked)
+    FROM stopped AS s
+)
+SELECT pg_notify($2, $1)
 
 -- name: forget_silent_listeners
 -- A worker silent for a whole lease (killed or cut off, its tasks being rescued) waits for

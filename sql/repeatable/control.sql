@@ -2,7 +2,8 @@
 -- Repeatable files are applied in name order: functions here that call ones of later files
 -- (topic_channel) are plpgsql, resolved when called.
 
--- revoke(ids, terminate, reason): Celery's revoke, made durable. For each id, one row:
+-- revoke(ids, terminate, reason): Celery's revoke, made durable. Waiting tasks revoked are
+-- recorded as a `revoked` event (0016). For each id, one row:
 --   revoked           it was waiting (queued, scheduled or awaiting retry): it will never
 --                     start, it ends REVOKED with `reason`, and so does the rest of its chain;
 --   revoking          it is running: its worker is told on the control topic (and finds the
@@ -55,8 +56,20 @@ BEGIN
         FROM result_input AS r
         -- end derive
         ON CONFLICT (id) DO NOTHING
+    ),
+    logged AS (
+        INSERT INTO events (kind, task_ids, names, queues, attempts, errors, detail)
+        SELECT 'revoked', array_agg(g.id), array_agg(g.name), array_agg(g.queue), array_agg(g.attempt),
+               array_agg(jsonb_build_object('type', 'TaskRevokedError', 'message', reason)),
+               jsonb_build_object('by', current_user::text)
+        FROM gone AS g
+        HAVING count(*) > 0
+        RETURNING 1
+    ),
+    announced AS (
+        SELECT pg_notify(topic_channel('events'), '') FROM logged
     )
-    SELECT g.id, 'revoked'::text FROM gone AS g;
+    SELECT g.id, 'revoked'::text FROM gone AS g WHERE (SELECT count(*) FROM announced) >= 0;
 
     RETURN QUERY
     WITH running AS (

@@ -53,6 +53,10 @@ public struct Configuration: Sendable {
     public var workerClaimBatchSize: Int = 100
     /// The most completions written in one statement.
     public var workerCompletionBatchSize: Int = 500
+    /// `worker_send_task_events` (`CELERIAC_WORKER_SEND_TASK_EVENTS`; `worker -E`): record
+    /// every task's received, started and outcome events, and the worker's heartbeats, in
+    /// the `events` table (off by default, as in Celery).
+    public var workerSendTaskEvents: Bool = false
     /// How often an idle worker polls even without a notification.
     public var workerPollInterval: Duration = .seconds(1)
     /// How often a worker renews its leases and its registry row.
@@ -80,7 +84,8 @@ public struct Configuration: Sendable {
     /// Overrides settings from `CELERIAC_*` environment variables that are set:
     /// `CELERIAC_DATABASE_URL`, `CELERIAC_LISTEN_DATABASE_URL`, `CELERIAC_SCHEMA`, `CELERIAC_DEFAULT_QUEUE`,
     /// `CELERIAC_WORKER_CONCURRENCY`, `CELERIAC_RESULT_EXPIRES` (seconds),
-    /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST` (true/false), `CELERIAC_TASK_TIME_LIMIT`,
+    /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST`, `CELERIAC_WORKER_SEND_TASK_EVENTS`
+    /// (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
     /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL`,
     /// `CELERIAC_DATABASE_RETRY_SECONDS` (seconds), `CELERIAC_MAX_PAYLOAD_BYTES`.
@@ -118,6 +123,7 @@ public struct Configuration: Sendable {
         }
         seconds("CELERIAC_RESULT_EXPIRES") { resultExpires = $0 }
         flag("CELERIAC_TASK_ACKS_LATE") { taskAcksLate = $0 }
+        flag("CELERIAC_WORKER_SEND_TASK_EVENTS") { workerSendTaskEvents = $0 }
         flag("CELERIAC_TASK_REJECT_ON_WORKER_LOST") { taskRejectOnWorkerLost = $0 }
         seconds("CELERIAC_TASK_TIME_LIMIT") { taskTimeLimit = $0 }
         seconds("CELERIAC_TASK_SOFT_TIME_LIMIT") { taskSoftTimeLimit = $0 }

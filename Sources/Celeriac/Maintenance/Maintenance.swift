@@ -24,6 +24,7 @@ package struct Maintenance: Sendable {
         package var failed = 0
         /// Results deleted for being older than `result_expires`.
         package var prunedResults = 0
+        package var prunedEvents = 0
     }
 
     /// The most results one round deletes.
@@ -59,7 +60,7 @@ package struct Maintenance: Sendable {
         var report = Report()
         guard try lease.acquire(on: connection) else { return report }
         report.leader = true
-        let rescued = try connection.row(SQL.Tasks.Rescue(channel: sql.topics.wakeup, defaultMaxRetries: defaultMaxRetries), in: sql)
+        let rescued = try connection.row(SQL.Tasks.Rescue(channel: sql.topics.wakeup, defaultMaxRetries: defaultMaxRetries, eventsChannel: sql.topics.events), in: sql)
         report.requeued = rescued?.requeued ?? 0
         report.failed = rescued?.failed ?? 0
         if report.requeued + report.failed > 0 {
@@ -72,8 +73,11 @@ package struct Maintenance: Sendable {
             try connection.run(SQL.Results.SummarizeNewRanges(index: "\(sql.schema).results_finished_at_idx"), in: sql)
             let pruned = SQL.Results.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch)
             report.prunedResults = try connection.row(pruned, in: sql)?.pruned ?? 0
+            let events = SQL.Events.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch)
+            report.prunedEvents = try connection.row(events, in: sql)?.pruned ?? 0
         }
         try connection.run(SQL.PeriodicTicks.Prune(), in: sql)
+        try connection.run(SQL.TaskStats.Prune(), in: sql)
         try connection.run(SQL.Workers.ForgetSilentListeners(leaseSeconds: workerLease.seconds), in: sql)
         try connection.run(SQL.Workers.Prune(), in: sql)
         try connection.run(SQL.Revocations.Prune(), in: sql)

@@ -14,11 +14,13 @@ struct ClaimedTask: Sendable, Codable {
     let expired: Bool
     let rootID: UUID?
     let parentID: UUID?
+    /// Seconds the task waited once due, until this claim (database clock).
+    let wait: Double
 
     init(
         id: UUID, name: String, queue: String, args: String = "[]", kwargs: String = "{}", options: String = "{}",
         attempt: Int = 1, retries: Int = 0, maxRetries: Int? = nil, expired: Bool = false, rootID: UUID? = nil,
-        parentID: UUID? = nil
+        parentID: UUID? = nil, wait: Double = 0
     ) {
         self.id = id
         self.name = name
@@ -32,6 +34,7 @@ struct ClaimedTask: Sendable, Codable {
         self.expired = expired
         self.rootID = rootID
         self.parentID = parentID
+        self.wait = wait
     }
 
     init(_ row: SQL.Tasks.Claim.Row) {
@@ -47,6 +50,7 @@ struct ClaimedTask: Sendable, Codable {
         expired = row.expired
         rootID = row.rootId
         parentID = row.parentId
+        wait = row.wait
     }
 
     /// `tasks.add[0191…]`, as Celery prints it.
@@ -76,6 +80,8 @@ struct Completion: Sendable, Codable {
     /// The task name and queue, for logs and lifecycle events.
     let name: String
     let queue: String
+    /// Seconds the task waited once due, until it was claimed (for the counters).
+    let wait: Double
 
     init(_ task: ClaimedTask, _ outcome: Outcome, payload: String, countdown: Double = 0, runtime: Double) {
         id = task.id
@@ -86,6 +92,7 @@ struct Completion: Sendable, Codable {
         self.runtime = runtime
         name = task.name
         queue = task.queue
+        wait = task.wait
     }
 
     /// The same attempt with another outcome (an outcome the database refused to store).
@@ -102,6 +109,7 @@ struct Completion: Sendable, Codable {
         runtime = other.runtime
         name = other.name
         queue = other.queue
+        wait = other.wait
     }
 
     /// `tasks.add[0191…]`, as Celery prints it.

@@ -17,20 +17,25 @@ struct CompletionWriter: Sendable {
     let owner: String
     /// The most outcomes in one statement.
     let batchSize: Int
+    /// Record an event per outcome (`-E`).
+    let sendEvents: Bool
     let observers: Observers
+    /// The outcomes stored so far, for `task_stats` (written at each heartbeat).
+    var tally = TaskStatsTally()
     private let logger = Logger(label: "MainProcess")
 
-    init(sql: SchemaSQL, owner: String, batchSize: Int, observers: Observers) {
+    init(sql: SchemaSQL, owner: String, batchSize: Int, sendEvents: Bool = false, observers: Observers) {
         self.sql = sql
         self.owner = owner
         self.batchSize = batchSize
+        self.sendEvents = sendEvents
         self.observers = observers
     }
 
     /// Writes `completions` (in batches) and, when `claim` is set, claims in the same round
     /// trip and transaction as the last batch. Returns the tasks claimed.
     @discardableResult
-    func write(_ completions: [Completion], on connection: Connection, thenClaim claim: SQL.Tasks.Claim?) throws
+    mutating func write(_ completions: [Completion], on connection: Connection, thenClaim claim: SQL.Tasks.Claim?) throws
         -> [ClaimedTask]
     {
         var remaining = completions[...]
@@ -42,7 +47,7 @@ struct CompletionWriter: Sendable {
         return try writeOrSplit(remaining, on: connection, thenClaim: claim)
     }
 
-    private func writeOrSplit(_ batch: ArraySlice<Completion>, on connection: Connection, thenClaim claim: SQL.Tasks.Claim?)
+    private mutating func writeOrSplit(_ batch: ArraySlice<Completion>, on connection: Connection, thenClaim claim: SQL.Tasks.Claim?)
         throws -> [ClaimedTask]
     {
         do {
@@ -54,7 +59,7 @@ struct CompletionWriter: Sendable {
         }
     }
 
-    private func writeBatch(_ batch: ArraySlice<Completion>, on connection: Connection, thenClaim claim: SQL.Tasks.Claim?)
+    private mutating func writeBatch(_ batch: ArraySlice<Completion>, on connection: Connection, thenClaim claim: SQL.Tasks.Claim?)
         throws -> [ClaimedTask]
     {
         switch (batch.isEmpty, claim) {
@@ -76,7 +81,7 @@ struct CompletionWriter: Sendable {
     }
 
     /// Writes one outcome; if the database refuses it, records a failure saying why instead.
-    private func writeAlone(_ completion: Completion, on connection: Connection) throws {
+    private mutating func writeAlone(_ completion: Completion, on connection: Connection) throws {
         do {
             try report([completion], connection.rows(statement(for: [completion]), in: sql))
         } catch let error as PostgresError where !error.isConnectionProblem && connection.isConnected {
@@ -91,13 +96,18 @@ struct CompletionWriter: Sendable {
         SQL.Tasks.Complete(
             ids: batch.map(\.id), attempts: batch.map(\.attempt), outcomes: batch.map(\.outcome.rawValue),
             payloads: batch.map(\.payload), countdowns: batch.map(\.countdown), runtimes: batch.map(\.runtime),
-            owner: owner, channel: sql.topics.wakeup
+            owner: owner, channel: sql.topics.wakeup, events: sendEvents, eventsChannel: sql.topics.events
         )
     }
 
     /// Logs outcomes the fence refused and reports the accepted ones to the observers.
-    private func report(_ batch: ArraySlice<Completion>, _ rows: [SQL.Tasks.Complete.Row]) {
+    private mutating func report(_ batch: ArraySlice<Completion>, _ rows: [SQL.Tasks.Complete.Row]) {
         let refused = Set(rows.first?.refused ?? [])
+        if refused.isEmpty {
+            for completion in batch { tally.add(completion) }
+        } else {
+            for completion in batch where !refused.contains(completion.id) { tally.add(completion) }
+        }
         if refused.isEmpty, observers.all.isEmpty { return }
         for completion in batch {
             guard !refused.contains(completion.id) else {

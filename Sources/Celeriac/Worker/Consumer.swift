@@ -32,6 +32,8 @@ final class Consumer: @unchecked Sendable {
         var heartbeatInterval: Duration
         var lease: Duration
         var shutdownGrace: Duration
+        /// Record task events and heartbeats (`-E`, `worker_send_task_events`).
+        var sendEvents: Bool = false
         /// Shown in `pg_stat_activity`.
         var applicationName: String = "celeriac-worker"
     }
@@ -93,8 +95,9 @@ final class Consumer: @unchecked Sendable {
             url: settings.url, applicationName: settings.applicationName,
             channels: [settings.sql.topics.wakeup, settings.sql.topics.control],
             sessionSetup: ListeningConnection.workerSessionSetup, logger: logger)
-        let writer = CompletionWriter(
-            sql: settings.sql, owner: settings.owner, batchSize: settings.completionBatch, observers: observers)
+        var writer = CompletionWriter(
+            sql: settings.sql, owner: settings.owner, batchSize: settings.completionBatch, sendEvents: settings.sendEvents,
+            observers: observers)
         var policy = ClaimPolicy(
             concurrency: settings.concurrency, claimBatch: settings.claimBatch, pollInterval: settings.pollInterval, now: .now)
         var leases = LeaseKeeper(heartbeatInterval: settings.heartbeatInterval, lease: settings.lease, now: .now)
@@ -130,7 +133,7 @@ final class Consumer: @unchecked Sendable {
                     if state.running == 0 { break }
                     let graceOver = state.stopRequestedAt.map { now - $0 >= settings.shutdownGrace } ?? false
                     if state.stop == .cold || graceOver {
-                        try stopRunningTasks(on: connection, writer: writer)
+                        try stopRunningTasks(on: connection, writer: &writer)
                         break
                     }
                 }
@@ -143,8 +146,10 @@ final class Consumer: @unchecked Sendable {
                 }
                 if leases.heartbeatDue(now: now) {
                     let revoked = try leases.renew(
-                        on: connection, sql: settings.sql, owner: settings.owner, slots: slots, observers: observers, now: now)
+                        on: connection, sql: settings.sql, owner: settings.owner, sendEvents: settings.sendEvents,
+                        slots: slots, observers: observers, now: now)
                     for (id, reason) in revoked { revoke([id], reason: reason) }
+                    try flushStats(&writer, on: connection)
                 }
 
                 // One round trip writes every gathered outcome and claims for the free slots.
@@ -185,18 +190,28 @@ final class Consumer: @unchecked Sendable {
                 if pause > .zero { Thread.sleep(forTimeInterval: pause.seconds) }
             }
         }
-        finish(session)
+        finish(session, writer: &writer)
     }
 
     private func claimStatement(_ count: Int) -> SQL.Tasks.Claim {
-        SQL.Tasks.Claim(queues: settings.queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds)
+        SQL.Tasks.Claim(
+            queues: settings.queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
+            events: settings.sendEvents, eventsChannel: settings.sql.topics.events)
     }
 
-    /// Marks the worker stopped and closes the session.
-    private func finish(_ session: ListeningConnection) {
+    /// Adds the outcomes counted since the last heartbeat to `task_stats` (0017).
+    private func flushStats(_ writer: inout CompletionWriter, on connection: Connection) throws {
+        guard !writer.tally.isEmpty else { return }
+        try connection.run(writer.tally.statement(worker: settings.owner), in: settings.sql)
+        writer.tally.flushed()
+    }
+
+    /// Writes the last counts, marks the worker stopped and closes the session.
+    private func finish(_ session: ListeningConnection, writer: inout CompletionWriter) {
         do {
             if let connection = session.current {
-                try connection.run(SQL.Workers.Stop(id: settings.owner), in: settings.sql)
+                try flushStats(&writer, on: connection)
+                try connection.run(SQL.Workers.Stop(id: settings.owner, eventsChannel: settings.sql.topics.events), in: settings.sql)
             }
         } catch {
             logger.warning("consumer: could not mark the worker stopped: \(error)")
@@ -271,7 +286,7 @@ final class Consumer: @unchecked Sendable {
 
     /// Cold stop, or a warm one past its grace: stop taking outcomes from the tasks still
     /// running, write the ones that arrived meanwhile, then give the rest back to the queue.
-    private func stopRunningTasks(on connection: Connection, writer: CompletionWriter) throws {
+    private func stopRunningTasks(on connection: Connection, writer: inout CompletionWriter) throws {
         let handles = slots.abandonAll()
         let (late, _) = slots.take()
         try writer.write(late, on: connection, thenClaim: nil)
@@ -284,7 +299,8 @@ final class Consumer: @unchecked Sendable {
     /// connection, or, on a cold stop once running tasks are abandoned, all of them.
     private func giveBack(on connection: Connection, keeping written: [UUID], reason: String) throws {
         let keep = slots.heldIDs + written
-        let count = try connection.row(SQL.Tasks.GiveBack(owner: settings.owner, keep: keep), in: settings.sql)?.givenBack ?? 0
+        let statement = SQL.Tasks.GiveBack(owner: settings.owner, keep: keep, reason: reason, eventsChannel: settings.sql.topics.events)
+        let count = try connection.row(statement, in: settings.sql)?.givenBack ?? 0
         if count > 0 { logger.warning("Restored \(count) task(s) to the queue: \(reason)") }
     }
 }

@@ -13,12 +13,16 @@ extension LeaseKeeper {
         on connection: Connection,
         sql: SchemaSQL,
         owner: String,
+        sendEvents: Bool,
         slots: SlotTable,
         observers: Observers,
         now: Instant
     ) throws -> [(UUID, String)] {
         let running = slots.runningIDs
-        let statement = SQL.Tasks.RenewLeases(owner: owner, leaseSeconds: lease.seconds)
+        let load = slots.snapshot
+        let statement = SQL.Tasks.RenewLeases(
+            owner: owner, leaseSeconds: lease.seconds, events: sendEvents, eventsChannel: sql.topics.events,
+            running: load.running, concurrency: load.running + load.free)
         let row = try connection.row(statement, in: sql)
         let renewedIDs = row?.renewed ?? []
         let revoked = Array(zip(row?.revoked ?? [], row?.reasons ?? []))

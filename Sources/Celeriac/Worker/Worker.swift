@@ -50,6 +50,7 @@ public final class Worker: Sendable {
     public func run(handleSignals: Bool = true, printBanner: Bool = true) async throws {
         var conf = app.conf
         if let concurrency = options.concurrency { conf.workerConcurrency = concurrency }
+        if options.events { conf.workerSendTaskEvents = true }
         try app.checkEnvironment()
         try conf.validate()
         let queues = options.queues.isEmpty ? [conf.taskDefaultQueue] : options.queues
@@ -65,7 +66,7 @@ public final class Worker: Sendable {
         if printBanner {
             let banner = WorkerBanner(
                 nodeName: nodeName, appName: app.name, url: url, concurrency: conf.workerConcurrency,
-                pool: options.pool, events: options.events, queues: queues, tasks: app.registeredTaskNames
+                pool: options.pool, events: conf.workerSendTaskEvents, queues: queues, tasks: app.registeredTaskNames
             )
             FileHandle.standardOutput.write(Data(banner.text.utf8))
         }
@@ -85,6 +86,8 @@ public final class Worker: Sendable {
         let pid = ProcessInfo.processInfo.processIdentifier
         let concurrency = conf.workerConcurrency
         let trackStarted = conf.taskTrackStarted
+        let sendEvents = conf.workerSendTaskEvents
+        let taskNames = app.registeredTaskNames
         let taskTypes = TaskTypeRegistry.statement(for: app.registeredTasks, configuration: conf, worker: instanceID)
         let settings = try TaskTypeRegistry.settings(conf, worker: instanceID)
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
@@ -93,7 +96,8 @@ public final class Worker: Sendable {
             try connection.run(
                 SQL.Workers.Register(
                     id: instanceID, name: nodeName, hostname: host, pid: Int(pid), queues: queues, concurrency: concurrency,
-                    pool: poolName, version: CeleriacVersion.string, trackStarted: trackStarted),
+                    pool: poolName, version: CeleriacVersion.string, trackStarted: trackStarted, sendEvents: sendEvents,
+                    tasks: taskNames, eventsChannel: sql.topics.events),
                 in: sql)
             if !taskTypes.names.isEmpty { try connection.run(taskTypes, in: sql) }
             try connection.run(settings, in: sql)
@@ -138,7 +142,7 @@ public final class Worker: Sendable {
                 concurrency: conf.workerConcurrency, claimBatch: conf.workerClaimBatchSize,
                 completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
-                shutdownGrace: conf.workerShutdownGrace,
+                shutdownGrace: conf.workerShutdownGrace, sendEvents: conf.workerSendTaskEvents,
                 applicationName: String("celeriac-worker:\(nodeName)".prefix(63))
             ),
             pool: pool,

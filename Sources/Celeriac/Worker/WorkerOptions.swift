@@ -6,7 +6,7 @@ public struct WorkerOptions: Sendable {
     public var concurrency: Int?
     /// The node name (`-n`), `%h` expands to the host name. Default `celeriac@%h`.
     public var nodeName: String = "celeriac@%h"
-    /// Send task events (`-E`); recorded for monitoring.
+    /// Record task events (`-E`) even if ``Configuration/workerSendTaskEvents`` is off.
     public var events: Bool = false
     /// Also run beat in this process (`-B`), like Celery's embedded beat.
     public var embedBeat: Bool = false
