@@ -60,7 +60,9 @@ package struct Maintenance: Sendable {
         var report = Report()
         guard try lease.acquire(on: connection) else { return report }
         report.leader = true
-        let rescued = try connection.row(SQL.Tasks.Rescue(channel: sql.topics.wakeup, defaultMaxRetries: defaultMaxRetries, eventsChannel: sql.topics.events), in: sql)
+        let rescue = SQL.Tasks.Rescue(
+            channel: sql.topics.wakeup, defaultMaxRetries: defaultMaxRetries, eventsChannel: sql.topics.events)
+        let rescued = try connection.row(rescue, in: sql)
         report.requeued = rescued?.requeued ?? 0
         report.failed = rescued?.failed ?? 0
         if report.requeued + report.failed > 0 {
