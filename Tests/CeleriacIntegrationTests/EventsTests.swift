@@ -109,4 +109,41 @@ import Testing
             }
         }
     }
+
+    @Test func theEventsCommandTailsLiveAndResultHistoryPrintsAttempts() async throws {
+        try await TestEnvironment.with({ $0.workerSendTaskEvents = true }) { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            // The tail starts now: it shows what happens from here on, filtered.
+            let (tail, pipe) = try ProcessTests.launch(
+                "celeriac", ["events", "--task", "tasks.a*", "--state", "received", "task-succeeded", "--count", "4", "--timeout", "30"],
+                schema: env.schema, url: env.url)
+            let output = Task { await ProcessTests.output(of: tail, pipe) }
+            try await Task.sleep(for: .milliseconds(800))
+            let first = try await add.delay(1, 2)
+            let second = try await add.delay(3, 4)
+            #expect(try await first.get(timeout: .seconds(10)) == 3)
+            #expect(try await second.get(timeout: .seconds(10)) == 7)
+            let text = await output.value
+            try await worker.stop()
+            #expect(tail.terminationStatus == 0, "events printed:\n\(text)")
+            let lines = text.split(separator: "\n").filter { $0.hasPrefix("[") }
+            #expect(lines.count == 4, "\(text)")
+            #expect(lines.filter { $0.contains("task-received tasks.add[\(first.id.celeryString)]") }.count == 1)
+            #expect(lines.filter { $0.contains("task-succeeded tasks.add[\(second.id.celeryString)]") }.count == 1)
+            #expect(!text.contains("task-started"))
+
+            let (status, history) = try await ProcessTests.runOffPool(
+                "celeriac", ["result", first.id.celeryString, "--history", "--json"], schema: env.schema, url: env.url)
+            #expect(status == 0)
+            guard case .array(let events)? = try? JSONValue(json: history) else {
+                Issue.record("not a JSON array: \(history)")
+                return
+            }
+            let kinds = events.compactMap { event -> String? in
+                if case .object(let fields) = event, case .string(let kind)? = fields["kind"] { kind } else { nil }
+            }
+            #expect(kinds == ["task-received", "task-started", "task-succeeded"])
+        }
+    }
 }

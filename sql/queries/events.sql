@@ -30,12 +30,14 @@ LIMIT $2
 -- param task_id: uuid
 -- column at: float8
 -- column kind: text
+-- column name: text?
+-- column queue: text?
 -- column worker: text?
 -- column attempt: int?
 -- column runtime: float8?
 -- column error: json?
 -- column detail: json?
-SELECT extract(epoch FROM h.at)::float8 AS at, h.kind, h.worker, h.attempt, h.runtime, h.error::text AS error,
+SELECT extract(epoch FROM h.at)::float8 AS at, h.kind, h.name, h.queue, h.worker, h.attempt, h.runtime, h.error::text AS error,
        h.detail::text AS detail
 FROM celeriac.task_history($1) AS h
 

@@ -31,8 +31,8 @@ COMMENT ON VIEW task_events IS 'The event log (worker -E), one row per task and 
 --
 --   SELECT * FROM celeriac.task_history('0191…');
 CREATE OR REPLACE FUNCTION task_history(task_id uuid)
-RETURNS TABLE (at timestamptz, kind text, worker text, attempt integer, runtime double precision, error jsonb,
-               detail jsonb)
+RETURNS TABLE (at timestamptz, kind text, name text, queue text, worker text, attempt integer,
+               runtime double precision, error jsonb, detail jsonb)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
     WITH requeued AS (
@@ -50,15 +50,16 @@ BEGIN ATOMIC
               WHERE a.id = task_history.task_id
         UNION SELECT t.started_at FROM tasks AS t WHERE t.id = task_history.task_id
     )
-    SELECT v.at, v.kind, v.worker, v.attempt, v.runtime, v.error, v.detail
+    SELECT v.at, v.kind, v.name, v.queue, v.worker, v.attempt, v.runtime, v.error, v.detail
     FROM instants AS i
     CROSS JOIN LATERAL (
-        SELECT e.at, e.kind, e.worker, u.attempt, u.runtime, u.error,
+        SELECT e.at, e.kind, u.name, u.queue, e.worker, u.attempt, u.runtime, u.error,
                (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'array'
                                                     THEN d.value -> (u.i::integer - 1) ELSE d.value END)
                 FROM jsonb_each(e.detail) AS d) AS detail
         FROM events AS e
-        CROSS JOIN LATERAL unnest(e.task_ids, e.attempts, e.runtimes, e.errors) WITH ORDINALITY AS u(id, attempt, runtime, error, i)
+        CROSS JOIN LATERAL unnest(e.task_ids, e.names, e.queues, e.attempts, e.runtimes, e.errors)
+            WITH ORDINALITY AS u(id, name, queue, attempt, runtime, error, i)
         WHERE e.at = i.at AND e.task_ids IS NOT NULL AND u.id = task_history.task_id
     ) AS v
     WHERE i.at IS NOT NULL

@@ -54,7 +54,7 @@ public struct CeleryLogHandler: LogHandler {
     private static let output = Mutex(())
 
     /// `2026-01-30 20:30:26,956` in local time.
-    static func timestamp(_ date: Date = Date()) -> String {
+    public static func timestamp(_ date: Date = Date()) -> String {
         var seconds = time_t(date.timeIntervalSince1970)
         let milliseconds = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
         var parts = tm()

@@ -102,3 +102,11 @@ public struct EnqueueError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension ErrorInfo {
+    /// Reads `{type, message, traceback}` as stored in `error` columns; anything else is kept
+    /// whole as the message.
+    static func stored(_ json: String) -> ErrorInfo {
+        (try? JSONCoding.decode(ErrorInfo.self, from: json)) ?? ErrorInfo(type: "Error", message: json)
+    }
+}
