@@ -30,7 +30,7 @@ public struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Smaller counts (a quick look, not for the record).")
     var quick = false
 
-    @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, events, sleep, latency, history.")
+    @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, events, sleep, latency, history, views.")
     var only: String?
 
     @Option(name: .long, help: "Drain configurations as WxC, comma-separated (default 1x1,2x1,1x16,2x16,1x128,2x128).")
@@ -61,6 +61,7 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.singleDrainTasks = 3_000
             settings.historyRows = 200_000
             settings.eventsDrainTasks = 10_000
+            settings.viewsWaitingTasks = 20_000
             settings.latencyProbes = 200
         }
         var benchmark = Benchmark(app: app, url: url, settings: settings)
@@ -92,7 +93,8 @@ public struct BenchCommand: AsyncParsableCommand {
         print("compared with \(previous):")
         for key in [
             "drain_ratio", "bulk_enqueue_ratio", "single_enqueue_ratio", "pickup_idle_p50_ms", "pickup_idle_p99_ms",
-            "pickup_loaded_p99_ms", "history_claim_ratio", "events_drain_ratio", "worker_peak_rss_mib", "drain_best_per_s",
+            "pickup_loaded_p99_ms", "history_claim_ratio", "events_drain_ratio", "views_slowest_ms", "worker_peak_rss_mib",
+            "drain_best_per_s",
         ] {
             guard let now = figures[key] as? Double, let before = (old[key] as? NSNumber)?.doubleValue else { continue }
             print("  \(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(before) -> \(now)")

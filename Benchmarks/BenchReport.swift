@@ -74,6 +74,9 @@ struct BenchReport {
     var eventsOffRate = 0.0
     /// Median over rounds of (drain with -E / drain without), each round's two drains back to back.
     var eventsRatio = 0.0
+    /// Median milliseconds of each monitoring view, and the finished/waiting rows present.
+    var viewTimings: [(String, Double)] = []
+    var viewRows = (0, 0)
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -102,6 +105,7 @@ struct BenchReport {
             "events_drain_per_s": eventsOnRate.rounded(),
             "no_events_drain_per_s": eventsOffRate.rounded(),
             "events_drain_ratio": round3(eventsRatio),
+            "views_slowest_ms": round3(viewTimings.map(\.1).max() ?? 0),
         ]
         if let best = bestDrain {
             figures["drain_best_per_s"] = best.rate.rounded()
@@ -182,6 +186,11 @@ struct BenchReport {
         row(
             "drain with \(historyRows.formatted()) finished tasks (1x128)", rate(historyFullRate),
             times(historyRatio) + " of empty (median of paired rounds)")
+        for (name, milliseconds) in viewTimings {
+            row(
+                "view \(name)", String(format: "%.1f ms", milliseconds),
+                "\(viewRows.0.formatted()) finished, \(viewRows.1.formatted()) waiting")
+        }
         let wide = drains.filter { $0.concurrency == 128 }
         row(
             "worker RSS idle / peak at c=128",

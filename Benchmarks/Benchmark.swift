@@ -12,9 +12,11 @@ struct Benchmark {
         var latencyProbes = 500
         var historyRows = 1_000_000
         var historyDrainTasks = 50_000
+        /// Waiting tasks present while the views are timed.
+        var viewsWaitingTasks = 100_000
         /// Drains per side in the events measurement (2x128, with and without -E in turns).
         var eventsDrainTasks = 50_000
-        /// Run only these parts (raw, enqueue, drain, events, sleep, latency, history); nil runs all.
+        /// Run only these parts (raw, enqueue, drain, events, sleep, latency, history, views); nil runs all.
         var only: Set<String>?
         /// Drain configurations (workers, concurrency).
         var drainConfigurations = [(1, 1), (2, 1), (1, 16), (2, 16), (1, 128), (2, 128)]
@@ -73,6 +75,7 @@ struct Benchmark {
             report.loadedLatency = try await measureLatency(backgroundRate: 1_000)
         }
         if settings.includes("history") { try await measureHistory() }
+        if settings.includes("views") { try await measureViews() }
         try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
     }
 
@@ -140,6 +143,100 @@ struct Benchmark {
         report.eventsOnRate = Percentiles(on).median
         report.eventsOffRate = Percentiles(off).median
         report.eventsRatio = Percentiles(zip(on, off).map { $0 / $1 }).median
+    }
+
+    /// Times every monitoring view (and task_history) with a million finished tasks (1% failed,
+    /// spread over the last day), 100,000 waiting, a day of counters for 20 task names from 4
+    /// workers, 10 workers and 50 schedules: each must answer within 50 ms.
+    private mutating func measureViews() async throws {
+        let finished = settings.historyRows
+        let waiting = settings.viewsWaitingTasks
+        progress("monitoring views with \(finished) finished and \(waiting) waiting tasks")
+        try await execute("TRUNCATE \(schema).results, \(schema).tasks, \(schema).task_stats, \(schema).events")
+        try await execute(
+            """
+            INSERT INTO \(schema).results (id, name, queue, state, result, error, attempt, worker, created_at, started_at,
+                                         finished_at, runtime)
+            SELECT \(schema).uuid_v7(), 'bench.task' || (g % 20), 'q' || (g % 5),
+                   CASE WHEN g % 100 = 0 THEN 'failed' ELSE 'succeeded' END, '0',
+                   CASE WHEN g % 100 = 0 THEN '{"type": "ValueError", "message": "bad"}'::jsonb END, 1, 'w' || (g % 4),
+                   now() - make_interval(secs => (g / 100 * 100)::float8 / $1 * 86400),
+                   now() - make_interval(secs => (g / 100 * 100)::float8 / $1 * 86400),
+                   now() - make_interval(secs => (g / 100 * 100)::float8 / $1 * 86400), 0.01
+            FROM generate_series(1, $1) AS g
+            """,
+            [String(finished)])
+        // With -E: a received, a started and a succeeded row per batch of 100 tasks.
+        try await execute(
+            """
+            INSERT INTO \(schema).events (at, kind, worker, task_ids, names, queues, attempts, runtimes)
+            SELECT r.finished_at, k.kind, 'w0', array_agg(r.id), array_agg(r.name), array_agg(r.queue), array_agg(1),
+                   CASE WHEN k.kind = 'succeeded' THEN array_agg(r.runtime) END
+            FROM \(schema).results AS r CROSS JOIN (VALUES ('received'), ('started'), ('succeeded')) AS k(kind)
+            GROUP BY r.finished_at, k.kind
+            """)
+        try await execute(
+            """
+            INSERT INTO \(schema).tasks (id, name, queue, run_at)
+            SELECT \(schema).uuid_v7(), 'bench.task' || (g % 20), 'q' || (g % 5),
+                   now() - interval '10 minutes' + make_interval(secs => g % 1200)
+            FROM generate_series(1, $1) AS g
+            """,
+            [String(waiting)])
+        try await execute(
+            """
+            INSERT INTO \(schema).task_stats (minute, queue, name, worker, metric, bucket, count)
+            SELECT date_trunc('minute', now()) - make_interval(mins => m), 'q' || (n % 5), 'bench.task' || n, 'w' || w,
+                   metric, b, 10
+            FROM generate_series(0, 1439) AS m, generate_series(0, 19) AS n, generate_series(0, 3) AS w,
+                 unnest(ARRAY['succeeded', 'wait']) AS metric, generate_series(20, 23) AS b
+            """)
+        try await execute(
+            """
+            INSERT INTO \(schema).workers (id, name, hostname, pid, queues, concurrency, pool, version)
+            SELECT 'w' || g, 'bench' || g || '@host', 'host', g, ARRAY['q0', 'q1', 'q2', 'q3', 'q4'], 16, 'async', 'bench'
+            FROM generate_series(0, 9) AS g
+            """)
+        try await execute(
+            """
+            INSERT INTO \(schema).periodic_tasks (name, task, interval_seconds, next_run_at, last_run_at)
+            SELECT 'schedule' || g, 'bench.task' || (g % 20), 60, now() + interval '30 seconds', now() - interval '30 seconds'
+            FROM generate_series(1, 50) AS g
+            """)
+        try await execute(
+            """
+            INSERT INTO \(schema).periodic_ticks (schedule, tick, task_id)
+            SELECT 'schedule' || g, now() - make_interval(mins => t), \(schema).uuid_v7()
+            FROM generate_series(1, 50) AS g, generate_series(1, 100) AS t
+            """)
+        for table in ["results", "tasks", "task_stats", "events", "workers", "periodic_tasks", "periodic_ticks"] {
+            try await execute("VACUUM ANALYZE \(schema).\(table)")
+        }
+        let someID = try await scalar("SELECT id::text FROM \(schema).results ORDER BY finished_at DESC LIMIT 1") ?? ""
+        let queries: [(String, String)] = [
+            ("queues", "SELECT * FROM \(schema).queues"),
+            ("task_names", "SELECT * FROM \(schema).task_names"),
+            ("recent_failures (latest 50)", "SELECT * FROM \(schema).recent_failures LIMIT 50"),
+            ("worker_status", "SELECT * FROM \(schema).worker_status"),
+            ("schedules", "SELECT * FROM \(schema).schedules"),
+            ("task_history(id)", "SELECT * FROM \(schema).task_history('\(someID)')"),
+            ("task_events, last minute", "SELECT * FROM \(schema).task_events WHERE at > now() - interval '1 minute'"),
+        ]
+        report.viewTimings = []
+        for (name, query) in queries {
+            var times: [Double] = []
+            for _ in 0..<7 {
+                let start = ContinuousClock.now
+                try await execute(query)
+                times.append((ContinuousClock.now - start).seconds * 1000)
+            }
+            // The first run reads from disk into the cache; the figure is the median of the rest.
+            report.viewTimings.append((name, Percentiles(Array(times.dropFirst())).median))
+        }
+        report.viewRows = (finished, waiting)
+        try await execute(
+            "TRUNCATE \(schema).results, \(schema).tasks, \(schema).task_stats, \(schema).events, \(schema).periodic_tasks CASCADE")
+        try await execute("DELETE FROM \(schema).workers")
     }
 
     /// Flushes dirty buffers if the role may (`pg_checkpoint`, granted by scripts/pg.sh).

@@ -6,7 +6,7 @@ import Foundation
 struct QueuesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queues",
-        abstract: "Show each queue's depth by state, the oldest waiting task's age, and whether it is paused."
+        abstract: "Show each queue's depth by state, oldest wait, pause, live workers and recent throughput (the queues view)."
     )
 
     @OptionGroup var common: CommonOptions
@@ -24,7 +24,9 @@ struct QueuesCommand: AsyncParsableCommand {
                     "queue": .string(depth.queue), "queued": .number(Double(depth.queued)),
                     "scheduled": .number(Double(depth.scheduled)), "retry": .number(Double(depth.retry)),
                     "started": .number(Double(depth.started)), "oldest_seconds": depth.oldestSeconds.map(JSONValue.number) ?? .null,
-                    "paused": .bool(depth.paused),
+                    "paused": .bool(depth.paused), "workers": .number(Double(depth.workers)),
+                    "processed_1m": .number(Double(depth.processed1m)), "processed_5m": .number(Double(depth.processed5m)),
+                    "processed_15m": .number(Double(depth.processed15m)), "failed_15m": .number(Double(depth.failed15m)),
                 ])
             }
             print(JSONValue.array(rows).description)
@@ -32,12 +34,14 @@ struct QueuesCommand: AsyncParsableCommand {
         }
         let width = max(5, queues.map(\.queue.count).max() ?? 0)
         func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-        print(cell("queue", width + 2) + "queued  scheduled  retry  started  oldest   paused")
+        print(cell("queue", width + 2) + "queued  scheduled  retry  started  oldest   paused  workers  done 1m/5m/15m  failed 15m")
         for depth in queues {
             let oldest = depth.oldestSeconds.map { String(format: "%.1fs", $0) } ?? "-"
             print(
                 cell(depth.queue, width + 2) + cell(String(depth.queued), 8) + cell(String(depth.scheduled), 11)
-                    + cell(String(depth.retry), 7) + cell(String(depth.started), 9) + cell(oldest, 9) + (depth.paused ? "yes" : "no"))
+                    + cell(String(depth.retry), 7) + cell(String(depth.started), 9) + cell(oldest, 9)
+                    + cell(depth.paused ? "yes" : "no", 8) + cell(String(depth.workers), 9)
+                    + cell("\(depth.processed1m)/\(depth.processed5m)/\(depth.processed15m)", 16) + String(depth.failed15m))
         }
     }
 }

@@ -17,14 +17,15 @@
 -- param send_events: bool
 -- param tasks: text[]
 -- param events_channel: text
+-- param heartbeat_seconds: float8
 WITH registered AS (
     INSERT INTO celeriac.workers (id, name, hostname, pid, queues, concurrency, pool, version, track_started,
-                                 send_events, tasks)
-    VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11::text[])
+                                 send_events, tasks, heartbeat_seconds)
+    VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11::text[], $13)
     ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL, listening = false,
                                    track_started = EXCLUDED.track_started, send_events = EXCLUDED.send_events,
                                    tasks = EXCLUDED.tasks, queues = EXCLUDED.queues,
-                                   concurrency = EXCLUDED.concurrency
+                                   concurrency = EXCLUDED.concurrency, heartbeat_seconds = EXCLUDED.heartbeat_seconds
 ),
 logged AS (
     INSERT INTO celeriac.events (kind, worker, detail)

@@ -52,34 +52,4 @@ extension CeleriacApp {
             try connection.row(SQL.Revocations.ResumeQueue(queue: queue), in: sql)?.resumed ?? false
         }
     }
-
-    /// One queue's depth, as `celeriac queues` shows it.
-    public struct QueueDepth: Sendable, Equatable {
-        /// The queue.
-        public var queue: String
-        /// Tasks due now, waiting.
-        public var queued: Int
-        /// Tasks waiting for their countdown or eta.
-        public var scheduled: Int
-        /// Tasks waiting to run again after a failed attempt.
-        public var retry: Int
-        /// Tasks running.
-        public var started: Int
-        /// How long the oldest task due has waited, in seconds.
-        public var oldestSeconds: Double?
-        /// Whether the queue is paused.
-        public var paused: Bool
-    }
-
-    /// Every queue with unfinished work, or paused.
-    public func queues() async throws -> [QueueDepth] {
-        let sql = try self.sql
-        return try await retryingRun { connection in
-            try connection.rows(SQL.Revocations.Queues(), in: sql).map {
-                QueueDepth(
-                    queue: $0.queue, queued: $0.queued, scheduled: $0.scheduled, retry: $0.retry, started: $0.started,
-                    oldestSeconds: $0.oldestSeconds, paused: $0.paused)
-            }
-        }
-    }
 }

@@ -88,6 +88,7 @@ public final class Worker: Sendable {
         let trackStarted = conf.taskTrackStarted
         let sendEvents = conf.workerSendTaskEvents
         let taskNames = app.registeredTaskNames
+        let heartbeatSeconds = conf.workerHeartbeatInterval.seconds
         let taskTypes = TaskTypeRegistry.statement(for: app.registeredTasks, configuration: conf, worker: instanceID)
         let settings = try TaskTypeRegistry.settings(conf, worker: instanceID)
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
@@ -97,7 +98,7 @@ public final class Worker: Sendable {
                 SQL.Workers.Register(
                     id: instanceID, name: nodeName, hostname: host, pid: Int(pid), queues: queues, concurrency: concurrency,
                     pool: poolName, version: CeleriacVersion.string, trackStarted: trackStarted, sendEvents: sendEvents,
-                    tasks: taskNames, eventsChannel: sql.topics.events),
+                    tasks: taskNames, eventsChannel: sql.topics.events, heartbeatSeconds: heartbeatSeconds),
                 in: sql)
             if !taskTypes.names.isEmpty { try connection.run(taskTypes, in: sql) }
             try connection.run(settings, in: sql)

@@ -1,0 +1,70 @@
+-- Statements on the monitoring views (repeatable/views.sql): what the CLI and the dashboard
+-- read. The views are documented where they are defined.
+
+-- name: queues
+-- Every queue, by name.
+-- column queue: text
+-- column waiting: int
+-- column scheduled: int
+-- column retrying: int
+-- column running: int
+-- column oldest_wait_seconds: float8?
+-- column paused: bool
+-- column workers: int
+-- column processed_1m: int
+-- column processed_5m: int
+-- column processed_15m: int
+-- column failed_15m: int
+SELECT queue, waiting::int, scheduled::int, retrying::int, running::int, oldest_wait_seconds, paused, workers::int,
+       processed_1m::int, processed_5m::int, processed_15m::int, failed_15m::int
+FROM celeriac.queues
+ORDER BY queue
+
+-- name: workers
+-- Workers registered in the last day, live ones first.
+-- column id: text
+-- column name: text
+-- column hostname: text
+-- column pid: int
+-- column status: text
+-- column active: int
+-- column processed: int
+-- column succeeded: int
+-- column failed: int
+-- column retried: int
+-- column revoked: int
+-- column load: float8
+-- column concurrency: int
+-- column pool: text
+-- column queues: text[]
+-- column registered: text[]
+-- column send_events: bool
+-- column version: text
+-- column started_at: float8
+-- column heartbeat_age_seconds: float8
+SELECT id, name, hostname, pid, status, active::int, processed::int, succeeded::int, failed::int, retried::int,
+       revoked::int, load, concurrency, pool, queues, registered, send_events, version,
+       extract(epoch FROM started_at)::float8 AS started_at, heartbeat_age_seconds
+FROM celeriac.worker_status
+ORDER BY CASE status WHEN 'online' THEN 0 WHEN 'stale' THEN 1 WHEN 'dead' THEN 2 ELSE 3 END, name, started_at DESC
+
+-- name: task_names
+-- Every task name seen in the last 15 minutes or registered.
+-- column name: text
+-- column per_second_1m: float8
+-- column per_second_5m: float8
+-- column per_second_15m: float8
+-- column succeeded_15m: int
+-- column failed_15m: int
+-- column retried_15m: int
+-- column revoked_15m: int
+-- column failure_rate: float8?
+-- column runtime_p50: float8?
+-- column runtime_p95: float8?
+-- column runtime_p99: float8?
+-- column wait_p50: float8?
+-- column wait_p95: float8?
+SELECT name, per_second_1m, per_second_5m, per_second_15m, succeeded_15m::int, failed_15m::int, retried_15m::int,
+       revoked_15m::int, failure_rate, runtime_p50, runtime_p95, runtime_p99, wait_p50, wait_p95
+FROM celeriac.task_names
+ORDER BY name
