@@ -88,6 +88,34 @@ import Testing
             _ = Self.stop(worker, pipe)
         }
     }
+
+    @Test func aRevokeCancelsAChildsTaskAndOnlyTerminateKillsTheChild() async throws {
+        try await TestEnvironment.with { env in
+            let (worker, pipe) = try Self.launch(env)
+            let nap = try await env.app.sendTask("tasks.nap", args: "[60000]")
+            let hang = try await env.app.sendTask("tasks.hang")
+            try await env.eventually("both tasks run") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 2
+            }
+            // Cooperative: the sleeping task is cancelled in its child, which lives on.
+            #expect(try await env.app.revoke([nap.id], reason: "soft").first?.outcome == "revoking")
+            let napError = await #expect(throws: TaskFailedError.self) { try await nap.get(timeout: .seconds(10)) }
+            #expect(napError?.state == .revoked && napError?.info.message == "soft")
+            // A task that ignores cancellation keeps running after a plain revoke...
+            #expect(try await env.app.revoke([hang.id], reason: "soft").first?.outcome == "revoking")
+            try await Task.sleep(for: .milliseconds(1_500))
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE id = $1", [hang.id.uuidString]) == 1)
+            // ...and terminate kills its child.
+            #expect(try await env.app.revoke([hang.id], terminate: true, reason: "hard").first?.outcome == "revoking")
+            let hangError = await #expect(throws: TaskFailedError.self) { try await hang.get(timeout: .seconds(10)) }
+            #expect(hangError?.state == .revoked && hangError?.info.message == "soft")
+            #expect(try await env.app.sendTask("tasks.add", args: "[1, 1]").get(timeout: .seconds(20)) == .number(2))
+            let log = Self.stop(worker, pipe)
+            let killed = log.split(separator: "\n").filter { $0.contains("Process 'ForkPoolWorker-") }
+            #expect(killed.count == 1, "\(log)")
+            #expect(killed.first?.contains("signal 9") == true, "\(log)")
+        }
+    }
 }
 
 extension Sequence {

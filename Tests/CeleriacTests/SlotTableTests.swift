@@ -16,7 +16,7 @@ import Testing
         #expect(Set([first, second]) == [1, 2])
         #expect(slots.take().1.free == 0)
         let done = Self.completion()
-        #expect(slots.deliver(done, slot: first))
+        #expect(slots.deliver(done, slot: first).kept)
         let (taken, state) = slots.take()
         #expect(taken.map(\.id) == [done.id])
         #expect(state.free == 1 && state.running == 1)
@@ -35,7 +35,7 @@ import Testing
         #expect(Array(cancelled.keys) == [id])
         cancelled.values.forEach { $0.cancel() }
         await handle.value
-        #expect(!slots.deliver(Self.completion(id), slot: slot))
+        #expect(!slots.deliver(Self.completion(id), slot: slot).kept)
         let (taken, state) = slots.take()
         #expect(taken.isEmpty)
         #expect(state.free == 2 && state.running == 0)
@@ -60,5 +60,41 @@ import Testing
         let state = slots.take().1
         #expect(state.stop == .cold)
         #expect(state.stopRequestedAt == asked)
+    }
+
+    @Test func thePoolGrowsAndShrinksFreeSlotsAtOnceAndBusyOnesWhenTheyFree() {
+        let slots = SlotTable(concurrency: 2)
+        #expect(slots.grow(by: 2) == [3, 4])
+        #expect(slots.capacity == 4 && slots.snapshot.free == 4)
+        let busy = (0..<3).map { _ in slots.occupy() }
+        // One slot is free: it goes now, the second when a task ends.
+        #expect(slots.shrink(by: 2).count == 1)
+        #expect(slots.capacity == 2 && slots.snapshot.free == 0)
+        let first = slots.deliver(Self.completion(), slot: busy[0])
+        #expect(first.kept && first.retiredSlot == busy[0])
+        #expect(slots.snapshot.free == 0)
+        #expect(slots.deliver(Self.completion(), slot: busy[1]).retiredSlot == nil)
+        #expect(slots.snapshot.free == 1)
+        // Never below one slot.
+        #expect(slots.shrink(by: 10).count == 1)
+        #expect(slots.capacity == 1)
+        // Growing takes back a pending retirement before adding slots.
+        #expect(slots.grow(by: 1) == [5])
+        let last = [slots.occupy(), slots.occupy()]
+        #expect(slots.shrink(by: 1).isEmpty)
+        #expect(slots.grow(by: 1).isEmpty)
+        #expect(slots.capacity == 2)
+        #expect(slots.deliver(Self.completion(), slot: last[0]).retiredSlot == nil)
+    }
+
+    @Test func aRevokeStopsATaskOnceAndATerminateOnceMore() {
+        let slots = SlotTable(concurrency: 1)
+        let id = UUID()
+        _ = slots.occupy()
+        slots.started(id, handle: Task {})
+        #expect(slots.revoke([id], reason: "r").count == 1)
+        #expect(slots.revoke([id], reason: "again").isEmpty)
+        #expect(slots.revoke([id], reason: "kill", terminate: true).count == 1)
+        #expect(slots.revoke([id], reason: "kill", terminate: true).isEmpty)
     }
 }

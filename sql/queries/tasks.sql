@@ -452,6 +452,7 @@ FROM owned
 -- column renewed: uuid[]
 -- column revoked: uuid[]
 -- column reasons: text[]
+-- column terminate: text[]
 WITH renewed AS (
     UPDATE celeriac.tasks SET lease_expires_at = now() + make_interval(secs => $2::float8)
     WHERE owner = $1 AND state = 'started'
@@ -469,11 +470,12 @@ announced AS (
     SELECT pg_notify($4, $1) WHERE $3
 ),
 revoked AS (
-    SELECT v.task_id, v.reason FROM celeriac.revocations AS v JOIN renewed AS r ON r.id = v.task_id
+    SELECT v.task_id, v.reason, v.terminate FROM celeriac.revocations AS v JOIN renewed AS r ON r.id = v.task_id
 )
 SELECT coalesce((SELECT array_agg(id) FROM renewed), '{}') AS renewed,
        coalesce((SELECT array_agg(task_id ORDER BY task_id) FROM revoked), '{}') AS revoked,
        coalesce((SELECT array_agg(reason ORDER BY task_id) FROM revoked), '{}') AS reasons,
+       coalesce((SELECT array_agg(terminate::text ORDER BY task_id) FROM revoked), '{}') AS terminate,
        (SELECT count(*) FROM announced) AS announced
 
 -- name: give_back
@@ -597,41 +599,6 @@ woken AS (
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM lost)::int AS failed,
        (SELECT count(*) FROM woken) AS woken
-
--- name: purge
--- Delete waiting tasks (queued, scheduled or awaiting retry) of one queue, or of every queue
--- when `queue` is NULL. Running tasks are not touched. Each purged task, and every step of
--- its chain still to come, ends REVOKED with the reason "purged", so whoever waits on one of
--- them gets an answer instead of waiting forever.
--- param queue: text?
--- column purged: int
-WITH purged AS (
-    DELETE FROM celeriac.tasks
-    WHERE state IN ('queued', 'retry') AND ($1::text IS NULL OR queue = $1)
-    RETURNING id, name, queue, args, kwargs, chain, attempt, retries, parent_id, root_id, created_at
-),
-result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at) AS (
-    SELECT id, name, queue, 'revoked', args, kwargs,
-           jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), attempt, retries, parent_id, root_id,
-           created_at
-    FROM purged
-    UNION ALL
-    SELECT a.id, a.name, a.queue, 'revoked', a.args, a.kwargs,
-           jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), 0, 0, a.parent_id, a.root_id, now()
-    FROM purged AS p
-    CROSS JOIN LATERAL celeriac.aborted_chain_steps(p.id, p.name, p.queue, p.root_id, p.chain, NULL) AS a
-),
-stored AS (
-    -- derive: results.insert_row
-    INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id,
-                                  created_at)
-    SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.parent_id, r.root_id,
-           r.created_at
-    FROM result_input AS r
-    -- end derive
-    ON CONFLICT (id) DO NOTHING
-)
-SELECT count(*)::int AS purged FROM purged
 
 -- name: inspect
 -- The unfinished tasks in one state, for `celeriac inspect`: `started` (active, with their

@@ -94,3 +94,11 @@ SELECT id, name, queues, concurrency, pool, extract(epoch FROM now() - last_hear
 FROM celeriac.workers
 WHERE stopped_at IS NULL AND last_heartbeat_at > now() - make_interval(secs => $1::float8)
 ORDER BY name
+
+-- name: reconfigure
+-- A worker's queues or concurrency changed (control: add_consumer, cancel_consumer,
+-- pool_grow, pool_shrink).
+-- param id: text
+-- param queues: text[]
+-- param concurrency: int
+UPDATE celeriac.workers SET queues = $2::text[], concurrency = $3 WHERE id = $1

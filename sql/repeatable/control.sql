@@ -1,6 +1,25 @@
--- Control functions: what the CLI (and later the dashboard) call; anyone with SQL can too.
+-- Control functions: what the CLI and the dashboard call; anyone allowed with SQL can too.
 -- Repeatable files are applied in name order: functions here that call ones of later files
 -- (topic_channel) are plpgsql, resolved when called.
+--
+-- They run with their owner's rights (SECURITY DEFINER): the admin role (roles.sql) may call
+-- them without any right on the tables. Each call is recorded in audit_log (0019) with who
+-- made it: control_actor().
+
+-- control_actor(): who is acting: what the caller set in `celeriac.actor` (the dashboard's
+-- signed-in user), else the session's database user.
+CREATE OR REPLACE FUNCTION control_actor() RETURNS text
+LANGUAGE sql STABLE
+RETURN coalesce(nullif(current_setting('celeriac.actor', true), ''), session_user::text);
+
+-- audit(action, target, arguments, outcome): records one control action.
+CREATE OR REPLACE FUNCTION audit(action text, target text, arguments jsonb, outcome jsonb) RETURNS void
+LANGUAGE sql
+SET search_path FROM CURRENT
+AS $$
+    INSERT INTO audit_log (actor, role, action, target, arguments, outcome)
+    VALUES (control_actor(), session_user, action, target, coalesce(arguments, '{}'), outcome)
+$$;
 
 -- revoke(ids, terminate, reason): Celery's revoke, made durable. Waiting tasks revoked are
 -- recorded as a `revoked` event (0016). For each id, one row:
@@ -16,15 +35,38 @@
 CREATE OR REPLACE FUNCTION revoke(ids uuid[], terminate boolean DEFAULT false, reason text DEFAULT 'revoked')
 RETURNS TABLE (task_id uuid, outcome text)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    answer record;
+    tally  jsonb := '{}';
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RAISE EXCEPTION 'celeriac.revoke: no task ids given' USING ERRCODE = '22023';
+    END IF;
+    FOR answer IN SELECT * FROM revoke_tasks(ids, terminate, reason) LOOP
+        task_id := answer.task_id;
+        outcome := answer.outcome;
+        tally := jsonb_set(tally, ARRAY[outcome], to_jsonb(coalesce((tally ->> outcome)::int, 0) + 1));
+        RETURN NEXT;
+    END LOOP;
+    PERFORM audit('revoke', NULL, jsonb_build_object('ids', ids, 'terminate', terminate, 'reason', reason), tally);
+END;
+$$;
+
+-- revoke_tasks(ids, terminate, reason): revoke()'s work, without the audit (internal).
+
+CREATE OR REPLACE FUNCTION revoke_tasks(ids uuid[], terminate boolean, reason text)
+RETURNS TABLE (task_id uuid, outcome text)
+LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
 DECLARE
     handled uuid[] := '{}';
 BEGIN
-    IF ids IS NULL OR cardinality(ids) = 0 THEN
-        RAISE EXCEPTION 'celeriac.revoke: no task ids given' USING ERRCODE = '22023';
-    END IF;
 
     RETURN QUERY SELECT r.id, 'already finished'::text FROM results AS r WHERE r.id = ANY (ids);
     handled := handled || ARRAY(SELECT r.id FROM results AS r WHERE r.id = ANY (ids));
@@ -76,8 +118,8 @@ BEGIN
         SELECT t.id, t.owner FROM tasks AS t WHERE t.id = ANY (ids) AND t.state = 'started' FOR UPDATE
     ),
     recorded AS (
-        INSERT INTO revocations AS v (task_id, reason, terminate)
-        SELECT r.id, reason, terminate FROM running AS r
+        INSERT INTO revocations AS v (task_id, reason, terminate, revoked_by)
+        SELECT r.id, reason, terminate, control_actor() FROM running AS r
         ON CONFLICT (task_id) DO UPDATE SET reason = EXCLUDED.reason, terminate = v.terminate OR EXCLUDED.terminate
     ),
     told AS (
@@ -104,12 +146,15 @@ $$;
 CREATE OR REPLACE FUNCTION retry(ids uuid[])
 RETURNS TABLE (task_id uuid, outcome text)
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
 DECLARE
     handled uuid[] := '{}';
     retried uuid;
+    answer  record;
+    tally   jsonb := '{}';
 BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RAISE EXCEPTION 'celeriac.retry: no task ids given' USING ERRCODE = '22023';
@@ -144,39 +189,162 @@ BEGIN
         RETURN NEXT;
     END LOOP;
 
-    RETURN QUERY
-    SELECT i, CASE WHEN EXISTS (SELECT 1 FROM results AS r WHERE r.id = i)
-                     OR EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = i) THEN 'not failed'
-                   ELSE 'unknown' END
-    FROM unnest(ids) AS i
-    WHERE NOT (i = ANY (handled));
+    FOR answer IN
+        SELECT i AS id, CASE WHEN EXISTS (SELECT 1 FROM results AS r WHERE r.id = i)
+                               OR EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = i) THEN 'not failed'
+                             ELSE 'unknown' END AS outcome
+        FROM unnest(ids) AS i
+        WHERE NOT (i = ANY (handled))
+    LOOP
+        task_id := answer.id;
+        outcome := answer.outcome;
+        tally := jsonb_set(tally, ARRAY[outcome], to_jsonb(coalesce((tally ->> outcome)::int, 0) + 1));
+        RETURN NEXT;
+    END LOOP;
+    IF cardinality(handled) > 0 THEN
+        tally := tally || jsonb_build_object('retried', cardinality(handled));
+    END IF;
+    PERFORM audit('retry', NULL, jsonb_build_object('ids', ids), tally);
 END;
 $$;
 
 -- pause_queue(queue): workers take nothing from `queue` from their next claim on; tasks keep
 -- arriving and wait. Returns false if it was already paused.
 CREATE OR REPLACE FUNCTION pause_queue(queue text) RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-    WITH paused AS (
-        INSERT INTO paused_queues (queue) VALUES (pause_queue.queue) ON CONFLICT DO NOTHING RETURNING 1
-    )
-    SELECT count(*) > 0 FROM paused
+DECLARE
+    paused boolean;
+BEGIN
+    INSERT INTO paused_queues (queue, paused_by) VALUES (pause_queue.queue, control_actor()) ON CONFLICT DO NOTHING;
+    paused := FOUND;
+    PERFORM audit('pause_queue', pause_queue.queue, '{}', jsonb_build_object('paused', paused));
+    RETURN paused;
+END;
 $$;
 
 -- resume_queue(queue): workers take from `queue` again, and are woken at once. Returns false
 -- if it was not paused.
 CREATE OR REPLACE FUNCTION resume_queue(queue text) RETURNS boolean
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 BEGIN
     DELETE FROM paused_queues AS p WHERE p.queue = resume_queue.queue;
     IF NOT FOUND THEN
+        PERFORM audit('resume_queue', resume_queue.queue, '{}', jsonb_build_object('resumed', false));
         RETURN false;
     END IF;
     PERFORM pg_notify(topic_channel('tasks'), resume_queue.queue);
+    PERFORM audit('resume_queue', resume_queue.queue, '{}', jsonb_build_object('resumed', true));
     RETURN true;
+END;
+$$;
+
+-- purge(queue): delete the waiting tasks (queued, scheduled or awaiting retry) of one queue, or
+-- of every queue when NULL; running ones are not touched. Each purged task, and every step of
+-- its chain still to come, ends REVOKED with the reason "purged", so whoever waits on one of
+-- them gets an answer instead of waiting forever. Returns how many were purged.
+CREATE OR REPLACE FUNCTION purge(queue text DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    purged integer;
+BEGIN
+    WITH gone AS (
+        DELETE FROM tasks AS t
+        WHERE t.state IN ('queued', 'retry') AND (purge.queue IS NULL OR t.queue = purge.queue)
+        RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.parent_id, t.root_id,
+                  t.created_at
+    ),
+    result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at) AS (
+        SELECT g.id, g.name, g.queue, 'revoked', g.args, g.kwargs,
+               jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), g.attempt, g.retries, g.parent_id,
+               g.root_id, g.created_at
+        FROM gone AS g
+        UNION ALL
+        SELECT a.id, a.name, a.queue, 'revoked', a.args, a.kwargs,
+               jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), 0, 0, a.parent_id, a.root_id, now()
+        FROM gone AS g
+        CROSS JOIN LATERAL aborted_chain_steps(g.id, g.name, g.queue, g.root_id, g.chain, NULL) AS a
+    ),
+    stored AS (
+        -- derive: results.insert_row
+        INSERT INTO results (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id,
+                             created_at)
+        SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.parent_id, r.root_id,
+               r.created_at
+        FROM result_input AS r
+        -- end derive
+        ON CONFLICT (id) DO NOTHING
+    )
+    SELECT count(*) INTO purged FROM gone;
+    PERFORM audit('purge', purge.queue, '{}', jsonb_build_object('purged', purged));
+    RETURN purged;
+END;
+$$;
+
+-- control(destination, command, arguments, ttl): a control message for one worker (its node
+-- name, e.g. celeriac@host, or its instance id) or every worker ('*'), delivered at once on the
+-- control topic and kept in control_messages (0019) until it expires, so a live worker that
+-- missed the notification still acts on it. Commands and their arguments:
+--   shutdown                          a warm shutdown (finish running tasks, then exit)
+--   pool_grow {"n": 1}                run n more tasks at once
+--   pool_shrink {"n": 1}              run n fewer (never below one)
+--   add_consumer {"queue": "name"}    start consuming a queue
+--   cancel_consumer {"queue": "name"} stop consuming a queue
+-- Returns the message id.
+CREATE OR REPLACE FUNCTION control(destination text, command text, arguments jsonb DEFAULT '{}',
+                                   ttl interval DEFAULT interval '5 minutes')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    message_id bigint;
+    args       jsonb := coalesce(arguments, '{}');
+BEGIN
+    IF destination IS NULL OR btrim(destination) = '' THEN
+        RAISE EXCEPTION 'celeriac.control: destination must be a worker''s node name or instance id, or *'
+            USING ERRCODE = '22023';
+    END IF;
+    IF command IS NULL OR command NOT IN ('shutdown', 'pool_grow', 'pool_shrink', 'add_consumer', 'cancel_consumer') THEN
+        RAISE EXCEPTION 'celeriac.control: unknown command "%"', command
+            USING ERRCODE = '22023', HINT = 'use shutdown, pool_grow, pool_shrink, add_consumer or cancel_consumer';
+    END IF;
+    IF jsonb_typeof(args) <> 'object' THEN
+        RAISE EXCEPTION 'celeriac.control: arguments must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    IF command IN ('pool_grow', 'pool_shrink') THEN
+        IF args ? 'n' AND (jsonb_typeof(args -> 'n') <> 'number' OR (args ->> 'n')::numeric < 1
+                          OR (args ->> 'n')::numeric <> floor((args ->> 'n')::numeric)) THEN
+            RAISE EXCEPTION 'celeriac.control: % takes {"n": a whole number of at least 1}', command
+                USING ERRCODE = '22023';
+        END IF;
+        args := jsonb_build_object('n', coalesce((args ->> 'n')::int, 1));
+    END IF;
+    IF command IN ('add_consumer', 'cancel_consumer') THEN
+        IF coalesce(args ->> 'queue', '') !~ '^[A-Za-z0-9_.:@-]{1,100}$' THEN
+            RAISE EXCEPTION 'celeriac.control: % takes {"queue": a queue name}', command
+                USING ERRCODE = '22023', HINT = 'queue names use letters, digits and _ . : @ - (1 to 100 characters)';
+        END IF;
+    END IF;
+    IF ttl IS NULL OR ttl <= interval '0' THEN
+        RAISE EXCEPTION 'celeriac.control: ttl must be positive' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO control_messages (destination, command, arguments, sent_by, expires_at)
+    VALUES (destination, command, args, control_actor(), now() + ttl)
+    RETURNING id INTO message_id;
+    PERFORM pg_notify(topic_channel('control'),
+                      destination || ' ' || jsonb_build_object('id', message_id, 'command', command, 'arguments', args)::text);
+    PERFORM audit('control', destination, jsonb_build_object('command', command, 'arguments', args, 'ttl', ttl::text),
+                  jsonb_build_object('id', message_id));
+    RETURN message_id;
 END;
 $$;

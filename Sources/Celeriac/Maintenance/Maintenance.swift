@@ -83,6 +83,7 @@ package struct Maintenance: Sendable {
         try connection.run(SQL.Workers.ForgetSilentListeners(leaseSeconds: workerLease.seconds), in: sql)
         try connection.run(SQL.Workers.Prune(), in: sql)
         try connection.run(SQL.Revocations.Prune(), in: sql)
+        try connection.run(SQL.ControlMessages.Prune(), in: sql)
         return report
     }
 }

@@ -96,26 +96,9 @@ extension CeleriacApp {
         }
     }
 
-    /// Asks one worker (its instance id, or its node name as `celeriac status` shows it before
-    /// the `/`) or every worker (nil) to shut down warmly: stop claiming, finish running tasks.
+    /// Asks one worker (its node name or instance id) or every worker (nil) to shut down
+    /// warmly: stop claiming, finish running tasks (``control(_:destination:)``).
     public func shutdownWorkers(_ worker: String? = nil) async throws {
-        let sql = try self.sql
-        let targets: [String]
-        if let worker, !worker.contains("/") {
-            // A node name: every instance of it that is alive.
-            targets = try await retryingRun { connection in
-                try connection.rows(SQL.Workers.Alive(aliveSeconds: 3600), in: sql).filter { $0.name == worker }.map(\.id)
-            }
-            guard !targets.isEmpty else { throw ConfigurationError("no live worker named '\(worker)'") }
-        } else {
-            targets = [worker ?? "*"]
-        }
-        let body = JSONValue.object(["shutdown": .bool(true)]).description
-        try await retryingRun { connection in
-            for target in targets {
-                let payload = Topics.controlPayload(target == "*" ? .all : .worker(target), body: body)
-                try connection.run(SQL.Workers.Notify(channel: sql.topics.control, payload: payload), in: sql)
-            }
-        }
+        try await control(.shutdown, destination: worker)
     }
 }

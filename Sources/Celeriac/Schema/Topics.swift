@@ -62,14 +62,14 @@ package enum TopicMessage: Sendable, Hashable {
     package enum Target: Sendable, Hashable {
         /// Every worker.
         case all
-        /// One worker, by its instance id.
+        /// One worker, by its instance id (`<node name>/<pid>.<random>`) or its node name.
         case worker(String)
 
         /// Whether a worker with instance id `id` should act on it.
         package func includes(_ id: String) -> Bool {
             switch self {
             case .all: return true
-            case .worker(let target): return target == id
+            case .worker(let target): return target == id || id.hasPrefix(target + "/")
             }
         }
     }

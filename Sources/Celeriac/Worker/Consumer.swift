@@ -39,6 +39,11 @@ final class Consumer: @unchecked Sendable {
     }
 
     private let settings: Settings
+    /// The queues consumed now (add_consumer and cancel_consumer change them).
+    private var queues: [String]
+    /// Control messages already acted on (or sent before this worker started), by id, with
+    /// when they were seen: a message arrives by NOTIFY and again from control_messages.
+    private var handledControl: [Int: ContinuousClock.Instant] = [:]
     private let pool: any ExecutionPool
     private let observers: Observers
     private let logger = Logger(label: "MainProcess")
@@ -49,6 +54,7 @@ final class Consumer: @unchecked Sendable {
 
     init(settings: Settings, pool: any ExecutionPool, observers: Observers) throws {
         self.settings = settings
+        queues = settings.queues
         self.pool = pool
         self.observers = observers
         slots = SlotTable(concurrency: settings.concurrency)
@@ -112,7 +118,11 @@ final class Consumer: @unchecked Sendable {
                     // A claim may have committed while its answer was lost with the connection.
                     try giveBack(on: connection, keeping: buffer.ids, reason: "claimed while the connection was lost")
                 }
-                if live.new { policy.reconnected() }
+                if live.new {
+                    policy.reconnected()
+                    // Messages sent while the connection was down, or before this worker started.
+                    try pendingControl(on: connection, firstTime: handledControl.isEmpty && !live.reconnected)
+                }
             } catch {
                 let delay = session.nextDelay()
                 logger.error("consumer: cannot reach the database (\(error)); retrying in \(TaskRunner.format(delay.seconds))s")
@@ -148,8 +158,11 @@ final class Consumer: @unchecked Sendable {
                     let revoked = try leases.renew(
                         on: connection, sql: settings.sql, owner: settings.owner, sendEvents: settings.sendEvents,
                         slots: slots, observers: observers, now: now)
-                    for (id, reason) in revoked { revoke([id], reason: reason) }
+                    for revocation in revoked {
+                        revoke([revocation.id], reason: revocation.reason, terminate: revocation.terminate, again: true)
+                    }
                     try flushStats(&writer, on: connection)
+                    try pendingControl(on: connection, firstTime: false)
                 }
 
                 // One round trip writes every gathered outcome and claims for the free slots.
@@ -163,7 +176,7 @@ final class Consumer: @unchecked Sendable {
                     if let wanted {
                         dispatch(claimed)
                         if policy.claimed(asked: wanted, got: claimed.count, now: now) {
-                            let due = try connection.row(SQL.Tasks.NextDue(queues: settings.queues), in: settings.sql)
+                            let due = try connection.row(SQL.Tasks.NextDue(queues: queues), in: settings.sql)
                             policy.scheduleNextPoll(dueIn: due?.seconds, now: .now)
                         }
                     }
@@ -177,7 +190,7 @@ final class Consumer: @unchecked Sendable {
                 var notified = false
                 for notification in outcome.notifications {
                     switch settings.sql.topics.message(notification) {
-                    case .wakeup(let queue)?: notified = notified || settings.queues.contains(queue)
+                    case .wakeup(let queue)?: notified = notified || queues.contains(queue)
                     case .control(let target, let body)? where target.includes(settings.owner):
                         try control(body, on: connection)
                     default: break
@@ -195,7 +208,7 @@ final class Consumer: @unchecked Sendable {
 
     private func claimStatement(_ count: Int) -> SQL.Tasks.Claim {
         SQL.Tasks.Claim(
-            queues: settings.queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
+            queues: queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
             events: settings.sendEvents, eventsChannel: settings.sql.topics.events)
     }
 
@@ -222,9 +235,9 @@ final class Consumer: @unchecked Sendable {
     // MARK: - Steps
 
     /// A control message for this worker: `{"revoke": [ids], "terminate": bool, "reason": text}`
-    /// from `celeriac.revoke()`, `{"ping": token}` from `celeriac status`, answered on the
-    /// replies topic with this worker's id and load, or `{"shutdown": true}` (a warm shutdown)
-    /// from `celeriac control shutdown`.
+    /// from `celeriac.revoke()`, `{"ping": token}` from `celeriac status` (answered on the
+    /// replies topic with this worker's id and load), or `{"id": n, "command": …, "arguments":
+    /// {…}}` from `celeriac.control()`.
     private func control(_ body: String, on connection: Connection) throws {
         guard case .object(let fields)? = try? JSONValue(json: body) else {
             logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
@@ -233,27 +246,104 @@ final class Consumer: @unchecked Sendable {
         if case .array(let ids)? = fields["revoke"] {
             var reason = "revoked"
             if case .string(let text)? = fields["reason"] { reason = text }
-            revoke(ids.compactMap { if case .string(let id) = $0 { UUID(uuidString: id) } else { nil } }, reason: reason)
+            revoke(
+                ids.compactMap { if case .string(let id) = $0 { UUID(uuidString: id) } else { nil } }, reason: reason,
+                terminate: fields["terminate"] == .bool(true))
         } else if case .string(let token)? = fields["ping"] {
             let state = slots.snapshot
             let reply = JSONValue.object([
                 "token": .string(token), "worker": .string(settings.owner), "running": .number(Double(state.running)),
-                "free": .number(Double(state.free)), "queues": .array(settings.queues.map(JSONValue.string)),
+                "free": .number(Double(state.free)), "queues": .array(queues.map(JSONValue.string)),
             ])
             try connection.run(SQL.Workers.Notify(channel: settings.sql.topics.replies, payload: reply.description), in: settings.sql)
-        } else if fields["shutdown"] == .bool(true) {
-            logger.warning("worker: Warm shutdown (asked on the control topic)")
-            slots.requestStop(.warm)
+        } else if case .number(let id)? = fields["id"], case .string(let command)? = fields["command"] {
+            var arguments: [String: JSONValue] = [:]
+            if case .object(let given)? = fields["arguments"] { arguments = given }
+            try perform(id: Int(id), command: command, arguments: arguments, on: connection)
         } else {
             logger.warning("consumer: ignoring a control message it does not understand: \(body.prefix(200))")
         }
     }
 
-    /// Stops revoked tasks running here; their outcome is written as revoked.
-    private func revoke(_ ids: [UUID], reason: String) {
-        for (id, handle) in slots.revoke(ids, reason: reason) {
-            logger.info("Terminating \(id.celeryString): revoked (\(reason))")
-            handle.cancel()
+    /// Reads the unexpired control messages for this worker and acts on those not handled
+    /// yet; the first time, only notes them (they were sent before this worker started).
+    private func pendingControl(on connection: Connection, firstTime: Bool) throws {
+        let node = settings.owner.split(separator: "/").first.map(String.init) ?? settings.owner
+        let statement = SQL.ControlMessages.Pending(destinations: ["*", node, settings.owner])
+        let now = ContinuousClock.now
+        for message in try connection.rows(statement, in: settings.sql) {
+            if firstTime {
+                handledControl[message.id] = now
+                continue
+            }
+            var arguments: [String: JSONValue] = [:]
+            if case .object(let given)? = try? JSONValue(json: message.arguments) { arguments = given }
+            try perform(id: message.id, command: message.command, arguments: arguments, on: connection)
+        }
+        // Messages live at most a day (control_messages.prune); forget older ids.
+        handledControl = handledControl.filter { now - $0.value < .seconds(86_400) }
+        if firstTime, handledControl.isEmpty { handledControl[0] = now }
+    }
+
+    /// Acts on control message `id` once.
+    private func perform(id: Int, command: String, arguments: [String: JSONValue], on connection: Connection) throws {
+        guard handledControl[id] == nil else { return }
+        handledControl[id] = .now
+        func count() -> Int {
+            if case .number(let n)? = arguments["n"], n >= 1 { Int(n) } else { 1 }
+        }
+        func queue() -> String? {
+            if case .string(let name)? = arguments["queue"], (try? QueueName.validate(name)) != nil { name } else { nil }
+        }
+        switch command {
+        case "shutdown":
+            logger.warning("worker: Warm shutdown (asked on the control topic)")
+            slots.requestStop(.warm)
+        case "pool_grow":
+            let added = slots.grow(by: count())
+            try pool.addSlots(added)
+            logger.info("pool: grew by \(count()) to \(slots.capacity) (control)")
+            try reconfigured(on: connection)
+        case "pool_shrink":
+            let before = slots.capacity
+            pool.removeSlots(slots.shrink(by: count()))
+            logger.info("pool: shrank by \(before - slots.capacity) to \(slots.capacity) (control)")
+            try reconfigured(on: connection)
+        case "add_consumer":
+            guard let name = queue() else { return }
+            guard !queues.contains(name) else { return }
+            queues.append(name)
+            logger.info("consumer: now consuming from \(name) (control)")
+            try reconfigured(on: connection)
+            wakeup.signal()
+        case "cancel_consumer":
+            guard let name = queue(), queues.contains(name) else { return }
+            queues.removeAll { $0 == name }
+            logger.info("consumer: no longer consuming from \(name) (control)")
+            try reconfigured(on: connection)
+        default:
+            logger.warning("consumer: ignoring unknown control command '\(command)'")
+        }
+    }
+
+    /// Writes the queues and concurrency now in force to the worker's registry row.
+    private func reconfigured(on connection: Connection) throws {
+        try connection.run(
+            SQL.Workers.Reconfigure(id: settings.owner, queues: queues, concurrency: slots.capacity), in: settings.sql)
+    }
+
+    /// Stops revoked tasks running here; their outcome is written as revoked. Without
+    /// `terminate` a prefork child is asked to cancel the task; with it, killed.
+    /// `again`: a revocation found at a heartbeat, whose running task may have missed the first
+    /// request (a prefork child asked before it had the task): ask again.
+    private func revoke(_ ids: [UUID], reason: String, terminate: Bool = false, again: Bool = false) {
+        let stopping = slots.revoke(ids, reason: reason, terminate: terminate)
+        if again, !terminate {
+            for id in ids where stopping[id] == nil && slots.runningIDs.contains(id) { _ = pool.interrupt(id) }
+        }
+        for (id, handle) in stopping {
+            logger.info("\(terminate ? "Terminating" : "Cancelling") \(id.celeryString): revoked (\(reason))")
+            if terminate || !pool.interrupt(id) { handle.cancel() }
         }
     }
 
@@ -273,7 +363,8 @@ final class Consumer: @unchecked Sendable {
             let (pool, slots, wakeup) = (self.pool, self.slots, self.wakeup)
             let handle = Task.detached {
                 let completion = await pool.execute(task, slot: slot)
-                slots.deliver(completion, slot: slot)
+                // A slot retired by pool_shrink while its task ran stops here.
+                if let retired = slots.deliver(completion, slot: slot).retiredSlot { pool.removeSlots([retired]) }
                 wakeup.signal()
             }
             slots.started(task.id, handle: handle)

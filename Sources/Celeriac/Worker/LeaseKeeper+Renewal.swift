@@ -17,7 +17,7 @@ extension LeaseKeeper {
         slots: SlotTable,
         observers: Observers,
         now: Instant
-    ) throws -> [(UUID, String)] {
+    ) throws -> [(id: UUID, reason: String, terminate: Bool)] {
         let running = slots.runningIDs
         let load = slots.snapshot
         let statement = SQL.Tasks.RenewLeases(
@@ -25,7 +25,9 @@ extension LeaseKeeper {
             running: load.running, concurrency: load.running + load.free)
         let row = try connection.row(statement, in: sql)
         let renewedIDs = row?.renewed ?? []
-        let revoked = Array(zip(row?.revoked ?? [], row?.reasons ?? []))
+        let revoked = zip(zip(row?.revoked ?? [], row?.reasons ?? []), row?.terminate ?? []).map {
+            (id: $0.0, reason: $0.1, terminate: $1 == "true")
+        }
         renewed(now: now)
         guard !running.isEmpty else { return revoked }
         let lost = slots.abandon(Self.lost(runningBefore: running, renewed: Set(renewedIDs)))

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,6 +11,10 @@ import Foundation
 /// Exits after `maxTasks` tasks, or once its resident memory passes `maxMemoryKiB`, so
 /// the supervisor starts a fresh child.
 package enum PoolChild {
+    /// The signal the supervisor sends to stop the running task cooperatively (a revoke
+    /// without terminate): its Swift task is cancelled, as a soft time limit does.
+    static let interruptSignal = SIGUSR1
+
     /// Runs until standard input closes or a recycling limit is reached.
     package static func run(
         app: CeleriacApp,
@@ -22,6 +28,12 @@ package enum PoolChild {
         // a Ctrl-C sent to the whole process group must not kill running tasks.
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
+        signal(interruptSignal, SIG_IGN)
+        let running = Mutex<Task<Completion, Never>?>(nil)
+        let interrupts = DispatchSource.makeSignalSource(signal: interruptSignal, queue: .global())
+        interrupts.setEventHandler { running.withLock { $0?.cancel() } }
+        interrupts.resume()
+        defer { interrupts.cancel() }
         var runner = TaskRunner(app: app, configuration: app.conf, hostname: hostname, owner: owner)
         runner.poolLabel = "ForkPoolWorker"
         let input = LineReader(descriptor: 0)
@@ -29,7 +41,10 @@ package enum PoolChild {
         // Reading blocks only between tasks, when this process has nothing else to do.
         while let line = input.next() {
             guard let task = try? JSONDecoder().decode(ClaimedTask.self, from: line) else { continue }
-            let completion = await runner.run(task, slot: slot)
+            let work = Task { [runner] in await runner.run(task, slot: slot) }
+            running.withLock { $0 = work }
+            let completion = await work.value
+            running.withLock { $0 = nil }
             done += 1
             let retiring = (maxTasks.map { done >= $0 } ?? false) || (maxMemoryKiB.map { residentKiB() > $0 } ?? false)
             var reply = Data()

@@ -60,6 +60,10 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
     }
 
     func start() throws {
+        // Ignored here, so children start with it ignored (exec keeps ignored signals): one
+        // sent before a child installs its handler is lost, not fatal; the revoke is sent
+        // again at the next heartbeat.
+        signal(PoolChild.interruptSignal, SIG_IGN)
         for slot in 1...settings.size { try spawn(slot: slot) }
         let watcher = Thread { [self] in self.watchTimeLimits() }
         watcher.name = "celeriac-prefork-timer"
@@ -78,6 +82,22 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
             var status: Int32 = 0
             _ = waitpid(child.pid, &status, 0)
         }
+    }
+
+    func interrupt(_ taskID: UUID) -> Bool {
+        let pid = children.withLock { children in children.values.first { $0.inFlight?.task.id == taskID }?.pid }
+        if let pid { kill(pid, PoolChild.interruptSignal) }
+        return true
+    }
+
+    func addSlots(_ slots: [Int]) throws {
+        for slot in slots { try spawn(slot: slot) }
+    }
+
+    func removeSlots(_ slots: [Int]) {
+        // Its reader sees the input close, finds the slot gone and starts no replacement.
+        let inputs = children.withLock { children in slots.compactMap { children.removeValue(forKey: $0)?.input } }
+        for input in inputs { close(input) }
     }
 
     func execute(_ task: ClaimedTask, slot: Int) async -> Completion {

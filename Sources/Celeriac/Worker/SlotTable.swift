@@ -25,8 +25,16 @@ final class SlotTable: Sendable {
         /// Running tasks revoked, with the reason: their outcome is written as revoked unless
         /// they succeeded anyway.
         var revoked: [UUID: String] = [:]
+        /// Revoked tasks already stopped by force (terminate).
+        var terminated: Set<UUID> = []
         var running = 0
         var freeSlots: [Int]
+        /// Slots in the pool (free or busy); pool_grow and pool_shrink change it.
+        var capacity: Int
+        /// The highest slot number given out so far.
+        var highestSlot: Int
+        /// Busy slots to retire as soon as their task ends (a shrink wider than the free slots).
+        var retiring = 0
         var stop: StopMode = .none
         var stopRequestedAt: ContinuousClock.Instant?
     }
@@ -43,7 +51,44 @@ final class SlotTable: Sendable {
 
     /// Slots 1…concurrency, all free.
     init(concurrency: Int) {
-        state = Mutex(State(freeSlots: Array((1...max(1, concurrency)).reversed())))
+        let size = max(1, concurrency)
+        state = Mutex(State(freeSlots: Array((1...size).reversed()), capacity: size, highestSlot: size))
+    }
+
+    /// Slots in the pool, busy or free (less those retiring).
+    var capacity: Int { state.withLock { $0.capacity } }
+
+    /// Adds `count` slots (pool_grow); returns their numbers, for the pool to start them.
+    func grow(by count: Int) -> [Int] {
+        state.withLock { state in
+            guard count > 0 else { return [] }
+            // Busy slots set to retire are kept instead, first.
+            let kept = min(count, state.retiring)
+            state.retiring -= kept
+            let added = Array((state.highestSlot + 1)..<(state.highestSlot + 1 + count - kept))
+            state.highestSlot += added.count
+            state.freeSlots.insert(contentsOf: added.reversed(), at: 0)
+            state.capacity += count
+            return added
+        }
+    }
+
+    /// Removes `count` slots (pool_shrink), never the last one: free slots at once (returned,
+    /// for the pool to stop them), busy ones when their task ends (``deliver(_:slot:)``).
+    func shrink(by count: Int) -> [Int] {
+        state.withLock { state in
+            let count = min(count, state.capacity - 1)
+            guard count > 0 else { return [] }
+            state.capacity -= count
+            let now = min(count, state.freeSlots.count)
+            // The highest-numbered free slots go first.
+            state.freeSlots.sort(by: >)
+            let removed = Array(state.freeSlots.prefix(now))
+            state.freeSlots.removeFirst(now)
+            state.freeSlots.sort(by: >)
+            state.retiring += count - now
+            return removed
+        }
     }
 
     /// Takes a free slot for a task about to run.
@@ -61,11 +106,19 @@ final class SlotTable: Sendable {
         }
     }
 
+    /// What became of a delivered outcome.
+    struct Delivery: Sendable, Equatable {
+        /// False when the task was abandoned and the outcome dropped.
+        var kept: Bool
+        /// The slot the task ran in, if the pool shrank meanwhile and it is retired now.
+        var retiredSlot: Int?
+    }
+
     /// An outcome from the pool (`slot` nil for one that never ran, e.g. an expired task).
-    /// Returns false when the task was abandoned and the outcome is dropped.
     @discardableResult
-    func deliver(_ completion: Completion, slot: Int?) -> Bool {
+    func deliver(_ completion: Completion, slot: Int?) -> Delivery {
         state.withLock { state in
+            var retiredSlot: Int?
             let abandoned = state.abandoned.remove(completion.id) != nil
             var completion = completion
             if let reason = state.revoked.removeValue(forKey: completion.id), completion.outcome != .succeeded,
@@ -74,14 +127,20 @@ final class SlotTable: Sendable {
                 completion = completion.replaced(by: .revoked, payload: ErrorInfo(type: "TaskRevokedError", message: reason).json)
             }
             if !abandoned { state.completions.append(completion) }
+            state.terminated.remove(completion.id)
             if let slot {
                 state.running -= 1
-                state.freeSlots.append(slot)
+                if state.retiring > 0 {
+                    state.retiring -= 1
+                    retiredSlot = slot
+                } else {
+                    state.freeSlots.append(slot)
+                }
                 if !abandoned, state.handles.removeValue(forKey: completion.id) == nil {
                     state.finishedEarly.insert(completion.id)
                 }
             }
-            return !abandoned
+            return Delivery(kept: !abandoned, retiredSlot: retiredSlot)
         }
     }
 
@@ -132,15 +191,20 @@ final class SlotTable: Sendable {
         }
     }
 
-    /// Revokes those of `ids` that run here: their pool tasks are returned to be cancelled
-    /// (cooperatively, or by killing the child in the prefork pool), and their outcome will be
-    /// written as revoked with `reason`. Each task is returned once, however often it is revoked.
-    func revoke(_ ids: [UUID], reason: String) -> [UUID: Task<Void, Never>] {
+    /// Revokes those of `ids` that run here: their pool tasks are returned to be stopped
+    /// (cooperatively, or with `terminate` by force), and their outcome will be written as
+    /// revoked with `reason`. Each task is returned once, however often it is revoked, and
+    /// once more when a later revoke asks to terminate it.
+    func revoke(_ ids: [UUID], reason: String, terminate: Bool = false) -> [UUID: Task<Void, Never>] {
         state.withLock { state in
             var taken: [UUID: Task<Void, Never>] = [:]
-            for id in ids where state.revoked[id] == nil {
+            for id in ids {
                 guard let handle = state.handles[id] else { continue }
-                state.revoked[id] = reason
+                let first = state.revoked[id] == nil
+                let escalate = terminate && !state.terminated.contains(id)
+                guard first || escalate else { continue }
+                if first { state.revoked[id] = reason }
+                if terminate { state.terminated.insert(id) }
                 taken[id] = handle
             }
             return taken

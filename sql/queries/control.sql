@@ -1,0 +1,44 @@
+-- Calls of the control functions (repeatable/control.sql): revoke, retry, purge, pause and
+-- resume a queue, control messages. The CLI and the dashboard run these.
+
+-- name: revoke
+-- Revoke tasks: see revoke() in repeatable/control.sql for what each outcome means.
+-- param ids: uuid[]
+-- param terminate: bool
+-- param reason: text
+-- column task_id: uuid
+-- column outcome: text
+SELECT task_id, outcome FROM celeriac.revoke($1::uuid[], $2, $3)
+
+-- name: retry
+-- Run failed or revoked tasks again: see retry() in repeatable/control.sql.
+-- param ids: uuid[]
+-- column task_id: uuid
+-- column outcome: text
+SELECT task_id, outcome FROM celeriac.retry($1::uuid[])
+
+-- name: pause_queue
+-- Pause a queue: see pause_queue() in repeatable/control.sql.
+-- param queue: text
+-- column paused: bool
+SELECT celeriac.pause_queue($1) AS paused
+
+-- name: resume_queue
+-- Resume a queue: see resume_queue() in repeatable/control.sql.
+-- param queue: text
+-- column resumed: bool
+SELECT celeriac.resume_queue($1) AS resumed
+
+-- name: purge
+-- Purge the waiting tasks of one queue, or of all when NULL: see purge() in repeatable/control.sql.
+-- param queue: text?
+-- column purged: int
+SELECT celeriac.purge($1) AS purged
+
+-- name: control
+-- Send a control message: see control() in repeatable/control.sql.
+-- param destination: text
+-- param command: text
+-- param arguments: json
+-- column id: int
+SELECT celeriac.control($1, $2, $3::jsonb)::int AS id
