@@ -169,9 +169,9 @@ ensure_role_and_db() {
 DO \$\$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$DB_USER') THEN
-        CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+        CREATE ROLE $DB_USER LOGIN CREATEDB CREATEROLE PASSWORD '$DB_PASSWORD';
     ELSE
-        ALTER ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+        ALTER ROLE $DB_USER LOGIN CREATEDB CREATEROLE PASSWORD '$DB_PASSWORD';
     END IF;
 END
 \$\$;
@@ -183,6 +183,7 @@ GRANT ALL PRIVILEGES ON DATABASE $DB_NAME TO $DB_USER;
 -- The role is named like Celeriac's schema: with the default search_path ("\$user", public)
 -- a user's own unqualified CREATE TABLE would land in that schema. Their tables go to public.
 ALTER ROLE $DB_USER SET search_path = public;
+-- CREATEROLE (above): "celeriac migrate --roles" creates the least-privilege roles (sql/repeatable/roles.sql).
 -- Lets the benchmark flush dirty buffers between measurements (CHECKPOINT).
 SELECT 'GRANT pg_checkpoint TO $DB_USER'
 WHERE NOT pg_has_role('$DB_USER', 'pg_checkpoint', 'MEMBER')

@@ -15,3 +15,22 @@ ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.up
 -- param key: text
 -- column value: json
 SELECT value::text AS value FROM celeriac.settings WHERE key = $1
+
+-- name: grant_roles
+-- Create (if missing) and grant the least-privilege roles: see grant_roles() in
+-- repeatable/roles.sql. Records their names under 'roles'.
+-- param producer: text
+-- param worker: text
+-- param monitor: text
+-- param admin: text
+SELECT celeriac.grant_roles($1, $2, $3, $4)
+
+-- name: roles
+-- The role names granted last (no row: `migrate --roles` never ran on this schema).
+-- column producer: text
+-- column worker: text
+-- column monitor: text
+-- column admin: text
+SELECT value ->> 'producer' AS producer, value ->> 'worker' AS worker, value ->> 'monitor' AS monitor,
+       value ->> 'admin' AS admin
+FROM celeriac.settings WHERE key = 'roles'

@@ -25,6 +25,8 @@ CREATE OR REPLACE FUNCTION enqueue(
     max_retries integer     DEFAULT NULL
 ) RETURNS uuid
 LANGUAGE plpgsql
+-- With its owner's rights: the producer role (roles.sql) may call it with no right on the tables.
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 DECLARE

@@ -34,6 +34,7 @@ CREATE OR REPLACE FUNCTION task_history(task_id uuid)
 RETURNS TABLE (at timestamptz, kind text, name text, queue text, worker text, attempt integer,
                runtime double precision, error jsonb, detail jsonb)
 LANGUAGE sql STABLE
+SECURITY DEFINER
 BEGIN ATOMIC
     WITH requeued AS (
         SELECT e.at, (e.detail -> 'started_at' ->> (u.i::integer - 1))::timestamptz AS started_at

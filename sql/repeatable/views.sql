@@ -62,6 +62,7 @@ RETURNS TABLE (name text, succeeded bigint, failed bigint, retried bigint, revok
                failure_rate double precision, runtime_p50 double precision, runtime_p95 double precision,
                runtime_p99 double precision, wait_p50 double precision, wait_p95 double precision)
 LANGUAGE sql STABLE
+SECURITY DEFINER
 BEGIN ATOMIC
     WITH window_rows AS (
         SELECT s.name, s.metric, s.bucket, sum(s.count)::bigint AS count

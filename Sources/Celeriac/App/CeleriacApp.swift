@@ -181,11 +181,13 @@ public final class CeleriacApp: Sendable {
     }
 
     /// Creates or upgrades the schema. Returns the file names applied (migrations, then
-    /// `repeatable/<file>` for each repeatable file re-applied).
+    /// `repeatable/<file>` for each repeatable file re-applied). With `roles`, also creates
+    /// (if missing) and grants the four least-privilege roles (sql/repeatable/roles.sql); a
+    /// later migrate grants them again.
     @discardableResult
-    public func migrate() async throws -> [String] {
+    public func migrate(roles: RoleNames? = nil) async throws -> [String] {
         let migrator = Migrator(schema: conf.schema)
-        return try await retryingRun { connection in try migrator.apply(on: connection).names }
+        return try await retryingRun { connection in try migrator.apply(on: connection, roles: roles).names }
     }
 }
 

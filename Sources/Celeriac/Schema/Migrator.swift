@@ -78,7 +78,11 @@ public struct Migrator: Sendable {
 
     /// Applies every migration newer than the recorded version, then every repeatable file
     /// whose checksum differs from the one recorded, in one transaction.
-    public func apply(on connection: Connection) throws -> Applied {
+    /// With `roles`, the least-privilege roles are created if missing and granted
+    /// (grant_roles(), sql/repeatable/roles.sql); without, the roles granted by an earlier
+    /// `migrate --roles` are granted again, so new tables and functions are covered.
+    public func apply(on connection: Connection, roles: RoleNames? = nil) throws -> Applied {
+        try roles?.validate()
         guard SQLText.isSafeIdentifier(schema) else {
             throw ConfigurationError("invalid schema name '\(schema)'")
         }
@@ -101,6 +105,16 @@ public struct Migrator: Sendable {
                 try script(repeatable.sql, name: "repeatable \(repeatable.name)", on: connection)
                 try connection.run(SQL.SchemaRepeatables.Record(name: repeatable.name, checksum: repeatable.checksum), in: sql)
                 applied.repeatables.append(repeatable)
+            }
+            if let granted = try roles
+                ?? connection.row(SQL.Settings.Roles(), in: sql).map({
+                    RoleNames(producer: $0.producer, worker: $0.worker, monitor: $0.monitor, admin: $0.admin)
+                })
+            {
+                try connection.run(
+                    SQL.Settings.GrantRoles(
+                        producer: granted.producer, worker: granted.worker, monitor: granted.monitor, admin: granted.admin),
+                    in: sql)
             }
             return applied
         }
