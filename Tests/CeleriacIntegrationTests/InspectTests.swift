@@ -84,4 +84,40 @@ import Testing
             try await first.stop()
         }
     }
+
+    /// stats, active_queues, revoked and query_task, from the command line as JSON and text.
+    @Test func inspectStatsActiveQueuesRevokedAndQueryTask() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker(queues: ["celery", "more"], concurrency: 3)
+            let done = try await add.delay(1, 2)
+            #expect(try await done.get(timeout: .seconds(10)) == 3)
+            let later = try await add.applyAsync(5, 5, options: CallOptions(countdown: .seconds(600)))
+            _ = try await env.app.revoke([later.id], reason: "not now")
+            let waiting = try await add.applyAsync(7, 7, options: CallOptions(countdown: .seconds(600)))
+            try await env.eventually("the counters are written") { try await env.app.workerStatus().first?.succeeded == 1 }
+
+            func inspect(_ arguments: [String]) async throws -> String {
+                let (status, output) = try await ProcessTests.runOffPool(
+                    "celeriac", ["inspect"] + arguments, schema: env.schema, url: env.url)
+                #expect(status == 0, "\(output)")
+                return output
+            }
+            let stats = try await inspect(["stats", "--json"])
+            #expect(stats.contains("\"concurrency\":3") && stats.contains("\"succeeded\":1") && stats.contains("\"status\":\"online\""))
+            let queues = try await inspect(["active_queues"])
+            #expect(queues.contains("celery, more"))
+            let revoked = try await inspect(["revoked"])
+            #expect(revoked.contains(later.id.celeryString) && revoked.contains("not now"))
+            let unknown = UUID.v7()
+            let queried = try await inspect(["query_task", done.id.celeryString, waiting.id.celeryString, unknown.celeryString])
+            #expect(queried.contains("tasks.add[\(done.id.celeryString)] succeeded [1, 2]"))
+            #expect(queried.contains("tasks.add[\(waiting.id.celeryString)] scheduled"))
+            #expect(queried.contains("\(unknown.celeryString): unknown"))
+            let (badStatus, bad) = try await ProcessTests.runOffPool(
+                "celeriac", ["inspect", "query_task", "nope"], schema: env.schema, url: env.url)
+            #expect(badStatus != 0 && bad.contains("'nope' is not a task id"))
+            try await worker.stop()
+        }
+    }
 }

@@ -623,3 +623,26 @@ WHERE CASE $1
       END
 ORDER BY run_at, id
 LIMIT $2
+
+-- name: query
+-- What `celeriac inspect query_task` shows of each id: unfinished (queued, scheduled, retry,
+-- started, with its worker) or finished (with the worker of its last attempt).
+-- param ids: uuid[]
+-- column id: uuid
+-- column name: text
+-- column queue: text
+-- column state: text
+-- column worker: text?
+-- column args: json
+-- column kwargs: json
+-- column attempt: int
+-- column started_at: float8?
+-- column finished_at: float8?
+SELECT r.id, r.name, r.queue, r.state, r.worker, r.args::text AS args, r.kwargs::text AS kwargs, r.attempt,
+       extract(epoch FROM r.started_at)::float8 AS started_at, extract(epoch FROM r.finished_at)::float8 AS finished_at
+FROM celeriac.results AS r WHERE r.id = ANY ($1::uuid[])
+UNION ALL
+SELECT t.id, t.name, t.queue, CASE WHEN t.state = 'queued' AND t.run_at > now() THEN 'scheduled' ELSE t.state END,
+       t.owner, t.args::text, t.kwargs::text, t.attempt, extract(epoch FROM t.started_at)::float8, NULL
+FROM celeriac.tasks AS t WHERE t.id = ANY ($1::uuid[])
+

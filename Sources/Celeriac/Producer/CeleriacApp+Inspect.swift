@@ -102,3 +102,59 @@ extension CeleriacApp {
         try await control(.shutdown, destination: worker)
     }
 }
+
+extension CeleriacApp {
+    /// A revoked task, as `celeriac inspect revoked` lists it.
+    public struct RevokedTask: Sendable, Equatable {
+        public var id: UUID
+        public var reason: String?
+        public var terminate: Bool
+        /// Who revoked it (database user, or the dashboard's user).
+        public var revokedBy: String
+        public var revokedAt: Date
+        /// Still running, its worker stopping it.
+        public var pending: Bool
+    }
+
+    /// Revocations of running tasks not settled yet, and tasks revoked in the last day.
+    public func revokedTasks() async throws -> [RevokedTask] {
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.rows(SQL.Revocations.Recent(), in: sql).map {
+                RevokedTask(
+                    id: $0.taskId, reason: $0.reason, terminate: $0.terminate, revokedBy: $0.revokedBy,
+                    revokedAt: Date(timeIntervalSince1970: $0.revokedAt), pending: $0.pending)
+            }
+        }
+    }
+
+    /// A task found by id, as `celeriac inspect query_task` shows it.
+    public struct QueriedTask: Sendable, Equatable {
+        public var id: UUID
+        public var name: String
+        public var queue: String
+        /// queued, scheduled, retry, started, succeeded, failed or revoked.
+        public var state: String
+        /// The worker running it, or that ran its last attempt.
+        public var worker: String?
+        /// Its arguments, JSON.
+        public var args: String
+        public var kwargs: String
+        public var attempt: Int
+        public var startedAt: Date?
+        public var finishedAt: Date?
+    }
+
+    /// The tasks with these ids that exist (unfinished or with a stored result).
+    public func queryTasks(_ ids: [UUID]) async throws -> [QueriedTask] {
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.rows(SQL.Tasks.Query(ids: ids), in: sql).map {
+                QueriedTask(
+                    id: $0.id, name: $0.name, queue: $0.queue, state: $0.state, worker: $0.worker, args: $0.args,
+                    kwargs: $0.kwargs, attempt: $0.attempt, startedAt: $0.startedAt.map(Date.init(timeIntervalSince1970:)),
+                    finishedAt: $0.finishedAt.map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+    }
+}
