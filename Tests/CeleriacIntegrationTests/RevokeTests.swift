@@ -177,4 +177,51 @@ import Testing
             try await worker.stop()
         }
     }
+
+    /// A running task whose worker is gone is revoked; the next worker's rescue ends it
+    /// REVOKED, not failed or run again.
+    @Test func aTaskRevokedWhileItsWorkerIsDownEndsRevokedWhenAWorkerStarts() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add", acksLate: true) { (x: Int, y: Int) async throws -> Int in x + y }
+            let result = try await add.delay(1, 1)
+            // As if a worker had claimed it and then died (kill -9): its lease runs out soon.
+            try await env.sql(
+                "UPDATE \(env.schema).tasks SET state = 'started', owner = 'ghost/1.x', attempt = 1, lease_expires_at = now() + interval '300 milliseconds'"
+            )
+            #expect(try await env.app.revoke([result.id], reason: "while down").first?.outcome == "revoking")
+            let worker = env.startWorker()
+            let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(15)) }
+            #expect(error?.state == .revoked && error?.info.message == "while down")
+            try await worker.stop()
+        }
+    }
+
+    /// Pausing a queue under load stops claims from it within one claim; resuming drains the rest.
+    @Test func pauseAndResumeUnderLoad() async throws {
+        try await TestEnvironment.with { env in
+            let work = env.app.task("tasks.work") { (n: Int) async throws -> Int in
+                try await Task.sleep(for: .milliseconds(5))
+                return n
+            }
+            try await env.app.enqueue(try (0..<1_500).map { try work.message($0) })
+            let worker = env.startWorker(concurrency: 8)
+            try await env.eventually("the drain is under way") {
+                try await env.count("SELECT count(*) FROM \(env.schema).results") > 100
+            }
+            #expect(try await env.app.pauseQueue("celery"))
+            // Tasks claimed before the pause finish; then nothing more is taken.
+            try await env.eventually("nothing runs") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 0
+            }
+            let paused = try await env.count("SELECT count(*) FROM \(env.schema).results")
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == paused)
+            #expect(paused < 1_500)
+            #expect(try await env.app.resumeQueue("celery"))
+            try await env.eventually(timeout: .seconds(30), "the rest ran") {
+                try await env.count("SELECT count(*) FROM \(env.schema).results") == 1_500
+            }
+            try await worker.stop()
+        }
+    }
 }
