@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Celeriac walkthrough: migrate, start a worker, run the demo tasks, shut the worker down warmly.
+# Celeriac walkthrough: migrate, start a worker with task events (-E), follow the events live
+# (`demo events`, as Flower would show them), run the demo tasks, shut the worker down warmly.
 #
 # Environment:
 #   CELERIAC_DATABASE_URL   database to use (default: the local cluster, `scripts/pg.sh url`)
@@ -27,9 +28,13 @@ fail() { printf 'demo.sh: error: %s\n' "$*" >&2; exit 1; }
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/celeriac-demo.XXXXXX")"
 WORKER_LOG="$TMP/worker.log"
+EVENTS_LOG="$TMP/events.log"
 : >"$WORKER_LOG"
+: >"$EVENTS_LOG"
 worker_pid=""
 tail_pid=""
+events_pid=""
+events_tail_pid=""
 keep_tmp=1
 
 stop_tail() {
@@ -38,6 +43,21 @@ stop_tail() {
         kill "$tail_pid" 2>/dev/null || true
         wait "$tail_pid" 2>/dev/null || true
         tail_pid=""
+    fi
+}
+
+stop_events() {
+    if [ -n "$events_pid" ]; then
+        sleep 0.5 # the last outcomes are announced after the results the run waited for
+        kill -TERM "$events_pid" 2>/dev/null || true
+        wait "$events_pid" 2>/dev/null || true
+        events_pid=""
+    fi
+    if [ -n "$events_tail_pid" ]; then
+        sleep 0.3
+        kill "$events_tail_pid" 2>/dev/null || true
+        wait "$events_tail_pid" 2>/dev/null || true
+        events_tail_pid=""
     fi
 }
 
@@ -56,6 +76,7 @@ cleanup() {
         fi
         wait "$worker_pid" 2>/dev/null || true
     fi
+    stop_events
     stop_tail
     if [ "$rc" -eq 0 ] && [ "$keep_tmp" -eq 0 ]; then
         rm -rf "$TMP"
@@ -80,7 +101,7 @@ section "migrate"
 "$DEMO_BIN" migrate
 
 section "worker (live log)"
-"$DEMO_BIN" worker --loglevel INFO -c 2 --pool prefork </dev/null >"$WORKER_LOG" 2>&1 &
+"$DEMO_BIN" worker --loglevel INFO -c 2 --pool prefork -E </dev/null >"$WORKER_LOG" 2>&1 &
 worker_pid=$!
 echo "worker pid $worker_pid, log $WORKER_LOG"
 tail -n +1 -f "$WORKER_LOG" > >(sed -u 's/^/worker | /') &
@@ -104,9 +125,23 @@ until grep -q ' ready\.' "$WORKER_LOG"; do
     sleep 0.2
 done
 
+section "events (live, like Flower)"
+"$DEMO_BIN" events --state received started retried succeeded failed </dev/null >"$EVENTS_LOG" 2>&1 &
+events_pid=$!
+tail -n +1 -f "$EVENTS_LOG" > >(sed -u 's/^/events | /') &
+events_tail_pid=$!
+sleep 0.5 # the tail starts from now: let it LISTEN before the first task
+
 section "run"
 status=0
 "$DEMO_BIN" run || status=$?
+stop_events
+for kind in task-received task-started task-retried task-succeeded; do
+    if ! grep -q "$kind" "$EVENTS_LOG"; then
+        echo "demo.sh: no $kind event was shown" >&2
+        [ "$status" -ne 0 ] || status=1
+    fi
+done
 
 section "shutdown"
 echo "sending SIGTERM to worker (pid $worker_pid), waiting up to ${SHUTDOWN_TIMEOUT}s for warm shutdown"
