@@ -528,8 +528,9 @@ struct Benchmark {
         try await execute("VACUUM ANALYZE \(schema).\(table)")
         try await execute(
             """
-            SELECT brin_summarize_new_values(indexrelid) FROM pg_index
-            WHERE indrelid = '\(schema).\(table)'::regclass AND indexrelid::regclass::text LIKE '%finished_at%'
+            SELECT brin_summarize_new_values(i.indexrelid) FROM pg_index AS i
+            JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS am ON am.oid = c.relam
+            WHERE i.indrelid = '\(schema).\(table)'::regclass AND am.amname = 'brin'
             """)
     }
 

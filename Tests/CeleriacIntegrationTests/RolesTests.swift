@@ -90,6 +90,11 @@ import Testing
             }
             #expect(try await monitor.sendQuery("SELECT count(*) FROM \(s).task_history('\(sent.id)')") == "3")
             #expect(try await monitor.workerStatus().first?.status == "online")
+            // Everything `celeriac inspect` shows reads views too.
+            #expect(try await monitor.queryTasks([sent.id]).first?.state == "succeeded")
+            #expect(try await monitor.registeredTaskTypes().map(\.name) == ["tasks.add"])
+            #expect(try await monitor.inspect("active").isEmpty)
+            #expect(try await monitor.revokedTasks().isEmpty)
             #expect(await Self.failure(monitor, "SELECT * FROM \(s).tasks") == denied)
             #expect(await Self.failure(monitor, "SELECT * FROM \(s).results") == denied)
             #expect(await Self.failure(monitor, "SELECT \(s).pause_queue('celery')") == denied)

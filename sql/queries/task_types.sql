@@ -30,12 +30,3 @@ ON CONFLICT (name) DO UPDATE SET
 -- column max_retries: int
 -- column reject_on_worker_lost: bool
 SELECT acks_late, max_retries, reject_on_worker_lost FROM celeriac.task_types WHERE name = $1
-
--- name: list
--- Every task type the workers registered, for `celeriac inspect registered`.
--- column name: text
--- column acks_late: bool
--- column max_retries: int
--- column queue: text?
--- column registered_by: text
-SELECT name, acks_late, max_retries, queue, registered_by FROM celeriac.task_types ORDER BY name

@@ -265,33 +265,32 @@ listening AS (
     UPDATE celeriac.workers SET listening = NOT listening
     WHERE id = $3 AND listening <> ((SELECT count(*) FROM picked) < $2)
 ),
-claimed AS (
-    UPDATE celeriac.tasks AS t
-    SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
-        lease_expires_at = now() + make_interval(secs => $4::float8)
-    -- An array, not a join: the generic plan must not guess thousands of picked rows and
-    -- hash-join the whole table.
-    WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
-    RETURNING t.id, t.name, t.args, t.kwargs, t.options, t.attempt, t.retries, t.max_retries, t.queue,
-              t.expires_at, t.root_id, t.parent_id, t.run_at
-),
+-- The events read the rows as they were before this statement's update (one snapshot).
 logged AS (
     INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts)
     SELECT k.kind, $3, b.ids, b.names, b.queues, b.attempts
-    FROM (SELECT array_agg(id) AS ids, array_agg(name) AS names, array_agg(queue) AS queues,
-                 array_agg(attempt) AS attempts
-          FROM claimed HAVING count(*) > 0) AS b
+    FROM (SELECT array_agg(t.id) AS ids, array_agg(t.name) AS names, array_agg(t.queue) AS queues,
+                 array_agg(t.attempt + 1) AS attempts
+          FROM celeriac.tasks AS t
+          WHERE $5 AND t.id = ANY (ARRAY(SELECT id FROM picked))
+          HAVING count(*) > 0) AS b
     CROSS JOIN (VALUES ('received'), ('started')) AS k(kind)
     WHERE $5
+    RETURNING 1
 ),
 announced AS (
-    SELECT pg_notify($6, $3) WHERE $5 AND EXISTS (SELECT 1 FROM claimed)
+    SELECT pg_notify($6, $3) WHERE EXISTS (SELECT 1 FROM logged)
 )
-SELECT c.id, c.name, c.args::text AS args, c.kwargs::text AS kwargs, c.options::text AS options, c.attempt,
-       c.retries, c.max_retries, c.queue, (c.expires_at IS NOT NULL AND c.expires_at < now()) AS expired,
-       c.root_id, c.parent_id, extract(epoch FROM now() - c.run_at)::float8 AS wait
-FROM claimed AS c
-WHERE NOT $5 OR (SELECT count(*) FROM announced) >= 0
+UPDATE celeriac.tasks AS t
+SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
+    lease_expires_at = now() + make_interval(secs => $4::float8)
+-- An array, not a join: the generic plan must not guess thousands of picked rows and
+-- hash-join the whole table.
+WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
+RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.options::text AS options, t.attempt,
+          t.retries, t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
+          t.root_id, t.parent_id, extract(epoch FROM now() - t.run_at)::float8 AS wait,
+          CASE WHEN $5 THEN (SELECT count(*) FROM announced) END AS announced
 
 -- name: next_due
 -- Seconds until the next waiting task of these queues is due (NULL if none), read from the
@@ -337,25 +336,13 @@ WITH input AS (
 -- Each outcome probes its own row by primary key (a LATERAL, so the generic plan cannot turn it
 -- into a nested loop re-reading the input for every running task).
 owned AS (
-    SELECT t.id, t.name, t.queue, t.attempt, t.started_at, i.outcome, i.payload, i.countdown, i.runtime
+    SELECT t.id, i.outcome, i.payload, i.countdown, i.runtime
     FROM input AS i
     CROSS JOIN LATERAL (
-        SELECT id, name, queue, state, owner, attempt, started_at FROM celeriac.tasks
+        SELECT id, state, owner, attempt FROM celeriac.tasks
         WHERE id = i.id OFFSET 0 FOR UPDATE
     ) AS t
     WHERE t.state = 'started' AND t.owner = $7 AND t.attempt = i.attempt
-),
-logged AS (
-    INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts, runtimes, errors, detail)
-    SELECT e.kind, $7, array_agg(e.id), array_agg(e.name), array_agg(e.queue), array_agg(e.attempt),
-           array_agg(e.runtime), CASE WHEN e.kind <> 'succeeded' THEN array_agg(e.payload) END,
-           CASE WHEN e.kind = 'retried' THEN jsonb_build_object('countdown', array_agg(e.countdown),
-                                                                'started_at', array_agg(e.started_at)) END
-    FROM (SELECT CASE o.outcome WHEN 'ignored' THEN 'succeeded' WHEN 'retry' THEN 'retried' ELSE o.outcome END AS kind,
-                 o.id, o.name, o.queue, o.attempt, o.runtime, o.payload, o.countdown, o.started_at
-          FROM owned AS o) AS e
-    WHERE $9
-    GROUP BY e.kind
 ),
 retried AS (
     UPDATE celeriac.tasks AS t
@@ -363,13 +350,28 @@ retried AS (
         last_error = o.payload, run_at = now() + make_interval(secs => o.countdown)
     FROM owned AS o
     WHERE t.id = o.id AND o.outcome = 'retry'
-    RETURNING t.queue, o.countdown
+    RETURNING t.id, t.name, t.queue, t.attempt, t.started_at, o.outcome, o.payload, o.runtime, o.countdown
 ),
 finished AS (
     DELETE FROM celeriac.tasks AS t USING owned AS o
     WHERE t.id = o.id AND o.outcome <> 'retry'
     RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at, o.outcome, o.payload, o.runtime
+),
+logged AS (
+    INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts, runtimes, errors, detail)
+    SELECT e.kind, $7, array_agg(e.id), array_agg(e.name), array_agg(e.queue), array_agg(e.attempt),
+           array_agg(e.runtime), CASE WHEN e.kind <> 'succeeded' THEN array_agg(e.payload) END,
+           CASE WHEN e.kind = 'retried' THEN jsonb_build_object('countdown', array_agg(e.countdown),
+                                                                'started_at', array_agg(e.started_at)) END
+    FROM (SELECT CASE f.outcome WHEN 'ignored' THEN 'succeeded' ELSE f.outcome END AS kind,
+                 f.id, f.name, f.queue, f.attempt, f.runtime, f.payload, 0::float8 AS countdown, f.started_at
+          FROM finished AS f
+          UNION ALL
+          SELECT 'retried', r.id, r.name, r.queue, r.attempt, r.runtime, r.payload, r.countdown, r.started_at
+          FROM retried AS r) AS e
+    WHERE $9
+    GROUP BY e.kind
 ),
 result_input (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker, parent_id, root_id,
               created_at, started_at, runtime) AS (
@@ -599,50 +601,3 @@ woken AS (
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM lost)::int AS failed,
        (SELECT count(*) FROM woken) AS woken
-
--- name: inspect
--- The unfinished tasks in one state, for `celeriac inspect`: `started` (active, with their
--- worker), `queued` due later (scheduled), or `queued`/`retry` due now (reserved: waiting for
--- a worker). At most `limit` rows, oldest first.
--- param kind: text
--- param limit: int
--- column id: uuid
--- column name: text
--- column queue: text
--- column state: text
--- column owner: text?
--- column args: json
--- column attempt: int
--- column run_at: float8
-SELECT id, name, queue, state, owner, args::text AS args, attempt, extract(epoch FROM run_at)::float8 AS run_at
-FROM celeriac.tasks
-WHERE CASE $1
-          WHEN 'active' THEN state = 'started'
-          WHEN 'scheduled' THEN state IN ('queued', 'retry') AND run_at > now()
-          WHEN 'reserved' THEN state IN ('queued', 'retry') AND run_at <= now()
-      END
-ORDER BY run_at, id
-LIMIT $2
-
--- name: query
--- What `celeriac inspect query_task` shows of each id: unfinished (queued, scheduled, retry,
--- started, with its worker) or finished (with the worker of its last attempt).
--- param ids: uuid[]
--- column id: uuid
--- column name: text
--- column queue: text
--- column state: text
--- column worker: text?
--- column args: json
--- column kwargs: json
--- column attempt: int
--- column started_at: float8?
--- column finished_at: float8?
-SELECT r.id, r.name, r.queue, r.state, r.worker, r.args::text AS args, r.kwargs::text AS kwargs, r.attempt,
-       extract(epoch FROM r.started_at)::float8 AS started_at, extract(epoch FROM r.finished_at)::float8 AS finished_at
-FROM celeriac.results AS r WHERE r.id = ANY ($1::uuid[])
-UNION ALL
-SELECT t.id, t.name, t.queue, CASE WHEN t.state = 'queued' AND t.run_at > now() THEN 'scheduled' ELSE t.state END,
-       t.owner, t.args::text, t.kwargs::text, t.attempt, extract(epoch FROM t.started_at)::float8, NULL
-FROM celeriac.tasks AS t WHERE t.id = ANY ($1::uuid[])
-

@@ -68,3 +68,71 @@ SELECT name, per_second_1m, per_second_5m, per_second_15m, succeeded_15m::int, f
        revoked_15m::int, failure_rate, runtime_p50, runtime_p95, runtime_p99, wait_p50, wait_p95
 FROM celeriac.task_names
 ORDER BY name
+
+-- name: inspect
+-- The unfinished tasks in one state, for `celeriac inspect`: `started` (active, with their
+-- worker), due later (scheduled), or due now (reserved: waiting for a worker). At most `limit`
+-- rows, oldest first.
+-- param kind: text
+-- param limit: int
+-- column id: uuid
+-- column name: text
+-- column queue: text
+-- column state: text
+-- column worker: text?
+-- column args: json
+-- column attempt: int
+-- column run_at: float8
+SELECT id, name, queue, state, worker, args::text AS args, attempt, extract(epoch FROM run_at)::float8 AS run_at
+FROM celeriac.unfinished_tasks
+WHERE CASE $1
+          WHEN 'active' THEN state = 'started'
+          WHEN 'scheduled' THEN state IN ('queued', 'retry') AND scheduled
+          WHEN 'reserved' THEN state IN ('queued', 'retry') AND NOT scheduled
+      END
+ORDER BY run_at, id
+LIMIT $2
+
+-- name: query_tasks
+-- What `celeriac inspect query_task` shows of each id: unfinished (queued, scheduled, retry,
+-- started, with its worker) or finished (with the worker of its last attempt).
+-- param ids: uuid[]
+-- column id: uuid
+-- column name: text
+-- column queue: text
+-- column state: text
+-- column worker: text?
+-- column args: json
+-- column kwargs: json
+-- column attempt: int
+-- column started_at: float8?
+-- column finished_at: float8?
+SELECT f.id, f.name, f.queue, f.state, f.worker, f.args::text AS args, f.kwargs::text AS kwargs, f.attempt,
+       extract(epoch FROM f.started_at)::float8 AS started_at, extract(epoch FROM f.finished_at)::float8 AS finished_at
+FROM celeriac.finished_tasks AS f WHERE f.id = ANY ($1::uuid[])
+UNION ALL
+SELECT u.id, u.name, u.queue, CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END,
+       u.worker, u.args::text, u.kwargs::text, u.attempt, extract(epoch FROM u.started_at)::float8, NULL
+FROM celeriac.unfinished_tasks AS u WHERE u.id = ANY ($1::uuid[])
+
+-- name: registered
+-- Every task type the workers registered, for `celeriac inspect registered`.
+-- column name: text
+-- column acks_late: bool
+-- column max_retries: int
+-- column queue: text?
+-- column registered_by: text
+SELECT name, acks_late, max_retries, queue, registered_by FROM celeriac.registered_tasks ORDER BY name
+
+-- name: revoked
+-- What `celeriac inspect revoked` lists (the revoked_tasks view), newest first.
+-- column task_id: uuid
+-- column reason: text?
+-- column terminate: bool
+-- column revoked_by: text
+-- column revoked_at: float8
+-- column pending: bool
+SELECT task_id, reason, terminate, revoked_by, extract(epoch FROM revoked_at)::float8 AS revoked_at, pending
+FROM celeriac.revoked_tasks
+ORDER BY revoked_at DESC
+

@@ -11,8 +11,10 @@
 --             change or delete a task, read events or the views, or call a control function.
 --   worker    what workers and beat do: read and write the queue, results, events, counters
 --             and their registry. No control function, no audit log.
---   monitor   SELECT on the monitoring views (views.sql) and task_events, task_history() and
---             task_name_stats(). No table, no control function.
+--   monitor   SELECT on the views (views.sql: the monitoring views, unfinished_tasks,
+--             finished_tasks, registered_tasks, revoked_tasks; task_events), task_history()
+--             and task_name_stats(): all `celeriac inspect` and `queues` show. No table, no
+--             control function.
 --   admin     the monitor's rights, the control functions (revoke, retry, purge, pause_queue,
 --             resume_queue, control) and the audit log.
 --
@@ -64,9 +66,13 @@ BEGIN
     FOREACH role IN ARRAY ARRAY[monitor, admin] LOOP
         EXECUTE format(
             'GRANT SELECT ON %1$I.queues, %1$I.task_names, %1$I.recent_failures, %1$I.worker_status, %1$I.schedules, '
-            '%1$I.task_events TO %2$I', s, role);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %1$I.task_history(uuid), %1$I.task_name_stats(interval) TO %2$I',
-                       s, role);
+            '%1$I.task_events, %1$I.unfinished_tasks, %1$I.finished_tasks, %1$I.registered_tasks, %1$I.revoked_tasks '
+            'TO %2$I', s, role);
+        -- A view's functions are called with its reader's rights: the percentiles of task_names.
+        EXECUTE format(
+            'GRANT EXECUTE ON FUNCTION %1$I.task_history(uuid), %1$I.task_name_stats(interval), '
+            '%1$I.stats_histogram(integer, bigint), %1$I.stats_histogram_step(bigint[], integer, bigint), '
+            '%1$I.stats_percentile(bigint[], double precision), %1$I.stats_bucket_seconds(integer) TO %2$I', s, role);
     END LOOP;
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', control_functions, admin);
     EXECUTE format('GRANT SELECT ON %I.audit_log TO %I', s, admin);

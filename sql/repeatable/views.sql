@@ -56,14 +56,19 @@ COMMENT ON VIEW queues IS
 
 -- task_name_stats(since): per task name over the window `since` (e.g. '5 minutes'): outcomes,
 -- failure rate, runtime percentiles of successes and wait percentiles of every attempt (from
--- the log-scale histograms of task_stats: within ±19%).
+-- the log-scale histograms of task_stats: within ±19%). plpgsql with custom plans, so the
+-- window's bound reaches the planner and only its minutes are read.
 CREATE OR REPLACE FUNCTION task_name_stats(since interval DEFAULT interval '15 minutes')
 RETURNS TABLE (name text, succeeded bigint, failed bigint, retried bigint, revoked bigint, per_second double precision,
                failure_rate double precision, runtime_p50 double precision, runtime_p95 double precision,
                runtime_p99 double precision, wait_p50 double precision, wait_p95 double precision)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER
-BEGIN ATOMIC
+SET search_path FROM CURRENT
+SET plan_cache_mode = force_custom_plan
+AS $$
+BEGIN
+    RETURN QUERY
     WITH window_rows AS (
         SELECT s.name, s.metric, s.bucket, sum(s.count)::bigint AS count
         FROM task_stats AS s
@@ -89,29 +94,52 @@ BEGIN ATOMIC
     GROUP BY w.name
     ORDER BY w.name;
 END;
+$$;
 
 -- task_names: every task name seen in the last 15 minutes or registered by a worker, with
--- throughput over 1, 5 and 15 minutes and the 15-minute figures of task_name_stats().
+-- throughput over 1, 5 and 15 minutes, and over 15 minutes: outcomes, failure rate, runtime
+-- p50/p95/p99 of successes and wait p50/p95. One pass over the last 15 minutes of task_stats.
 --
 --   SELECT name, per_second_1m, failure_rate, runtime_p95, wait_p95 FROM celeriac.task_names;
 CREATE OR REPLACE VIEW task_names AS
-WITH names AS (
-    SELECT name FROM task_types
-    UNION SELECT name FROM task_stats WHERE minute >= date_trunc('minute', now() - interval '15 minutes')
+WITH recent AS (
+    SELECT s.name, s.metric, s.bucket, s.minute, s.count
+    FROM task_stats AS s
+    WHERE s.minute >= date_trunc('minute', now() - interval '15 minutes')
 ),
-quarter AS (SELECT * FROM task_name_stats(interval '15 minutes')),
-five AS (SELECT * FROM task_name_stats(interval '5 minutes')),
-one AS (SELECT * FROM task_name_stats(interval '1 minute'))
+figures AS (
+    SELECT r.name,
+           coalesce(sum(r.count) FILTER (WHERE r.metric IN ('succeeded', 'failed')
+                                           AND r.minute >= date_trunc('minute', now() - interval '1 minute')), 0)::float8
+               / 60 AS per_second_1m,
+           coalesce(sum(r.count) FILTER (WHERE r.metric IN ('succeeded', 'failed')
+                                           AND r.minute >= date_trunc('minute', now() - interval '5 minutes')), 0)::float8
+               / 300 AS per_second_5m,
+           coalesce(sum(r.count) FILTER (WHERE r.metric IN ('succeeded', 'failed')), 0)::float8 / 900 AS per_second_15m,
+           coalesce(sum(r.count) FILTER (WHERE r.metric = 'succeeded'), 0)::bigint AS succeeded_15m,
+           coalesce(sum(r.count) FILTER (WHERE r.metric = 'failed'), 0)::bigint AS failed_15m,
+           coalesce(sum(r.count) FILTER (WHERE r.metric = 'retried'), 0)::bigint AS retried_15m,
+           coalesce(sum(r.count) FILTER (WHERE r.metric = 'revoked'), 0)::bigint AS revoked_15m,
+           stats_histogram(r.bucket, r.count) FILTER (WHERE r.metric = 'succeeded') AS runtimes,
+           stats_histogram(r.bucket, r.count) FILTER (WHERE r.metric = 'wait') AS waits
+    FROM recent AS r
+    GROUP BY r.name
+),
+names AS (
+    SELECT y.name FROM task_types AS y UNION SELECT f.name FROM figures AS f
+)
 SELECT n.name,
-       coalesce(one.per_second, 0) AS per_second_1m, coalesce(five.per_second, 0) AS per_second_5m,
-       coalesce(q.per_second, 0) AS per_second_15m,
-       coalesce(q.succeeded, 0) AS succeeded_15m, coalesce(q.failed, 0) AS failed_15m,
-       coalesce(q.retried, 0) AS retried_15m, coalesce(q.revoked, 0) AS revoked_15m,
-       q.failure_rate, q.runtime_p50, q.runtime_p95, q.runtime_p99, q.wait_p50, q.wait_p95
+       coalesce(f.per_second_1m, 0) AS per_second_1m, coalesce(f.per_second_5m, 0) AS per_second_5m,
+       coalesce(f.per_second_15m, 0) AS per_second_15m,
+       coalesce(f.succeeded_15m, 0) AS succeeded_15m, coalesce(f.failed_15m, 0) AS failed_15m,
+       coalesce(f.retried_15m, 0) AS retried_15m, coalesce(f.revoked_15m, 0) AS revoked_15m,
+       CASE WHEN f.succeeded_15m + f.failed_15m > 0
+            THEN f.failed_15m::float8 / (f.succeeded_15m + f.failed_15m) END AS failure_rate,
+       stats_percentile(f.runtimes, 0.50) AS runtime_p50, stats_percentile(f.runtimes, 0.95) AS runtime_p95,
+       stats_percentile(f.runtimes, 0.99) AS runtime_p99,
+       stats_percentile(f.waits, 0.50) AS wait_p50, stats_percentile(f.waits, 0.95) AS wait_p95
 FROM names AS n
-LEFT JOIN quarter AS q ON q.name = n.name
-LEFT JOIN five ON five.name = n.name
-LEFT JOIN one ON one.name = n.name;
+LEFT JOIN figures AS f ON f.name = n.name;
 
 COMMENT ON VIEW task_names IS
     'Each task name: throughput over 1/5/15 minutes, failure rate, runtime p50/p95/p99 and wait p50/p95 (15 minutes).';
@@ -176,3 +204,49 @@ LEFT JOIN tasks AS t ON t.id = last.task_id;
 
 COMMENT ON VIEW schedules IS
     'Each periodic task: next and last run, late-by, run count, the state and error of its latest run.';
+
+-- unfinished_tasks: the queue (waiting, scheduled, retrying and running tasks), without the
+-- internal columns; `worker` is the worker running it.
+--
+--   SELECT id, name, state, worker, run_at FROM celeriac.unfinished_tasks WHERE state = 'started';
+CREATE OR REPLACE VIEW unfinished_tasks AS
+SELECT t.id, t.name, t.queue, t.priority, t.state, t.run_at > now() AS scheduled, t.args, t.kwargs, t.attempt, t.retries,
+       t.max_retries, t.owner AS worker, t.run_at, t.expires_at, t.created_at, t.started_at, t.lease_expires_at,
+       t.last_error, t.parent_id, t.root_id
+FROM tasks AS t;
+
+COMMENT ON VIEW unfinished_tasks IS 'Tasks not finished yet: queued, retry (scheduled when run_at is later) or started.';
+
+-- finished_tasks: the stored outcomes (kept for result_expires).
+--
+--   SELECT id, name, state, result, finished_at FROM celeriac.finished_tasks WHERE id = '01a2…';
+CREATE OR REPLACE VIEW finished_tasks AS
+SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.result, r.error, r.attempt, r.retries, r.worker,
+       r.created_at, r.started_at, r.finished_at, r.runtime, r.parent_id, r.root_id
+FROM results AS r;
+
+COMMENT ON VIEW finished_tasks IS 'Final outcomes: succeeded, failed or revoked, with result or error.';
+
+-- registered_tasks: each task type with the options its workers registered (task_types).
+CREATE OR REPLACE VIEW registered_tasks AS
+SELECT y.name, y.acks_late, y.max_retries, y.reject_on_worker_lost, y.time_limit, y.soft_time_limit, y.ignore_result,
+       y.queue, y.registered_by, y.registered_at
+FROM task_types AS y;
+
+COMMENT ON VIEW registered_tasks IS 'Task types and the options their workers registered.';
+
+-- revoked_tasks: revocations of running tasks not settled yet (pending), and the tasks
+-- revoked in the last day (from audit_log, every revoke() call), newest first.
+CREATE OR REPLACE VIEW revoked_tasks AS
+SELECT v.task_id, v.reason, v.terminate, v.revoked_by, v.revoked_at, true AS pending
+FROM revocations AS v
+UNION ALL
+SELECT i.id::uuid, a.arguments ->> 'reason', coalesce((a.arguments ->> 'terminate')::boolean, false), a.actor, a.at,
+       false
+FROM audit_log AS a
+CROSS JOIN LATERAL jsonb_array_elements_text(a.arguments -> 'ids') AS i(id)
+WHERE a.action = 'revoke' AND a.at > now() - interval '1 day'
+  AND EXISTS (SELECT 1 FROM results AS r WHERE r.id = i.id::uuid AND r.state = 'revoked')
+  AND NOT EXISTS (SELECT 1 FROM revocations AS v WHERE v.task_id = i.id::uuid);
+
+COMMENT ON VIEW revoked_tasks IS 'Revocations of running tasks still pending, and tasks revoked in the last day.';

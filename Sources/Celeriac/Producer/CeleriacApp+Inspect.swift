@@ -77,9 +77,9 @@ extension CeleriacApp {
         }
         let sql = try self.sql
         return try await retryingRun { connection in
-            try connection.rows(SQL.Tasks.Inspect(kind: kind, limit: limit), in: sql).map {
+            try connection.rows(SQL.Views.Inspect(kind: kind, limit: limit), in: sql).map {
                 InspectedTask(
-                    id: $0.id, name: $0.name, queue: $0.queue, state: $0.state, worker: $0.owner, args: $0.args,
+                    id: $0.id, name: $0.name, queue: $0.queue, state: $0.state, worker: $0.worker, args: $0.args,
                     attempt: $0.attempt, runAt: Date(timeIntervalSince1970: $0.runAt))
             }
         }
@@ -90,7 +90,7 @@ extension CeleriacApp {
     public func registeredTaskTypes() async throws -> [(name: String, acksLate: Bool, maxRetries: Int, queue: String?, worker: String)] {
         let sql = try self.sql
         return try await retryingRun { connection in
-            try connection.rows(SQL.TaskTypes.List(), in: sql).map {
+            try connection.rows(SQL.Views.Registered(), in: sql).map {
                 ($0.name, $0.acksLate, $0.maxRetries, $0.queue, $0.registeredBy)
             }
         }
@@ -120,7 +120,7 @@ extension CeleriacApp {
     public func revokedTasks() async throws -> [RevokedTask] {
         let sql = try self.sql
         return try await retryingRun { connection in
-            try connection.rows(SQL.Revocations.Recent(), in: sql).map {
+            try connection.rows(SQL.Views.Revoked(), in: sql).map {
                 RevokedTask(
                     id: $0.taskId, reason: $0.reason, terminate: $0.terminate, revokedBy: $0.revokedBy,
                     revokedAt: Date(timeIntervalSince1970: $0.revokedAt), pending: $0.pending)
@@ -149,7 +149,7 @@ extension CeleriacApp {
     public func queryTasks(_ ids: [UUID]) async throws -> [QueriedTask] {
         let sql = try self.sql
         return try await retryingRun { connection in
-            try connection.rows(SQL.Tasks.Query(ids: ids), in: sql).map {
+            try connection.rows(SQL.Views.QueryTasks(ids: ids), in: sql).map {
                 QueriedTask(
                     id: $0.id, name: $0.name, queue: $0.queue, state: $0.state, worker: $0.worker, args: $0.args,
                     kwargs: $0.kwargs, attempt: $0.attempt, startedAt: $0.startedAt.map(Date.init(timeIntervalSince1970:)),
