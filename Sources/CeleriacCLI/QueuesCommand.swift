@@ -58,13 +58,18 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Workers take nothing from the queue until it is resumed.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The queue.") var name: String
+        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let app = try common.makeApp()
             defer { app.shutdown() }
             let changed: Bool
             do { changed = try await app.pauseQueue(name) } catch let error as EnqueueError { throw ValidationError(error.message) }
-            print(changed ? "Paused queue \(name)." : "Queue \(name) was already paused.")
+            if json {
+                print(JSONValue.object(["queue": .string(name), "paused": .bool(true), "changed": .bool(changed)]).description)
+            } else {
+                print(changed ? "Paused queue \(name)." : "Queue \(name) was already paused.")
+            }
         }
     }
 
@@ -72,11 +77,17 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Workers take from the queue again.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The queue.") var name: String
+        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let app = try common.makeApp()
             defer { app.shutdown() }
-            print(try await app.resumeQueue(name) ? "Resumed queue \(name)." : "Queue \(name) was not paused.")
+            let changed = try await app.resumeQueue(name)
+            if json {
+                print(JSONValue.object(["queue": .string(name), "paused": .bool(false), "changed": .bool(changed)]).description)
+            } else {
+                print(changed ? "Resumed queue \(name)." : "Queue \(name) was not paused.")
+            }
         }
     }
 }

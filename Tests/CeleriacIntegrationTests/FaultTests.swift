@@ -42,7 +42,7 @@ import Testing
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
             }
             kill(second.processIdentifier, SIGKILL)
-            second.waitUntilExit()
+            await ProcessTests.exit(of: second)
             // Move it where the survivor listens once it is back in the queue.
             try await env.eventually(timeout: .seconds(20), "re-queued") {
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'queued' AND attempt = 1") == 1
@@ -71,13 +71,13 @@ import Testing
                 try await Task.sleep(for: .milliseconds(1500))
                 let victim = Int.random(in: 0..<beats.count)
                 kill(beats[victim].processIdentifier, SIGKILL)
-                beats[victim].waitUntilExit()
+                await ProcessTests.exit(of: beats[victim])
                 kills += 1
                 beats[victim] = try ProcessTests.launch("celeriac", ["beat", "--max-sleep", "1"], schema: env.schema, url: env.url).0
             }
             for beat in beats {
                 kill(beat.processIdentifier, SIGTERM)
-                beat.waitUntilExit()
+                await ProcessTests.exit(of: beat)
             }
             let ticks = try await env.count("SELECT count(*) FROM \(env.schema).periodic_ticks")
             let span = try await env.count(

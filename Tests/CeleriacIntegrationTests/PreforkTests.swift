@@ -12,11 +12,9 @@ import Testing
         )
     }
 
-    static func stop(_ worker: Process, _ pipe: Pipe) -> String {
+    static func stop(_ worker: Process, _ pipe: Pipe) async -> String {
         kill(worker.processIdentifier, SIGTERM)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        worker.waitUntilExit()
-        return output
+        return await ProcessTests.output(of: worker, pipe)
     }
 
     @Test func aCrashingTaskTakesDownOneChildOnly() async throws {
@@ -37,7 +35,7 @@ import Testing
             // The worker itself is still up, with fresh children.
             #expect(worker.isRunning)
             #expect(try await env.app.sendTask("tasks.add", args: "[2, 3]").get(timeout: .seconds(20)) == .number(5))
-            let log = Self.stop(worker, pipe)
+            let log = await Self.stop(worker, pipe)
             #expect(log.contains("concurrency: 2 (prefork)"))
             #expect(log.contains("WARNING/ForkPoolWorker-"))
             #expect(log.contains("hello from a child"))
@@ -55,7 +53,7 @@ import Testing
             #expect(error?.info.type == "TimeLimitExceeded")
             #expect(ContinuousClock.now - started < .seconds(10))
             #expect(try await env.app.sendTask("tasks.add", args: "[1, 1]").get(timeout: .seconds(20)) == .number(2))
-            let log = Self.stop(worker, pipe)
+            let log = await Self.stop(worker, pipe)
             #expect(log.contains("Hard time limit (1s) exceeded"))
         }
     }
@@ -72,7 +70,7 @@ import Testing
                 try await env.sql("SELECT attempt || '/' || retries FROM \(env.schema).results WHERE id = $1", [crash.id.celeryString]) == [
                     "3/2"
                 ])
-            _ = Self.stop(worker, pipe)
+            _ = await Self.stop(worker, pipe)
         }
     }
 
@@ -85,7 +83,7 @@ import Testing
                 pids.insert(result.description)
             }
             #expect(pids.count >= 3)  // 6 tasks, at most 2 per child
-            _ = Self.stop(worker, pipe)
+            _ = await Self.stop(worker, pipe)
         }
     }
 
@@ -110,7 +108,7 @@ import Testing
             let hangError = await #expect(throws: TaskFailedError.self) { try await hang.get(timeout: .seconds(10)) }
             #expect(hangError?.state == .revoked && hangError?.info.message == "soft")
             #expect(try await env.app.sendTask("tasks.add", args: "[1, 1]").get(timeout: .seconds(20)) == .number(2))
-            let log = Self.stop(worker, pipe)
+            let log = await Self.stop(worker, pipe)
             let killed = log.split(separator: "\n").filter { $0.contains("Process 'ForkPoolWorker-") }
             #expect(killed.count == 1, "\(log)")
             #expect(killed.first?.contains("signal 9") == true, "\(log)")

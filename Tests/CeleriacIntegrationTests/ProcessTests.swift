@@ -52,6 +52,17 @@ import Testing
         }
     }
 
+    /// Waits for a process to exit on a thread of its own, not blocking the cooperative pool
+    /// (other tests' timings would suffer).
+    static func exit(of process: Process) async {
+        await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume()
+            }.start()
+        }
+    }
+
     /// Everything a launched process writes until it exits, read on a thread of its own.
     static func output(of process: Process, _ pipe: Pipe) async -> String {
         await withCheckedContinuation { continuation in

@@ -42,5 +42,9 @@ import Testing
         #expect(body == "shutdown")
         #expect(target.includes("w1") && !target.includes("w2"))
         #expect(TopicMessage.Target.all.includes("anyone"))
+        // A node name addresses every instance of that node, and only those.
+        let node = TopicMessage.Target.worker("celeriac@host")
+        #expect(node.includes("celeriac@host/123.abc") && node.includes("celeriac@host"))
+        #expect(!node.includes("celeriac@host2/123.abc") && !node.includes("other@host/1.x"))
     }
 }

@@ -25,4 +25,12 @@ import Testing
         let sameTime = Date(timeIntervalSince1970: 2_000)
         #expect(UUID.v7(now: sameTime) != UUID.v7(now: sameTime))
     }
+
+    @Test func aResultPrintsItsIdInLowerCase() {
+        let app = CeleriacApp("ids", database: "postgres://localhost/unused", environment: [:])
+        let id = UUID.v7()
+        let result = AsyncResult<Int>(id: id, app: app)
+        #expect("\(result)" == id.uuidString.lowercased())
+        #expect(result.description == id.celeryString)
+    }
 }

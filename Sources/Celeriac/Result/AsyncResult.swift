@@ -8,12 +8,13 @@ import Foundation
 ///
 /// ```swift
 /// let r = try await add.delay(7, 11)
-/// print(r.id)
+/// print(r)                                       // its id, lower case, as logs and the CLI print it
 /// print(try await r.state)                       // PENDING, STARTED, SUCCESS…
 /// print(try await r.get(timeout: .seconds(10)))  // 18, or throws TimeoutError
 /// ```
-public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
-    /// The task id.
+public struct AsyncResult<Output: Decodable & Sendable>: Sendable, CustomStringConvertible {
+    /// The task id. Foundation prints a `UUID` in upper case; `r.id.celeryString` (or
+    /// `print(r)`) gives the lower-case form Celeriac's logs, CLI and SQL use.
     public let id: UUID
     /// The app used to read the result.
     public let app: CeleriacApp
@@ -22,6 +23,9 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
         self.id = id
         self.app = app
     }
+
+    /// The task id in lower case, as Celery's `str(result)` is the id.
+    public var description: String { id.celeryString }
 
     /// A snapshot of the task's state, result and error.
     public struct Snapshot: Sendable {
