@@ -21,9 +21,13 @@ import Testing
                 "celeriac", ["control", "pool_grow", "2"], schema: env.schema, url: env.url)
             #expect(status == 0 && output.contains("Sent pool_grow 2 to all workers"), "\(output)")
             try await env.eventually("three slots") { try await env.app.workerStatus().first?.concurrency == 3 }
-            let slow = try await (0..<3).asyncMap { _ in try await wait.delay(800) }
+            // In one statement, so that all three wait when the worker claims, however slow the machine.
+            let messages = try (0..<3).map { _ in try wait.message(2_000) }
+            try await env.app.enqueue(messages)
             try await env.eventually("three run at once") { running.withLock { $0 } == 3 }
-            for result in slow { #expect(try await result.get(timeout: .seconds(10)) == 800) }
+            for message in messages {
+                #expect(try await AsyncResult<Int>(id: message.id, app: env.app).get(timeout: .seconds(20)) == 2_000)
+            }
 
             try await env.app.control(.poolShrink(5))
             try await env.eventually("one slot left") { try await env.app.workerStatus().first?.concurrency == 1 }
@@ -64,7 +68,7 @@ import Testing
             try await env.sql(
                 "INSERT INTO \(env.schema).control_messages (destination, command, arguments, sent_by, expires_at) VALUES ('*', 'pool_grow', '{\"n\": 3}', 'test', now() + interval '1 minute')"
             )
-            try await env.eventually(timeout: .seconds(5), "the worker acts on it") {
+            try await env.eventually(timeout: .seconds(15), "the worker acts on it at a heartbeat (every second)") {
                 try await env.app.workerStatus().first?.concurrency == 5
             }
             // Once only.

@@ -25,7 +25,9 @@ import Testing
             #expect(try await chained.get(timeout: .seconds(10)) == 18)
             #expect(try await shaky.get(timeout: .seconds(10)) == "OK")
             // Heartbeats come every second here.
-            try await Task.sleep(for: .milliseconds(1_300))
+            try await env.eventually("a heartbeat is recorded") {
+                try await env.count("SELECT count(*) FROM \(env.schema).events WHERE kind = 'worker-heartbeat'") > 0
+            }
             try await worker.stop()
 
             #expect(try await kinds(env, sum.id) == ["received", "started", "succeeded"])

@@ -112,7 +112,7 @@ import Testing
         #expect(SwiftEmitter.literal("\\(x) #\"") == #""\\(x) #\"""#)
     }
 
-    @Test func generatedSourceParses() throws {
+    @Test func generatedSourceParses() async throws {
         let (_, source) = try generate()
         let directory = FileManager.default.temporaryDirectory.appending(path: "sqlgen-parse-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -125,8 +125,15 @@ import Testing
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // Waited for on a thread of its own: swiftc takes seconds, and a test blocking one of the
+        // few cooperative threads would slow every other test running at the same time.
+        let output = await withCheckedContinuation { continuation in
+            Thread {
+                let data = errors.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
         #expect(process.terminationStatus == 0, "swiftc -parse failed: \(output)")
     }
 }

@@ -41,6 +41,7 @@ package enum PoolChild {
         // Reading blocks only between tasks, when this process has nothing else to do.
         while let line = input.next() {
             guard let task = try? JSONDecoder().decode(ClaimedTask.self, from: line) else { continue }
+            guard PreforkPool.writeAll(3, Data((PreforkPool.startedLine + "\n").utf8)) else { return }
             let work = Task { [runner] in await runner.run(task, slot: slot) }
             running.withLock { $0 = work }
             let completion = await work.value

@@ -108,9 +108,8 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
                 let now = ContinuousClock.now
                 let input = children.withLock { children -> Int32? in
                     guard var child = children[slot] else { return nil }
-                    child.inFlight = InFlight(
-                        task: task, continuation: continuation, started: now, deadline: limit.map { now + $0 }, limit: limit
-                    )
+                    // The deadline is set when the child says it started the task.
+                    child.inFlight = InFlight(task: task, continuation: continuation, started: now, deadline: nil, limit: limit)
                     children[slot] = child
                     pidBox.withLock { $0 = child.pid }
                     return child.input
@@ -191,6 +190,10 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
     /// any, and start a new child.
     /// What a child says before its last outcome when it is about to exit (recycling).
     static let retiringLine = "retiring"
+    /// What a child says when it starts running the task it was sent: the hard time limit
+    /// counts from here, not from the hand-over (a child just started may take a while to
+    /// read its first task on a loaded machine).
+    static let startedLine = "started"
 
     private func readResults(slot: Int, pid: pid_t, descriptor: Int32) {
         let reader = LineReader(descriptor: descriptor)
@@ -198,6 +201,17 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
         while let line = reader.next() {
             if line == Data(Self.retiringLine.utf8) {
                 retiring = true
+                continue
+            }
+            if line == Data(Self.startedLine.utf8) {
+                let now = ContinuousClock.now
+                children.withLock { children in
+                    guard var child = children[slot], child.pid == pid, var inFlight = child.inFlight else { return }
+                    inFlight.started = now
+                    inFlight.deadline = inFlight.limit.map { now + $0 }
+                    child.inFlight = inFlight
+                    children[slot] = child
+                }
                 continue
             }
             guard let completion = try? JSONDecoder().decode(Completion.self, from: line) else { continue }
