@@ -182,6 +182,44 @@ import Testing
 extension CoreFlowTests {
     /// Chains written by hand with SQL: a step whose id is not a UUID is skipped (the chain
     /// ends there) without failing the completions written with it; a well-formed one runs.
+    /// A chain step's arguments (the result before it and its own) over max_payload_bytes: the
+    /// step is not sent; it fails with PayloadTooLarge and the rest with ChainAborted, whether
+    /// the chain was built in Swift or written by hand.
+    @Test func aChainStepWhoseArgumentsAreTooLargeFailsAndAbortsTheRest() async throws {
+        try await TestEnvironment.with({ $0.maxPayloadBytes = 1_000 }) { env in
+            let text = env.app.task("tasks.text") { (size: Int) async throws -> String in String(repeating: "x", count: size) }
+            let join = env.app.task("tasks.join") { (a: String, b: String) async throws -> Int in a.count + b.count }
+            let worker = env.startWorker()
+            // Each part fits; together they do not.
+            let built = try await (text.s(600) | join.s(String(repeating: "y", count: 600)) | join.s("z")).delay()
+            let error = await #expect(throws: TaskFailedError.self) { try await built.get(timeout: .seconds(10)) }
+            #expect(error?.info.type == "ChainAborted")
+            #expect(
+                try await env.sql("SELECT error->>'type' FROM \(env.schema).results WHERE name = 'tasks.join' ORDER BY error->>'type'")
+                    == ["ChainAborted", "PayloadTooLarge"])
+            let message = try await env.sql(
+                "SELECT error->>'message' FROM \(env.schema).results WHERE error->>'type' = 'PayloadTooLarge'")
+            #expect(message.first??.contains("more than the limit of 1000 (max payload bytes)") == true, "\(message)")
+
+            // Written by hand, with a step whose own arguments are too large.
+            let head = UUID.v7().celeryString
+            let next = UUID.v7()
+            try await env.sql(
+                """
+                INSERT INTO \(env.schema).tasks (id, name, args, chain)
+                VALUES ($1, 'tasks.text', '[1]', jsonb_build_array(jsonb_build_object(
+                    'id', $2::text, 'task', 'tasks.join', 'args', jsonb_build_array(repeat('w', 2000)))))
+                """,
+                [head, next.celeryString])
+            let handWritten = await #expect(throws: TaskFailedError.self) {
+                try await AsyncResult<Int>(id: next, app: env.app).get(timeout: .seconds(10))
+            }
+            #expect(handWritten?.info.type == "PayloadTooLarge")
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks") == 0)
+            try await worker.stop()
+        }
+    }
+
     @Test func handWrittenChainStepsWithBadIdsAreSkipped() async throws {
         try await TestEnvironment.with { env in
             _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }

@@ -310,7 +310,8 @@ CROSS JOIN LATERAL (
 -- name: complete
 -- Write a batch of outcomes, fenced by `owner` and attempt: a worker that lost its lease
 -- cannot overwrite anything. Succeeded, failed and revoked rows move to results; retries go
--- back to the queue; the next chain step is inserted by this same statement, and the
+-- back to the queue; the next chain step is inserted by this same statement (unless its
+-- arguments exceed max_payload_bytes: then it and the rest of the chain fail), and the
 -- remaining steps of a failed chain are recorded as failed (ChainAborted), so waiting on a
 -- chain's last result never hangs. Outcome `ignored` is a success of a task with
 -- ignore_result: its value goes down the chain but no results row is kept (failures are).
@@ -373,6 +374,24 @@ logged AS (
     WHERE $9
     GROUP BY e.kind
 ),
+-- The next step of each chain that goes on, with its arguments (the result first unless the
+-- step is immutable) and whether they fit the workers' max_payload_bytes (settings, 0012), as
+-- enqueue() checks: a step too large is not inserted; it and the rest of its chain fail
+-- (PayloadTooLarge, then ChainAborted). The limit is read only when some chain goes on.
+next_steps AS (
+    SELECT f.id, f.name, f.queue, f.root_id, f.chain, first.step, a.args,
+           octet_length(a.args::text) + octet_length(coalesce(first.step->'kwargs', '{}')::text)
+               > (SELECT coalesce((SELECT (value #>> '{}')::bigint FROM celeriac.settings WHERE key = 'max_payload_bytes'),
+                                  1048576)) AS too_large
+    FROM finished AS f
+    CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN coalesce((first.step->>'immutable')::boolean, false) THEN coalesce(first.step->'args', '[]')
+                    ELSE jsonb_build_array(f.payload) || coalesce(first.step->'args', '[]') END AS args
+    ) AS a
+    WHERE f.outcome IN ('succeeded', 'ignored') AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
+      AND celeriac.valid_chain_step(first.step)
+),
 result_input (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker, parent_id, root_id,
               created_at, started_at, runtime) AS (
     SELECT id, name, queue, outcome, args, kwargs,
@@ -386,6 +405,23 @@ result_input (id, name, queue, state, args, kwargs, result, error, attempt, retr
     FROM finished AS f
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(f.id, f.name, f.queue, f.root_id, f.chain, f.payload) AS a
     WHERE f.outcome NOT IN ('succeeded', 'ignored')
+    UNION ALL
+    SELECT a.id, a.name, a.queue, 'failed', CASE WHEN a.id = (n.step->>'id')::uuid THEN n.args ELSE a.args END, a.kwargs,
+           NULL,
+           CASE WHEN a.id = (n.step->>'id')::uuid
+                THEN jsonb_build_object('type', 'PayloadTooLarge',
+                                        'message', format('the arguments of %s (the result of %s[%s] and its own) take %s bytes, more than the limit of %s (max payload bytes)',
+                                                          n.step->>'task', n.name, n.id,
+                                                          octet_length(n.args::text) + octet_length(coalesce(n.step->'kwargs', '{}')::text),
+                                                          coalesce((SELECT (value #>> '{}')::bigint FROM celeriac.settings
+                                                                    WHERE key = 'max_payload_bytes'), 1048576)))
+                ELSE jsonb_build_object('type', 'ChainAborted',
+                                        'message', format('an earlier step of the chain, %s[%s], could not be sent: its arguments are too large',
+                                                          n.step->>'task', n.step->>'id')) END,
+           0, 0, NULL, a.parent_id, a.root_id, now(), NULL, NULL
+    FROM next_steps AS n
+    CROSS JOIN LATERAL celeriac.aborted_chain_steps(n.id, n.name, n.queue, n.root_id, n.chain, NULL) AS a
+    WHERE n.too_large
 ),
 stored AS (
     -- derive: results.insert_row
@@ -399,18 +435,15 @@ stored AS (
 ),
 task_input (id, name, queue, priority, args, kwargs, options, chain, eta, countdown, expires_at, max_retries,
             parent_id, root_id) AS (
-    SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', f.queue),
-           coalesce((step->>'priority')::smallint, 0),
-           CASE WHEN coalesce((step->>'immutable')::boolean, false) THEN coalesce(step->'args', '[]')
-                ELSE jsonb_build_array(f.payload) || coalesce(step->'args', '[]') END,
-           coalesce(step->'kwargs', '{}'), coalesce(step->'options', '{}'),
-           CASE WHEN jsonb_array_length(f.chain) > 1 THEN f.chain - 0 END,
-           to_timestamp((step->>'eta')::float8), make_interval(secs => (step->>'countdown')::float8),
-           to_timestamp((step->>'expires')::float8), (step->>'max_retries')::int,
-           f.id, coalesce(f.root_id, f.id)
-    FROM finished AS f CROSS JOIN LATERAL (SELECT f.chain -> 0 AS step) AS first
-    WHERE f.outcome IN ('succeeded', 'ignored') AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
-      AND celeriac.valid_chain_step(step)
+    SELECT (n.step->>'id')::uuid, n.step->>'task', coalesce(n.step->>'queue', n.queue),
+           coalesce((n.step->>'priority')::smallint, 0), n.args,
+           coalesce(n.step->'kwargs', '{}'), coalesce(n.step->'options', '{}'),
+           CASE WHEN jsonb_array_length(n.chain) > 1 THEN n.chain - 0 END,
+           to_timestamp((n.step->>'eta')::float8), make_interval(secs => (n.step->>'countdown')::float8),
+           to_timestamp((n.step->>'expires')::float8), (n.step->>'max_retries')::int,
+           n.id, coalesce(n.root_id, n.id)
+    FROM next_steps AS n
+    WHERE NOT n.too_large
 ),
 successors AS (
     -- derive: tasks.insert_row
