@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "Celeriac", targets: ["Celeriac"]),
         .library(name: "CeleriacCLI", targets: ["CeleriacCLI"]),
+        // The web dashboard (`celeriac monitor`), also a router to mount in a Hummingbird app.
+        .library(name: "CeleriacDashboard", targets: ["CeleriacDashboard"]),
         // On purpose: users enqueue inside their own transactions on a `Connection`, and read
         // `PostgresError`s; the rest of the module is `package`.
         .library(name: "CeleriacPostgres", targets: ["CeleriacPostgres"]),
@@ -17,6 +19,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The C library, seen through a module map. Only CeleriacPostgres imports it.
@@ -49,12 +54,26 @@ let package = Package(
             ],
             plugins: ["EmbedSQL"]
         ),
-        // Command-line commands any user executable can host (`worker`, `migrate`, …).
+        // The dashboard: pages rendered on the server (Mustache templates, escaped by default),
+        // a JSON API on Flower's paths, served by Hummingbird. It reads the monitoring views and
+        // calls the control functions through CeleriacApp; it holds no SQL of its own.
+        .target(
+            name: "CeleriacDashboard",
+            dependencies: [
+                "Celeriac",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Command-line commands any user executable can host (`worker`, `migrate`, `monitor`, …).
         .target(
             name: "CeleriacCLI",
             dependencies: [
                 "Celeriac",
                 "CeleriacPostgres",
+                "CeleriacDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -99,7 +118,10 @@ let package = Package(
         .testTarget(name: "SQLCatalogueTests", dependencies: ["SQLCatalogue"]),
         .testTarget(
             name: "CeleriacIntegrationTests",
-            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI"]
+            dependencies: [
+                "Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

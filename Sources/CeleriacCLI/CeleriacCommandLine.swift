@@ -47,7 +47,8 @@ struct RootCommand: AsyncParsableCommand {
             subcommands: [
                 WorkerCommand.self, BeatCommand.self, ScheduleCommand.self, MigrateCommand.self, CallCommand.self,
                 ResultCommand.self, PurgeCommand.self, RevokeCommand.self, RetryCommand.self, QueuesCommand.self, QueueCommand.self,
-                StatusCommand.self, InspectCommand.self, ControlCommand.self, EventsCommand.self, SQLCommand.self, PoolChildCommand.self,
+                StatusCommand.self, InspectCommand.self, ControlCommand.self, EventsCommand.self, MonitorCommand.self, SQLCommand.self,
+                PoolChildCommand.self,
             ] + CeleriacCommandLine.extraCommands
         )
     }

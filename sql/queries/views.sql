@@ -136,3 +136,60 @@ SELECT task_id, reason, terminate, revoked_by, extract(epoch FROM revoked_at)::f
 FROM celeriac.revoked_tasks
 ORDER BY revoked_at DESC
 
+
+-- name: throughput
+-- Finished tasks per minute over the last `minutes` minutes, every queue together (or one
+-- queue), oldest first; minutes with none are absent.
+-- param minutes: int
+-- param queue: text?
+-- column minute: float8
+-- column succeeded: int
+-- column failed: int
+SELECT extract(epoch FROM minute)::float8 AS minute, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed
+FROM celeriac.throughput
+WHERE minute >= date_trunc('minute', now()) - make_interval(mins => $1) AND ($2::text IS NULL OR queue = $2)
+GROUP BY minute
+ORDER BY minute
+
+-- name: list_tasks
+-- Tasks newest first (ids are time-ordered), finished and unfinished, with optional filters,
+-- `before` an id for keyset paging: each page reads the primary keys from where the last
+-- one ended, however deep. Arguments are cut to `preview` characters.
+-- param state: text?
+-- param name: text?
+-- param queue: text?
+-- param before: uuid?
+-- param limit: int
+-- param preview: int
+-- column id: uuid
+-- column name: text
+-- column queue: text
+-- column state: text
+-- column worker: text?
+-- column args: text
+-- column kwargs: text
+-- column attempt: int
+-- column started_at: float8?
+-- column finished_at: float8?
+-- column runtime: float8?
+SELECT t.id, t.name, t.queue, t.state, t.worker, left(t.args::text, $6) AS args, left(t.kwargs::text, $6) AS kwargs,
+       t.attempt, extract(epoch FROM t.started_at)::float8 AS started_at,
+       extract(epoch FROM t.finished_at)::float8 AS finished_at, t.runtime
+FROM (
+    (SELECT f.id, f.name, f.queue, f.state, f.worker, f.args, f.kwargs, f.attempt, f.started_at, f.finished_at, f.runtime
+     FROM celeriac.finished_tasks AS f
+     WHERE ($1::text IS NULL OR f.state = $1) AND ($2::text IS NULL OR f.name = $2) AND ($3::text IS NULL OR f.queue = $3)
+       AND ($4::uuid IS NULL OR f.id < $4)
+     ORDER BY f.id DESC
+     LIMIT $5)
+    UNION ALL
+    (SELECT u.id, u.name, u.queue, CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END,
+            u.worker, u.args, u.kwargs, u.attempt, u.started_at, NULL::timestamptz, NULL::float8
+     FROM celeriac.unfinished_tasks AS u
+     WHERE ($1::text IS NULL OR (CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END) = $1)
+       AND ($2::text IS NULL OR u.name = $2) AND ($3::text IS NULL OR u.queue = $3) AND ($4::uuid IS NULL OR u.id < $4)
+     ORDER BY u.id DESC
+     LIMIT $5)
+) AS t
+ORDER BY t.id DESC
+LIMIT $5

@@ -66,7 +66,8 @@ BEGIN
     FOREACH role IN ARRAY ARRAY[monitor, admin] LOOP
         EXECUTE format(
             'GRANT SELECT ON %1$I.queues, %1$I.task_names, %1$I.recent_failures, %1$I.worker_status, %1$I.schedules, '
-            '%1$I.task_events, %1$I.unfinished_tasks, %1$I.finished_tasks, %1$I.registered_tasks, %1$I.revoked_tasks '
+            '%1$I.task_events, %1$I.unfinished_tasks, %1$I.finished_tasks, %1$I.registered_tasks, %1$I.revoked_tasks, '
+            '%1$I.throughput '
             'TO %2$I', s, role);
         -- A view's functions are called with its reader's rights: the percentiles of task_names.
         EXECUTE format(

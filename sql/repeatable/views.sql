@@ -250,3 +250,19 @@ WHERE a.action = 'revoke' AND a.at > now() - interval '1 day'
   AND NOT EXISTS (SELECT 1 FROM revocations AS v WHERE v.task_id = i.id::uuid);
 
 COMMENT ON VIEW revoked_tasks IS 'Revocations of running tasks still pending, and tasks revoked in the last day.';
+
+-- throughput: finished tasks per minute and queue over the last day, from task_stats: what
+-- the dashboard's charts draw.
+--
+--   SELECT minute, sum(succeeded) FROM celeriac.throughput GROUP BY minute ORDER BY minute;
+CREATE OR REPLACE VIEW throughput AS
+SELECT s.minute, s.queue,
+       coalesce(sum(s.count) FILTER (WHERE s.metric = 'succeeded'), 0)::bigint AS succeeded,
+       coalesce(sum(s.count) FILTER (WHERE s.metric = 'failed'), 0)::bigint AS failed,
+       coalesce(sum(s.count) FILTER (WHERE s.metric = 'retried'), 0)::bigint AS retried,
+       coalesce(sum(s.count) FILTER (WHERE s.metric = 'revoked'), 0)::bigint AS revoked
+FROM task_stats AS s
+WHERE s.minute >= date_trunc('minute', now() - interval '1 day') AND s.metric <> 'wait'
+GROUP BY s.minute, s.queue;
+
+COMMENT ON VIEW throughput IS 'Finished tasks per minute and queue over the last day.';

@@ -122,3 +122,80 @@ extension CeleriacApp {
         }
     }
 }
+
+extension CeleriacApp {
+    /// Finished tasks in one minute.
+    public struct ThroughputPoint: Sendable, Equatable {
+        public var minute: Date
+        public var succeeded: Int
+        public var failed: Int
+    }
+
+    /// Finished tasks per minute over the last `minutes` minutes (the `throughput` view), for
+    /// every queue or one; minutes with none are absent.
+    public func throughput(minutes: Int = 60, queue: String? = nil) async throws -> [ThroughputPoint] {
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.rows(SQL.Views.Throughput(minutes: minutes, queue: queue), in: sql).map {
+                ThroughputPoint(minute: Date(timeIntervalSince1970: $0.minute), succeeded: $0.succeeded, failed: $0.failed)
+            }
+        }
+    }
+
+    /// What a list of tasks may be narrowed to.
+    public struct TaskFilter: Sendable, Equatable {
+        /// queued, scheduled, retry, started, succeeded, failed or revoked.
+        public var state: String?
+        public var name: String?
+        public var queue: String?
+        /// Only tasks older than this one (keyset paging: the last id of the page before).
+        public var before: UUID?
+
+        public init(state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil) {
+            self.state = state
+            self.name = name
+            self.queue = queue
+            self.before = before
+        }
+
+        /// The states a filter may name.
+        public static let states = ["queued", "scheduled", "retry", "started", "succeeded", "failed", "revoked"]
+    }
+
+    /// A task in a list: its arguments cut short.
+    public struct ListedTask: Sendable, Equatable {
+        public var id: UUID
+        public var name: String
+        public var queue: String
+        public var state: String
+        public var worker: String?
+        /// Arguments as JSON text, cut to the preview length.
+        public var args: String
+        public var kwargs: String
+        public var attempt: Int
+        public var startedAt: Date?
+        public var finishedAt: Date?
+        public var runtime: Double?
+    }
+
+    /// Tasks newest first, finished and unfinished, narrowed by `filter`; arguments cut to
+    /// `preview` characters.
+    public func listTasks(_ filter: TaskFilter = TaskFilter(), limit: Int = 50, preview: Int = 200) async throws
+        -> [ListedTask]
+    {
+        if let state = filter.state, !TaskFilter.states.contains(state) {
+            throw ConfigurationError("unknown state '\(state)': use \(TaskFilter.states.joined(separator: ", "))")
+        }
+        let sql = try self.sql
+        let statement = SQL.Views.ListTasks(
+            state: filter.state, name: filter.name, queue: filter.queue, before: filter.before, limit: limit, preview: preview)
+        return try await retryingRun { connection in
+            try connection.rows(statement, in: sql).map {
+                ListedTask(
+                    id: $0.id, name: $0.name, queue: $0.queue, state: $0.state, worker: $0.worker, args: $0.args,
+                    kwargs: $0.kwargs, attempt: $0.attempt, startedAt: $0.startedAt.map(Date.init(timeIntervalSince1970:)),
+                    finishedAt: $0.finishedAt.map(Date.init(timeIntervalSince1970:)), runtime: $0.runtime)
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Celeriac
+import Foundation
+import Hummingbird
+
+/// The HTML pages: each reads what it shows through CeleriacApp (the monitoring views) and
+/// hands plain values to its template, which escapes them.
+struct Pages: Sendable {
+    let dashboard: Dashboard
+    var app: CeleriacApp { dashboard.app }
+
+    /// Values longer than this are cut in lists (the task page shows them whole).
+    static let preview = 200
+
+    func dashboard() async throws -> Response {
+        let workers = try await app.workerStatus()
+        let queues = try await app.queues()
+        let chart = ThroughputChart(points: try await app.throughput(minutes: 60)).svg()
+        return dashboard.page(
+            "Dashboard", "dashboard",
+            [
+                "workersOnline": workers.filter { $0.status == "online" }.count,
+                "waiting": queues.map(\.queued).reduce(0, +),
+                "running": queues.map(\.started).reduce(0, +),
+                "processed15m": queues.map(\.processed15m).reduce(0, +),
+                "failed15m": queues.map(\.failed15m).reduce(0, +),
+                "chart": chart,
+                "workers": workers.map(Self.worker),
+            ])
+    }
+
+    func tasks(_ query: Parameters) async throws -> Response {
+        func value(_ key: String) -> String? {
+            guard let text = query.get(key), !text.isEmpty else { return nil }
+            return text
+        }
+        let state = value("state").flatMap { CeleriacApp.TaskFilter.states.contains($0) ? $0 : nil }
+        var filter = CeleriacApp.TaskFilter(state: state, name: value("name"), queue: value("queue"))
+        filter.before = value("before").flatMap(UUID.init(uuidString:))
+        let limit = 50
+        let tasks = try await app.listTasks(filter, limit: limit, preview: Self.preview)
+        var next: String?
+        if tasks.count == limit, let last = tasks.last {
+            var items = [URLQueryItem(name: "before", value: last.id.celeryString)]
+            if let state { items.append(URLQueryItem(name: "state", value: state)) }
+            if let name = filter.name { items.append(URLQueryItem(name: "name", value: name)) }
+            if let queue = filter.queue { items.append(URLQueryItem(name: "queue", value: queue)) }
+            var components = URLComponents()
+            components.path = "/tasks"
+            components.queryItems = items
+            next = components.string
+        }
+        var context: [String: Any] = [
+            "states": CeleriacApp.TaskFilter.states.map { ["value": $0, "selected": $0 == state] },
+            "name": filter.name ?? "", "queue": filter.queue ?? "",
+            "tasks": tasks.map { task -> [String: Any] in
+                [
+                    "id": task.id.celeryString, "name": task.name, "state": task.state,
+                    "args": Self.cut(task.args), "kwargs": Self.cut(task.kwargs), "queue": task.queue,
+                    "worker": task.worker ?? "", "attempt": task.attempt,
+                    "runtime": task.runtime.map { String(format: "%.3f s", $0) } ?? "",
+                ]
+            },
+        ]
+        if let next { context["next"] = next }
+        return dashboard.page("Tasks", "tasks", context)
+    }
+
+    func task(_ text: String) async throws -> Response {
+        guard let id = UUID(uuidString: text) else { throw HTTPError(.notFound, message: "not a task id") }
+        guard let found = try await app.queryTasks([id]).first else { throw HTTPError(.notFound, message: "no such task") }
+        let snapshot = try await AsyncResult<JSONValue>(id: id, app: app).snapshot()
+        let events = try await app.history(of: id)
+        var context: [String: Any] = [
+            "id": id.celeryString, "name": found.name, "state": snapshot.state.celeryName, "stateClass": found.state,
+            "queue": found.queue, "worker": found.worker ?? "", "attempt": found.attempt,
+            "args": found.args, "kwargs": found.kwargs,
+            "events": events.map { event -> [String: Any] in
+                [
+                    "at": Self.time(event.at), "kind": event.celeryKind, "attempt": event.attempt.map(String.init) ?? "",
+                    "worker": event.worker ?? "", "runtime": event.runtime.map { String(format: "%.6f s", $0) } ?? "",
+                    "error": event.error.map { "\($0.type): \($0.message)" } ?? "",
+                ]
+            },
+        ]
+        if let result = snapshot.resultJSON { context["result"] = result }
+        if let error = snapshot.error {
+            context["errorType"] = error.type
+            context["errorMessage"] = error.message
+            if let traceback = error.traceback { context["traceback"] = traceback }
+        }
+        return dashboard.page("Task \(found.name)", "task", context)
+    }
+
+    func queues() async throws -> Response {
+        let queues = try await app.queues()
+        return dashboard.page(
+            "Queues", "queues",
+            [
+                "queues": queues.map { queue -> [String: Any] in
+                    [
+                        "queue": queue.queue,
+                        "link": queue.queue.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
+                        "queued": queue.queued, "scheduled": queue.scheduled, "retry": queue.retry, "started": queue.started,
+                        "oldest": queue.oldestSeconds.map { String(format: "%.1f s", $0) } ?? "",
+                        "paused": queue.paused ? "yes" : "no", "workers": queue.workers, "processed1m": queue.processed1m,
+                        "processed5m": queue.processed5m, "processed15m": queue.processed15m, "failed15m": queue.failed15m,
+                    ]
+                }
+            ])
+    }
+
+    func workers() async throws -> Response {
+        let workers = try await app.workerStatus()
+        return dashboard.page("Workers", "workers", ["workers": workers.map(Self.worker)])
+    }
+
+    static func worker(_ worker: CeleriacApp.WorkerStatus) -> [String: Any] {
+        [
+            "id": worker.id, "status": worker.status, "active": worker.active, "processed": worker.processed,
+            "succeeded": worker.succeeded, "failed": worker.failed, "retried": worker.retried,
+            "load": String(format: "%.2f", worker.load), "heartbeatAge": String(format: "%.1f", worker.heartbeatAge),
+            "pool": worker.pool, "concurrency": worker.concurrency, "queues": worker.queues.joined(separator: ", "),
+            "registered": worker.registered.joined(separator: ", "),
+        ]
+    }
+
+    /// A value cut for a list: at most ``preview`` characters, with an ellipsis.
+    static func cut(_ text: String) -> String {
+        text.count > preview ? String(text.prefix(preview)) + "…" : text
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

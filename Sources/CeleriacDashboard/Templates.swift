@@ -1,0 +1,126 @@
+import Mustache
+
+/// The pages' Mustache templates. `{{value}}` is HTML-escaped; `{{{value}}}` (raw) is used
+/// only for markup this module built itself (the page body, the SVG chart), never for task
+/// data, which comes from users.
+enum Templates {
+    static let layout = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Celeriac</title>
+        <link rel="stylesheet" href="/static/celeriac.css">
+        </head>
+        <body>
+        <header>
+          <a class="brand" href="/">Celeriac</a>
+          <nav><a href="/">Dashboard</a> <a href="/tasks">Tasks</a> <a href="/queues">Queues</a> <a href="/workers">Workers</a></nav>
+          {{#readOnly}}<span class="badge">read-only</span>{{/readOnly}}
+        </header>
+        <main>
+        <h1>{{title}}</h1>
+        {{{body}}}
+        </main>
+        </body>
+        </html>
+        """
+
+    static let dashboard = """
+        <section class="totals">
+          <div><b>{{workersOnline}}</b> workers online</div>
+          <div><b>{{waiting}}</b> waiting</div>
+          <div><b>{{running}}</b> running</div>
+          <div><b>{{processed15m}}</b> finished (15 min)</div>
+          <div><b>{{failed15m}}</b> failed (15 min)</div>
+        </section>
+        <h2>Throughput, last hour (tasks per minute)</h2>
+        {{{chart}}}
+        <h2>Workers</h2>
+        <table>
+        <thead><tr><th>Worker</th><th>Status</th><th>Active</th><th>Processed</th><th>Succeeded</th><th>Failed</th><th>Retried</th><th>Load</th><th>Heartbeat</th></tr></thead>
+        <tbody>
+        {{#workers}}<tr><td>{{id}}</td><td class="state-{{status}}">{{status}}</td><td>{{active}}</td><td>{{processed}}</td><td>{{succeeded}}</td><td>{{failed}}</td><td>{{retried}}</td><td>{{load}}</td><td>{{heartbeatAge}} s ago</td></tr>
+        {{/workers}}
+        {{^workers}}<tr><td colspan="9">No worker registered in the last day.</td></tr>{{/workers}}
+        </tbody>
+        </table>
+        """
+
+    static let tasks = """
+        <form class="filters" method="get" action="/tasks">
+          <label>State <select name="state"><option value="">any</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/states}}</select></label>
+          <label>Name <input name="name" value="{{name}}"></label>
+          <label>Queue <input name="queue" value="{{queue}}"></label>
+          <button type="submit">Filter</button>
+        </form>
+        <table>
+        <thead><tr><th>Task</th><th>Name</th><th>State</th><th>Args</th><th>Kwargs</th><th>Queue</th><th>Worker</th><th>Attempt</th><th>Runtime</th></tr></thead>
+        <tbody>
+        {{#tasks}}<tr><td><a href="/task/{{id}}">{{id}}</a></td><td>{{name}}</td><td class="state-{{state}}">{{state}}</td><td class="data">{{args}}</td><td class="data">{{kwargs}}</td><td>{{queue}}</td><td>{{worker}}</td><td>{{attempt}}</td><td>{{runtime}}</td></tr>
+        {{/tasks}}
+        {{^tasks}}<tr><td colspan="9">No task matches.</td></tr>{{/tasks}}
+        </tbody>
+        </table>
+        {{#next}}<p><a class="more" href="{{next}}">Older tasks</a></p>{{/next}}
+        """
+
+    static let task = """
+        <dl class="facts">
+          <dt>Id</dt><dd>{{id}}</dd>
+          <dt>Name</dt><dd>{{name}}</dd>
+          <dt>State</dt><dd class="state-{{stateClass}}">{{state}}</dd>
+          <dt>Queue</dt><dd>{{queue}}</dd>
+          <dt>Worker</dt><dd>{{worker}}</dd>
+          <dt>Attempt</dt><dd>{{attempt}}</dd>
+          <dt>Args</dt><dd><pre>{{args}}</pre></dd>
+          <dt>Kwargs</dt><dd><pre>{{kwargs}}</pre></dd>
+          {{#result}}<dt>Result</dt><dd><pre>{{result}}</pre></dd>{{/result}}
+          {{#errorType}}<dt>Error</dt><dd><b>{{errorType}}</b>: {{errorMessage}}{{#traceback}}<pre>{{traceback}}</pre>{{/traceback}}</dd>{{/errorType}}
+        </dl>
+        <h2>Timeline</h2>
+        <table>
+        <thead><tr><th>Time</th><th>Event</th><th>Attempt</th><th>Worker</th><th>Runtime</th><th>Error</th></tr></thead>
+        <tbody>
+        {{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{attempt}}</td><td>{{worker}}</td><td>{{runtime}}</td><td>{{error}}</td></tr>
+        {{/events}}
+        {{^events}}<tr><td colspan="6">No events recorded (task events need a worker started with -E).</td></tr>{{/events}}
+        </tbody>
+        </table>
+        """
+
+    static let queues = """
+        <table>
+        <thead><tr><th>Queue</th><th>Waiting</th><th>Scheduled</th><th>Retrying</th><th>Running</th><th>Oldest wait</th><th>Paused</th><th>Workers</th><th>Finished 1/5/15 min</th><th>Failed 15 min</th></tr></thead>
+        <tbody>
+        {{#queues}}<tr><td><a href="/tasks?queue={{link}}">{{queue}}</a></td><td>{{queued}}</td><td>{{scheduled}}</td><td>{{retry}}</td><td>{{started}}</td><td>{{oldest}}</td><td>{{paused}}</td><td>{{workers}}</td><td>{{processed1m}} / {{processed5m}} / {{processed15m}}</td><td>{{failed15m}}</td></tr>
+        {{/queues}}
+        {{^queues}}<tr><td colspan="10">No queue has work or a worker.</td></tr>{{/queues}}
+        </tbody>
+        </table>
+        """
+
+    static let workers = """
+        <table>
+        <thead><tr><th>Worker</th><th>Status</th><th>Pool</th><th>Concurrency</th><th>Active</th><th>Queues</th><th>Registered tasks</th><th>Heartbeat</th></tr></thead>
+        <tbody>
+        {{#workers}}<tr><td>{{id}}</td><td class="state-{{status}}">{{status}}</td><td>{{pool}}</td><td>{{concurrency}}</td><td>{{active}}</td><td>{{queues}}</td><td>{{registered}}</td><td>{{heartbeatAge}} s ago</td></tr>
+        {{/workers}}
+        {{^workers}}<tr><td colspan="8">No worker registered in the last day.</td></tr>{{/workers}}
+        </tbody>
+        </table>
+        """
+
+    /// Every template, parsed once.
+    static func library() throws -> MustacheLibrary {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in [
+            ("layout", layout), ("dashboard", dashboard), ("tasks", tasks), ("task", task), ("queues", queues),
+            ("workers", workers),
+        ] {
+            templates[name] = try MustacheTemplate(string: text)
+        }
+        return MustacheLibrary(templates: templates)
+    }
+}

@@ -1,0 +1,146 @@
+import Celeriac
+import CeleriacDashboard
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The dashboard's routes through Hummingbird's router tester: status, content, auth, headers,
+/// escaping of task data, and the refusal to bind a non-loopback address without auth.
+@Suite struct DashboardTests {
+    static func get(
+        _ client: any TestClientProtocol, _ uri: String, headers: HTTPFields = [:]
+    ) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+        try await client.execute(uri: uri, method: .get, headers: headers) { response in
+            (response.status, String(buffer: response.body), response.headers)
+        }
+    }
+
+    static func application(_ dashboard: Dashboard) -> some ApplicationProtocol {
+        Application(router: dashboard.router())
+    }
+
+    @Test func everyPageAndAPIRouteAnswers() async throws {
+        try await TestEnvironment.with({ $0.workerSendTaskEvents = true }) { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let sum = try await add.delay(2, 3)
+            #expect(try await sum.get(timeout: .seconds(10)) == 5)
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
+            try await Self.application(dashboard).test(.router) { client in
+                for uri in ["/", "/tasks", "/tasks?state=succeeded&name=tasks.add", "/queues", "/workers", "/task/\(sum)"] {
+                    let (status, body, headers) = try await Self.get(client, uri)
+                    #expect(status == .ok, "\(uri)")
+                    #expect(body.hasPrefix("<!doctype html>"), "\(uri)")
+                    #expect(headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+                    #expect(headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                    #expect(headers[.xContentTypeOptions] == "nosniff")
+                }
+                let (_, home, _) = try await Self.get(client, "/")
+                #expect(home.contains("<svg class=\"chart\""))
+                #expect(home.contains("online"))
+                let (_, list, _) = try await Self.get(client, "/tasks?state=succeeded")
+                #expect(list.contains("/task/\(sum)"))
+                let (_, failedOnly, _) = try await Self.get(client, "/tasks?state=failed")
+                #expect(!failedOnly.contains("/task/\(sum)"))
+                let (_, page, _) = try await Self.get(client, "/task/\(sum)")
+                #expect(page.contains("SUCCESS") && page.contains("task-succeeded") && page.contains("[2, 3]"))
+                let (missing, _, _) = try await Self.get(client, "/task/\(UUID.v7().celeryString)")
+                #expect(missing == .notFound)
+
+                let (_, health, _) = try await Self.get(client, "/healthcheck")
+                #expect(health == "OK\n")
+                let (_, workers, _) = try await Self.get(client, "/api/workers")
+                #expect(workers.contains("\"processed\":1") || workers.contains("\"processed\":0"))
+                let (_, lengths, _) = try await Self.get(client, "/api/queues/length")
+                #expect(lengths.contains("\"active_queues\""))
+                let (_, info, _) = try await Self.get(client, "/api/task/info/\(sum)")
+                #expect(info.contains("\"state\":\"SUCCESS\"") && info.contains("\"name\":\"tasks.add\""))
+                let (_, result, _) = try await Self.get(client, "/api/task/result/\(sum)")
+                #expect(result.contains("\"result\":5"))
+            }
+            try await worker.stop()
+        }
+    }
+
+    @Test func authenticationIsRequiredWhenConfigured() async throws {
+        try await TestEnvironment.with { env in
+            let basic = try Dashboard(app: env.app, settings: DashboardSettings(auth: .basic(user: "ops", password: "s3cret!")))
+            try await Self.application(basic).test(.router) { client in
+                #expect(try await Self.get(client, "/").0 == .unauthorized)
+                let wrong = Data("ops:nope".utf8).base64EncodedString()
+                #expect(try await Self.get(client, "/", headers: [.authorization: "Basic \(wrong)"]).0 == .unauthorized)
+                let right = Data("ops:s3cret!".utf8).base64EncodedString()
+                #expect(try await Self.get(client, "/", headers: [.authorization: "Basic \(right)"]).0 == .ok)
+                #expect(try await Self.get(client, "/api/workers", headers: [.authorization: "Basic \(right)"]).0 == .ok)
+                // The health check is for load balancers: no credentials.
+                #expect(try await Self.get(client, "/healthcheck").0 == .ok)
+                let (_, _, headers) = try await Self.get(client, "/")
+                #expect(headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+            }
+            let token = String(repeating: "t", count: 32)
+            let bearer = try Dashboard(app: env.app, settings: DashboardSettings(auth: .bearer(token: token)))
+            try await Self.application(bearer).test(.router) { client in
+                let missing = try await Self.get(client, "/api/workers").0
+                let wrong = try await Self.get(client, "/api/workers", headers: [.authorization: "Bearer wrong"]).0
+                let right = try await Self.get(client, "/api/workers", headers: [.authorization: "Bearer \(token)"]).0
+                #expect(missing == .unauthorized && wrong == .unauthorized && right == .ok)
+            }
+        }
+    }
+
+    @Test func aNonLoopbackAddressNeedsAuthentication() throws {
+        #expect(throws: ConfigurationError.self) { try DashboardSettings(host: "0.0.0.0").validate() }
+        #expect(throws: ConfigurationError.self) { try DashboardSettings(host: "192.168.1.5").validate() }
+        try DashboardSettings(host: "0.0.0.0", auth: .basic(user: "ops", password: "pw")).validate()
+        try DashboardSettings(host: "127.0.0.1").validate()
+        #expect(throws: ConfigurationError.self) { try DashboardSettings(auth: .bearer(token: "short")).validate() }
+        // Secrets come from the environment or a file, never the command line.
+        #expect(
+            try DashboardSettings.auth(environment: ["CELERIAC_DASHBOARD_AUTH": "ops:pw"], file: nil) == .basic(user: "ops", password: "pw")
+        )
+        let file = FileManager.default.temporaryDirectory.appending(path: "dashboard-auth-\(UUID().uuidString)")
+        try "token:abcdefghijklmnopqrstuvwxyz\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try DashboardSettings.auth(environment: [:], file: file.path) == .bearer(token: "abcdefghijklmnopqrstuvwxyz"))
+    }
+
+    @Test func taskDataIsEscapedAndHugeValuesAreCut() async throws {
+        try await TestEnvironment.with { env in
+            let hostile = [
+                "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "javascript:alert(1)",
+            ]
+            let echo = env.app.task("tasks.echo") { (a: String, b: String, c: String, d: String) async throws -> String in
+                "<script>alert(2)</script>" + a.prefix(10)
+            }
+            let fail = env.app.task("tasks.fail") { (a: String) async throws -> Int in
+                throw Boom(message: "<script>alert(3)</script>\"><img src=x onerror=alert(4)>")
+            }
+            let huge = String(repeating: "A", count: 1_000_000)
+            let worker = env.startWorker()
+            let echoed = try await echo.delay(hostile[0], hostile[1], hostile[2], huge)
+            let failed = try await fail.delay(hostile[1])
+            _ = try await echoed.get(timeout: .seconds(10))
+            await #expect(throws: TaskFailedError.self) { try await failed.get(timeout: .seconds(10)) }
+            try await worker.stop()
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
+            try await Self.application(dashboard).test(.router) { client in
+                let (_, list, _) = try await Self.get(client, "/tasks")
+                let (_, page, _) = try await Self.get(client, "/task/\(echoed)")
+                let (_, failure, _) = try await Self.get(client, "/task/\(failed)")
+                for body in [list, page, failure] {
+                    #expect(!body.contains("<script>"))
+                    #expect(!body.contains("<img"))
+                }
+                #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+                #expect(page.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"))
+                #expect(failure.contains("&lt;script&gt;alert(3)&lt;/script&gt;"))
+                // A 1 MB argument is cut in the list; the page has it whole.
+                #expect(list.utf8.count < 100_000)
+                #expect(page.utf8.count > 1_000_000)
+                // No link is made of task data.
+                #expect(!list.contains("href=\"javascript:"))
+            }
+        }
+    }
+}
