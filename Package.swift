@@ -121,6 +121,7 @@ let package = Package(
             dependencies: [
                 "Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

@@ -16,6 +16,12 @@ public struct Dashboard: Sendable {
     public let app: CeleriacApp
     public let settings: DashboardSettings
     let library: MustacheLibrary
+    /// What every form carries, checked on every POST: random for each dashboard, so a page
+    /// of another site cannot know it.
+    let csrfToken: String
+
+    /// The CSRF token, for tests that post without reading a page first.
+    package var csrfTokenForTests: String { csrfToken }
 
     /// - Throws: ``ConfigurationError`` for settings that may not be served (a non-loopback
     ///   address without authentication).
@@ -24,6 +30,7 @@ public struct Dashboard: Sendable {
         self.app = app
         self.settings = settings
         library = try Templates.library()
+        csrfToken = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
 
     /// A router serving the dashboard, with authentication and security headers.
@@ -49,6 +56,15 @@ public struct Dashboard: Sendable {
             headers[.cacheControl] = "max-age=300"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
+        let actions = Actions(dashboard: self)
+        router.post("/task/{id}/revoke") { request, context in try await actions.revoke(request, id: context.parameters.require("id")) }
+        router.post("/task/{id}/retry") { request, context in try await actions.retry(request, id: context.parameters.require("id")) }
+        router.post("/queues/{name}/{action}") { request, context in
+            try await actions.queue(request, name: context.parameters.require("name"), action: context.parameters.require("action"))
+        }
+        router.post("/workers/{id}/{action}") { request, context in
+            try await actions.worker(request, id: context.parameters.require("id"), action: context.parameters.require("action"))
+        }
         let api = FlowerAPI(app: app)
         router.get("/healthcheck") { _, _ in try await api.healthcheck() }
         router.get("/api/workers") { _, _ in try await api.workers() }
@@ -69,6 +85,9 @@ public struct Dashboard: Sendable {
 
     /// Renders `template` into the layout.
     func page(_ title: String, _ template: String, _ context: [String: Any]) -> Response {
+        var context = context
+        context["csrf"] = csrfToken
+        context["canAct"] = !settings.readOnly
         let body = library.render(context, withTemplate: template) ?? ""
         let html = library.render(["title": title, "body": body, "readOnly": settings.readOnly], withTemplate: "layout") ?? ""
         var headers = HTTPFields()

@@ -82,6 +82,8 @@ struct Pages: Sendable {
                 ]
             },
         ]
+        context["running"] = ["queued", "scheduled", "retry", "started"].contains(found.state)
+        context["retryable"] = ["failed", "revoked"].contains(found.state)
         if let result = snapshot.resultJSON { context["result"] = result }
         if let error = snapshot.error {
             context["errorType"] = error.type
@@ -102,7 +104,8 @@ struct Pages: Sendable {
                         "link": queue.queue.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
                         "queued": queue.queued, "scheduled": queue.scheduled, "retry": queue.retry, "started": queue.started,
                         "oldest": queue.oldestSeconds.map { String(format: "%.1f s", $0) } ?? "",
-                        "paused": queue.paused ? "yes" : "no", "workers": queue.workers, "processed1m": queue.processed1m,
+                        "paused": queue.paused ? "yes" : "no", "toggle": queue.paused ? "resume" : "pause",
+                        "workers": queue.workers, "processed1m": queue.processed1m,
                         "processed5m": queue.processed5m, "processed15m": queue.processed15m, "failed15m": queue.failed15m,
                     ]
                 }
@@ -121,6 +124,8 @@ struct Pages: Sendable {
             "load": String(format: "%.2f", worker.load), "heartbeatAge": String(format: "%.1f", worker.heartbeatAge),
             "pool": worker.pool, "concurrency": worker.concurrency, "queues": worker.queues.joined(separator: ", "),
             "registered": worker.registered.joined(separator: ", "),
+            "link": worker.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
+            "live": worker.status == "online" || worker.status == "stale",
         ]
     }
 

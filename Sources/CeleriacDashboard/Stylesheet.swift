@@ -23,5 +23,7 @@ enum Stylesheet {
         svg.chart .ok { fill: #5a9a5a; }
         svg.chart .bad { fill: #c44; }
         svg.chart text { font-size: 10px; fill: #555; }
+        .actions { display: flex; gap: .5em; flex-wrap: wrap; }
+        .actions form { display: inline; }
         """
 }

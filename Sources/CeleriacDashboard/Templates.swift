@@ -79,6 +79,11 @@ enum Templates {
           {{#result}}<dt>Result</dt><dd><pre>{{result}}</pre></dd>{{/result}}
           {{#errorType}}<dt>Error</dt><dd><b>{{errorType}}</b>: {{errorMessage}}{{#traceback}}<pre>{{traceback}}</pre>{{/traceback}}</dd>{{/errorType}}
         </dl>
+        {{#canAct}}<div class="actions">
+          {{#running}}<form method="post" action="/task/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Revoke</button></form>
+          <form method="post" action="/task/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="terminate" value="1"><button type="submit">Terminate</button></form>{{/running}}
+          {{#retryable}}<form method="post" action="/task/{{id}}/retry"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Retry</button></form>{{/retryable}}
+        </div>{{/canAct}}
         <h2>Timeline</h2>
         <table>
         <thead><tr><th>Time</th><th>Event</th><th>Attempt</th><th>Worker</th><th>Runtime</th><th>Error</th></tr></thead>
@@ -92,9 +97,12 @@ enum Templates {
 
     static let queues = """
         <table>
-        <thead><tr><th>Queue</th><th>Waiting</th><th>Scheduled</th><th>Retrying</th><th>Running</th><th>Oldest wait</th><th>Paused</th><th>Workers</th><th>Finished 1/5/15 min</th><th>Failed 15 min</th></tr></thead>
+        <thead><tr><th>Queue</th><th>Waiting</th><th>Scheduled</th><th>Retrying</th><th>Running</th><th>Oldest wait</th><th>Paused</th><th>Workers</th><th>Finished 1/5/15 min</th><th>Failed 15 min</th>{{#canAct}}<th>Actions</th>{{/canAct}}</tr></thead>
         <tbody>
-        {{#queues}}<tr><td><a href="/tasks?queue={{link}}">{{queue}}</a></td><td>{{queued}}</td><td>{{scheduled}}</td><td>{{retry}}</td><td>{{started}}</td><td>{{oldest}}</td><td>{{paused}}</td><td>{{workers}}</td><td>{{processed1m}} / {{processed5m}} / {{processed15m}}</td><td>{{failed15m}}</td></tr>
+        {{#queues}}<tr><td><a href="/tasks?queue={{link}}">{{queue}}</a></td><td>{{queued}}</td><td>{{scheduled}}</td><td>{{retry}}</td><td>{{started}}</td><td>{{oldest}}</td><td>{{paused}}</td><td>{{workers}}</td><td>{{processed1m}} / {{processed5m}} / {{processed15m}}</td><td>{{failed15m}}</td>{{#canAct}}<td class="actions">
+        <form method="post" action="/queues/{{link}}/{{toggle}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{toggle}}</button></form>
+        <form method="post" action="/queues/{{link}}/purge"><input type="hidden" name="csrf" value="{{csrf}}"><input name="confirm" placeholder="type {{queue}} to purge" aria-label="confirm purge"><button type="submit">Purge</button></form>
+        </td>{{/canAct}}</tr>
         {{/queues}}
         {{^queues}}<tr><td colspan="10">No queue has work or a worker.</td></tr>{{/queues}}
         </tbody>
@@ -103,9 +111,13 @@ enum Templates {
 
     static let workers = """
         <table>
-        <thead><tr><th>Worker</th><th>Status</th><th>Pool</th><th>Concurrency</th><th>Active</th><th>Queues</th><th>Registered tasks</th><th>Heartbeat</th></tr></thead>
+        <thead><tr><th>Worker</th><th>Status</th><th>Pool</th><th>Concurrency</th><th>Active</th><th>Queues</th><th>Registered tasks</th><th>Heartbeat</th>{{#canAct}}<th>Actions</th>{{/canAct}}</tr></thead>
         <tbody>
-        {{#workers}}<tr><td>{{id}}</td><td class="state-{{status}}">{{status}}</td><td>{{pool}}</td><td>{{concurrency}}</td><td>{{active}}</td><td>{{queues}}</td><td>{{registered}}</td><td>{{heartbeatAge}} s ago</td></tr>
+        {{#workers}}<tr><td>{{id}}</td><td class="state-{{status}}">{{status}}</td><td>{{pool}}</td><td>{{concurrency}}</td><td>{{active}}</td><td>{{queues}}</td><td>{{registered}}</td><td>{{heartbeatAge}} s ago</td>{{#canAct}}<td class="actions">{{#live}}
+        <form method="post" action="/workers/{{link}}/pool_grow"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">+1</button></form>
+        <form method="post" action="/workers/{{link}}/pool_shrink"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">-1</button></form>
+        <form method="post" action="/workers/{{link}}/shutdown"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Shut down</button></form>
+        {{/live}}</td>{{/canAct}}</tr>
         {{/workers}}
         {{^workers}}<tr><td colspan="8">No worker registered in the last day.</td></tr>{{/workers}}
         </tbody>

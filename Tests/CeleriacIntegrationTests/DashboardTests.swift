@@ -1,6 +1,7 @@
 import Celeriac
 import CeleriacDashboard
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -141,6 +142,68 @@ import Testing
                 // No link is made of task data.
                 #expect(!list.contains("href=\"javascript:"))
             }
+        }
+    }
+
+    static func post(
+        _ client: any TestClientProtocol, _ uri: String, form: String, headers: HTTPFields = [:]
+    ) async throws -> (HTTPResponse.Status, String) {
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: form)) { response in
+            (response.status, response.headers[.location] ?? String(buffer: response.body))
+        }
+    }
+
+    /// The CSRF token a page's forms carry.
+    static func csrf(in page: String) -> String? {
+        guard let range = page.range(of: "name=\"csrf\" value=\"") else { return nil }
+        return String(page[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func actionsNeedTheCSRFTokenAreAuditedAndRefusedWhenReadOnly() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let later = try await add.applyAsync(1, 1, options: CallOptions(countdown: .seconds(600)))
+            let credentials = "Basic " + Data("ops:pw".utf8).base64EncodedString()
+            let auth: HTTPFields = [.authorization: credentials]
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings(auth: .basic(user: "ops", password: "pw")))
+            try await Self.application(dashboard).test(.router) { client in
+                let (_, page, _) = try await Self.get(client, "/task/\(later)", headers: auth)
+                let token = try #require(Self.csrf(in: page))
+                #expect(page.contains("action=\"/task/\(later)/revoke\""))
+                let missing = try await Self.post(client, "/task/\(later)/revoke", form: "", headers: auth)
+                let wrong = try await Self.post(client, "/task/\(later)/revoke", form: "csrf=nope", headers: auth)
+                var crossSite = auth
+                if let name = HTTPField.Name("Sec-Fetch-Site") { crossSite[name] = "cross-site" }
+                let foreign = try await Self.post(client, "/task/\(later)/revoke", form: "csrf=\(token)", headers: crossSite)
+                let unauthenticated = try await Self.post(client, "/task/\(later)/revoke", form: "csrf=\(token)")
+                #expect(missing.0 == .forbidden && wrong.0 == .forbidden && foreign.0 == .forbidden)
+                #expect(unauthenticated.0 == .unauthorized)
+                #expect(try await later.state == .scheduled)
+                let done = try await Self.post(client, "/task/\(later)/revoke", form: "csrf=\(token)", headers: auth)
+                #expect(done.0 == .seeOther && done.1 == "/task/\(later)")
+                #expect(try await later.state == .revoked)
+                let paused = try await Self.post(client, "/queues/celery/pause", form: "csrf=\(token)", headers: auth)
+                #expect(paused.0 == .seeOther)
+                #expect(try await env.app.queues().first { $0.queue == "celery" }?.paused == true)
+                // A purge needs the queue's name typed in.
+                let unconfirmed = try await Self.post(client, "/queues/celery/purge", form: "csrf=\(token)", headers: auth)
+                #expect(unconfirmed.0 == .badRequest)
+            }
+            let actors = try await env.sql("SELECT DISTINCT actor FROM \(env.schema).audit_log")
+            #expect(actors == ["dashboard:ops"])
+
+            let readOnly = try Dashboard(app: env.app, settings: DashboardSettings(readOnly: true))
+            try await Self.application(readOnly).test(.router) { client in
+                let (_, page, _) = try await Self.get(client, "/queues")
+                #expect(!page.contains("<form method=\"post\""))
+                #expect(page.contains("read-only"))
+                let token = readOnly.csrfTokenForTests
+                let refused = try await Self.post(client, "/queues/celery/resume", form: "csrf=\(token)")
+                #expect(refused.0 == .forbidden)
+            }
+            #expect(try await env.app.queues().first { $0.queue == "celery" }?.paused == true)
         }
     }
 }

@@ -18,7 +18,7 @@ CREATE TABLE control_messages (
 
 -- audit_log: every control action (revoke, retry, purge, pause and resume of a queue,
 -- control messages), who did it and what came of it. `actor` is the database session's user,
--- or what the caller set in `celeriac.actor` (the dashboard's signed-in user), `role` the
+-- or what the caller set in `celeriac_audit.actor` (the dashboard's signed-in user), `role` the
 -- database role either way.
 CREATE TABLE audit_log (
     id        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -42,3 +42,9 @@ SELECT celeriac.purge($1) AS purged
 -- param arguments: json
 -- column id: int
 SELECT celeriac.control($1, $2, $3::jsonb)::int AS id
+
+-- name: set_actor
+-- Names who acts for the rest of the transaction (the dashboard's signed-in user): the control
+-- functions record it in audit_log (control_actor(), repeatable/control.sql).
+-- param actor: text
+SELECT set_config('celeriac_audit.actor', $1, true)

@@ -6,11 +6,11 @@
 -- them without any right on the tables. Each call is recorded in audit_log (0019) with who
 -- made it: control_actor().
 
--- control_actor(): who is acting: what the caller set in `celeriac.actor` (the dashboard's
+-- control_actor(): who is acting: what the caller set in `celeriac_audit.actor` (the dashboard's
 -- signed-in user), else the session's database user.
 CREATE OR REPLACE FUNCTION control_actor() RETURNS text
 LANGUAGE sql STABLE
-RETURN coalesce(nullif(current_setting('celeriac.actor', true), ''), session_user::text);
+RETURN coalesce(nullif(current_setting('celeriac_audit.actor', true), ''), session_user::text);
 
 -- audit(action, target, arguments, outcome): records one control action.
 CREATE OR REPLACE FUNCTION audit(action text, target text, arguments jsonb, outcome jsonb) RETURNS void

@@ -1,23 +1,24 @@
+import CeleriacPostgres
 import Foundation
 
 extension CeleriacApp {
     /// Deletes waiting tasks (queued, scheduled or awaiting retry), from one queue or all.
     /// Running tasks are not touched. Returns how many were deleted.
     @discardableResult
-    public func purge(queue: String? = nil) async throws -> Int {
+    public func purge(queue: String? = nil, actor: String? = nil) async throws -> Int {
         let sql = try self.sql
-        return try await retryingRun { connection in
+        return try await acting(actor) { connection in
             try connection.row(SQL.Control.Purge(queue: queue), in: sql)?.purged ?? 0
         }
     }
 
     /// Revokes tasks with `celeriac.revoke()`: see ``AsyncResult/revoke(terminate:reason:)``.
     /// Returns each id with what happened to it.
-    public func revoke(_ ids: [UUID], terminate: Bool = false, reason: String = "revoked") async throws
+    public func revoke(_ ids: [UUID], terminate: Bool = false, reason: String = "revoked", actor: String? = nil) async throws
         -> [(id: UUID, outcome: String)]
     {
         let sql = try self.sql
-        return try await retryingRun { connection in
+        return try await acting(actor) { connection in
             try connection.rows(SQL.Control.Revoke(ids: ids, terminate: terminate, reason: reason), in: sql)
                 .map { ($0.taskId, $0.outcome) }
         }
@@ -26,9 +27,9 @@ extension CeleriacApp {
     /// Runs failed or revoked tasks again, with the same ids, from the queue (`celeriac.retry()`);
     /// their final rows are kept in `task_attempts`. Returns each id with what happened:
     /// `retried`, `not failed` or `unknown`.
-    public func retry(_ ids: [UUID]) async throws -> [(id: UUID, outcome: String)] {
+    public func retry(_ ids: [UUID], actor: String? = nil) async throws -> [(id: UUID, outcome: String)] {
         let sql = try self.sql
-        return try await retryingRun { connection in
+        return try await acting(actor) { connection in
             try connection.rows(SQL.Control.Retry(ids: ids), in: sql).map { ($0.taskId, $0.outcome) }
         }
     }
@@ -36,19 +37,19 @@ extension CeleriacApp {
     /// Pauses a queue: workers take nothing from it from their next claim on; tasks keep
     /// arriving and wait. Returns false if it was already paused.
     @discardableResult
-    public func pauseQueue(_ queue: String) async throws -> Bool {
+    public func pauseQueue(_ queue: String, actor: String? = nil) async throws -> Bool {
         do { try QueueName.validate(queue) } catch { throw EnqueueError("\(error)") }
         let sql = try self.sql
-        return try await retryingRun { connection in
+        return try await acting(actor) { connection in
             try connection.row(SQL.Control.PauseQueue(queue: queue), in: sql)?.paused ?? false
         }
     }
 
     /// Resumes a paused queue and wakes its workers. Returns false if it was not paused.
     @discardableResult
-    public func resumeQueue(_ queue: String) async throws -> Bool {
+    public func resumeQueue(_ queue: String, actor: String? = nil) async throws -> Bool {
         let sql = try self.sql
-        return try await retryingRun { connection in
+        return try await acting(actor) { connection in
             try connection.row(SQL.Control.ResumeQueue(queue: queue), in: sql)?.resumed ?? false
         }
     }
@@ -100,10 +101,23 @@ extension CeleriacApp {
     /// the control topic, and kept for 5 minutes so that a live worker that missed it (its
     /// connection was down) still acts on it. Recorded in the audit log. Returns the message id.
     @discardableResult
-    public func control(_ command: ControlCommand, destination: String? = nil) async throws -> Int {
+    public func control(_ command: ControlCommand, destination: String? = nil, actor: String? = nil) async throws -> Int {
         let sql = try self.sql
         let statement = SQL.Control.Control(
             destination: destination ?? "*", command: command.name, arguments: command.arguments.description)
-        return try await retryingRun { connection in try connection.row(statement, in: sql)?.id ?? 0 }
+        return try await acting(actor) { connection in try connection.row(statement, in: sql)?.id ?? 0 }
+    }
+
+    /// Runs a control call; with `actor` (the dashboard's signed-in user), in a transaction
+    /// that names them first, so the audit log records who acted (`celeriac_audit.actor`).
+    func acting<T: Sendable>(_ actor: String?, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        guard let actor else { return try await retryingRun(body) }
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.transaction { connection in
+                try connection.run(SQL.Control.SetActor(actor: actor), in: sql)
+                return try body(connection)
+            }
+        }
     }
 }
