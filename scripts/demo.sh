@@ -165,6 +165,9 @@ echo "worker exited with status $wstatus"
 section "result"
 if [ "$status" -eq 0 ]; then
     echo "demo succeeded"
+    echo
+    echo "See these tasks in the dashboard (like Flower), then open http://127.0.0.1:5555 :"
+    echo "  CELERIAC_DATABASE_URL=\$(scripts/pg.sh url) .build/debug/demo monitor"
     keep_tmp=0
 else
     echo "demo FAILED (status $status)"
