@@ -85,6 +85,9 @@ let package = Package(
                 "Celeriac",
                 "CeleriacPostgres",
                 "CeleriacCLI",
+                "CeleriacDashboard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks"

@@ -77,6 +77,8 @@ struct BenchReport {
     /// Median milliseconds of each monitoring view, and the finished/waiting rows present.
     var viewTimings: [(String, Double)] = []
     var viewRows = (0, 0)
+    /// p95 milliseconds of each dashboard route over HTTP, with the same rows present.
+    var pageTimings: [(String, Double)] = []
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -106,6 +108,7 @@ struct BenchReport {
             "no_events_drain_per_s": eventsOffRate.rounded(),
             "events_drain_ratio": round3(eventsRatio),
             "views_slowest_ms": round3(viewTimings.map(\.1).max() ?? 0),
+            "dashboard_slowest_p95_ms": round3(pageTimings.map(\.1).max() ?? 0),
         ]
         if let best = bestDrain {
             figures["drain_best_per_s"] = best.rate.rounded()
@@ -190,6 +193,9 @@ struct BenchReport {
             row(
                 "view \(name)", String(format: "%.1f ms", milliseconds),
                 "\(viewRows.0.formatted()) finished, \(viewRows.1.formatted()) waiting")
+        }
+        for (path, milliseconds) in pageTimings {
+            row("dashboard GET \(path.count > 40 ? String(path.prefix(40)) + "…" : path)", String(format: "%.1f ms", milliseconds), "p95")
         }
         let wide = drains.filter { $0.concurrency == 128 }
         row(

@@ -234,6 +234,12 @@ struct Benchmark {
             report.viewTimings.append((name, Percentiles(Array(times.dropFirst())).median))
         }
         report.viewRows = (finished, waiting)
+        progress("dashboard pages and API over HTTP, p95 of 20 requests each")
+        let taskID = someID.isEmpty ? "" : someID
+        report.pageTimings = try await DashboardTimings(app: app).measure(paths: [
+            "/", "/tasks", "/tasks?state=failed", "/tasks?name=bench.task3&queue=q3", "/task/\(taskID)", "/queues",
+            "/workers", "/api/workers", "/api/queues/length", "/api/task/info/\(taskID)",
+        ])
         try await execute(
             "TRUNCATE \(schema).results, \(schema).tasks, \(schema).task_stats, \(schema).events, \(schema).periodic_tasks CASCADE")
         try await execute("DELETE FROM \(schema).workers")
