@@ -56,6 +56,14 @@ public struct Dashboard: Sendable {
             headers[.cacheControl] = "max-age=300"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
+        router.get("/static/celeriac.js") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/javascript; charset=utf-8"
+            headers[.cacheControl] = "max-age=300"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Script.js)))
+        }
+        let app = self.app
+        router.get("/events/stream") { _, _ in LiveUpdates.stream(app: app) }
         let actions = Actions(dashboard: self)
         router.post("/task/{id}/revoke") { request, context in try await actions.revoke(request, id: context.parameters.require("id")) }
         router.post("/task/{id}/retry") { request, context in try await actions.retry(request, id: context.parameters.require("id")) }

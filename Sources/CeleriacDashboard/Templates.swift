@@ -12,6 +12,7 @@ enum Templates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Celeriac</title>
         <link rel="stylesheet" href="/static/celeriac.css">
+        <script src="/static/celeriac.js" defer></script>
         </head>
         <body>
         <header>

@@ -49,6 +49,11 @@ import Testing
                 let (missing, _, _) = try await Self.get(client, "/task/\(UUID.v7().celeryString)")
                 #expect(missing == .notFound)
 
+                // Live updates: one script, from the server, following the event stream.
+                #expect(home.contains("<script src=\"/static/celeriac.js\" defer></script>"))
+                let (scriptStatus, script, scriptHeaders) = try await Self.get(client, "/static/celeriac.js")
+                #expect(scriptStatus == .ok && scriptHeaders[.contentType]?.hasPrefix("text/javascript") == true)
+                #expect(script.contains("new EventSource(\"/events/stream\")") && script.contains("setInterval(refresh, 5000)"))
                 let (_, health, _) = try await Self.get(client, "/healthcheck")
                 #expect(health == "OK\n")
                 let (_, workers, _) = try await Self.get(client, "/api/workers")

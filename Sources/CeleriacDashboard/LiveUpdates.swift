@@ -1,0 +1,84 @@
+import Celeriac
+import Foundation
+import Hummingbird
+
+/// Server-sent events for the pages: `/events/stream` forwards the event log as it is
+/// announced on the events topic (`CeleriacApp.eventStream()`), so a page refreshes its
+/// content when something happens instead of reloading on a timer.
+enum LiveUpdates {
+    /// How often a comment line keeps an idle stream open through proxies.
+    static let keepAlive: Duration = .seconds(15)
+
+    static func stream(app: CeleriacApp) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let (lines, sink) = AsyncStream.makeStream(of: String.self)
+                group.addTask {
+                    for try await event in app.eventStream() {
+                        sink.yield("event: \(event.celeryKind)\ndata: \(event.json.description)\n\n")
+                    }
+                    sink.finish()
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: keepAlive)
+                        sink.yield(": keep-alive\n\n")
+                    }
+                }
+                for await line in lines { try await writer.write(ByteBuffer(string: line)) }
+                group.cancelAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// The one script of the dashboard (`/static/celeriac.js`, loaded from the page, never
+/// inline): it follows `/events/stream` and, at most once a second, fetches the page again and
+/// swaps in its content; without EventSource, or when the stream fails, it does so every 5 s.
+/// Pages work without it.
+enum Script {
+    static let js = """
+        (function () {
+          var main = document.querySelector("main");
+          if (!main || document.body.dataset.live === "off") return;
+          var pending = false, last = 0;
+          function refresh() {
+            if (pending) return;
+            var wait = Math.max(0, 1000 - (Date.now() - last));
+            pending = true;
+            setTimeout(function () {
+              fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+                .then(function (r) { return r.ok ? r.text() : null; })
+                .then(function (html) {
+                  pending = false; last = Date.now();
+                  if (!html) return;
+                  var doc = new DOMParser().parseFromString(html, "text/html");
+                  var fresh = doc.querySelector("main");
+                  var active = document.activeElement;
+                  if (fresh && !(active && main.contains(active) && active.tagName === "INPUT")) {
+                    main.replaceWith(fresh); main = fresh;
+                  }
+                })
+                .catch(function () { pending = false; });
+            }, wait);
+          }
+          var polling = null;
+          function poll() { if (!polling) polling = setInterval(refresh, 5000); }
+          if (!window.EventSource) { poll(); return; }
+          var source = new EventSource("/events/stream");
+          source.onmessage = refresh;
+          ["task-received", "task-started", "task-succeeded", "task-failed", "task-retried", "task-revoked",
+           "task-rejected", "task-lease-lost", "worker-online", "worker-offline", "worker-heartbeat"].forEach(function (kind) {
+            source.addEventListener(kind, refresh);
+          });
+          source.onerror = function () { poll(); };
+          source.onopen = function () { if (polling) { clearInterval(polling); polling = null; } };
+        })();
+        """
+}
