@@ -124,20 +124,17 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             let app = try common.makeApp()
             defer { app.shutdown() }
-            let (store, name) = (ScheduleStore(schema: app.conf.schema), self.name)
-            guard let call = try await app.pool.run({ try store.call(name, on: $0) }) else {
+            guard let id = try await app.runScheduleNow(name) else {
                 throw ValidationError("no periodic task named '\(name)'")
             }
-            let result = try await app.sendTask(call.task, args: call.args, options: call.options)
-            print(result.id.celeryString)
+            print(id.celeryString)
         }
     }
 
     static func setEnabled(_ common: CommonOptions, _ name: String, _ enabled: Bool) async throws {
         let app = try common.makeApp()
         defer { app.shutdown() }
-        let store = ScheduleStore(schema: app.conf.schema)
-        guard try await app.pool.run({ try store.setEnabled(name, enabled, on: $0) }) else {
+        guard try await app.enableSchedule(name, enabled) else {
             throw ValidationError("no periodic task named '\(name)'")
         }
         print("\(enabled ? "Enabled" : "Disabled") periodic task \(name).")

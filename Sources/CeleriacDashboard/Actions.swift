@@ -73,6 +73,19 @@ struct Actions: Sendable {
         return Self.back(to: "/workers")
     }
 
+    func schedule(_ request: Request, name: String, action: String) async throws -> Response {
+        let form = try await form(request)
+        let found: Bool
+        switch action {
+        case "enable": found = try await app.enableSchedule(name, true, actor: form.actor)
+        case "disable": found = try await app.enableSchedule(name, false, actor: form.actor)
+        case "run": found = try await app.runScheduleNow(name, actor: form.actor) != nil
+        default: throw HTTPError(.notFound)
+        }
+        guard found else { throw HTTPError(.notFound, message: "no periodic task named \(name)") }
+        return Self.back(to: "/periodic")
+    }
+
     static let fetchSite = HTTPField.Name("Sec-Fetch-Site")
 
     static func taskID(_ text: String) throws -> UUID {

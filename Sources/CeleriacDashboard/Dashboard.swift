@@ -50,6 +50,7 @@ public struct Dashboard: Sendable {
         router.get("/task/{id}") { _, context in try await pages.task(context.parameters.require("id")) }
         router.get("/queues") { _, _ in try await pages.queues() }
         router.get("/workers") { _, _ in try await pages.workers() }
+        router.get("/periodic") { _, _ in try await pages.periodic() }
         router.get("/static/celeriac.css") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
@@ -72,6 +73,9 @@ public struct Dashboard: Sendable {
         }
         router.post("/workers/{id}/{action}") { request, context in
             try await actions.worker(request, id: context.parameters.require("id"), action: context.parameters.require("action"))
+        }
+        router.post("/periodic/{name}/{action}") { request, context in
+            try await actions.schedule(request, name: context.parameters.require("name"), action: context.parameters.require("action"))
         }
         let api = FlowerAPI(app: app)
         router.get("/healthcheck") { _, _ in try await api.healthcheck() }

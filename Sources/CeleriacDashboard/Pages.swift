@@ -117,6 +117,25 @@ struct Pages: Sendable {
         return dashboard.page("Workers", "workers", ["workers": workers.map(Self.worker)])
     }
 
+    func periodic() async throws -> Response {
+        let schedules = try await app.schedules()
+        return dashboard.page(
+            "Periodic tasks", "periodic",
+            [
+                "schedules": schedules.map { schedule -> [String: Any] in
+                    [
+                        "name": schedule.name, "task": schedule.task, "schedule": schedule.schedule,
+                        "timeZone": schedule.timeZone, "enabled": schedule.enabled ? "yes" : "no",
+                        "toggle": schedule.enabled ? "disable" : "enable",
+                        "link": schedule.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
+                        "nextRun": schedule.nextRunAt.map(Self.time) ?? "", "lastRun": schedule.lastRunAt.map(Self.time) ?? "",
+                        "lateBy": schedule.lateBy > 0 ? String(format: "%.1f s", schedule.lateBy) : "",
+                        "runs": schedule.totalRunCount, "lastState": schedule.lastState ?? "", "lastError": schedule.lastError ?? "",
+                    ]
+                }
+            ])
+    }
+
     static func worker(_ worker: CeleriacApp.WorkerStatus) -> [String: Any] {
         [
             "id": worker.id, "status": worker.status, "active": worker.active, "processed": worker.processed,

@@ -17,7 +17,7 @@ enum Templates {
         <body>
         <header>
           <a class="brand" href="/">Celeriac</a>
-          <nav><a href="/">Dashboard</a> <a href="/tasks">Tasks</a> <a href="/queues">Queues</a> <a href="/workers">Workers</a></nav>
+          <nav><a href="/">Dashboard</a> <a href="/tasks">Tasks</a> <a href="/queues">Queues</a> <a href="/workers">Workers</a> <a href="/periodic">Periodic tasks</a></nav>
           {{#readOnly}}<span class="badge">read-only</span>{{/readOnly}}
         </header>
         <main>
@@ -125,12 +125,26 @@ enum Templates {
         </table>
         """
 
+    static let periodic = """
+        <table>
+        <thead><tr><th>Name</th><th>Task</th><th>Schedule</th><th>Enabled</th><th>Next run</th><th>Late by</th><th>Last run</th><th>Runs</th><th>Last state</th><th>Last error</th>{{#canAct}}<th>Actions</th>{{/canAct}}</tr></thead>
+        <tbody>
+        {{#schedules}}<tr><td>{{name}}</td><td>{{task}}</td><td>{{schedule}} ({{timeZone}})</td><td>{{enabled}}</td><td>{{nextRun}}</td><td>{{lateBy}}</td><td>{{lastRun}}</td><td>{{runs}}</td><td class="state-{{lastState}}">{{lastState}}</td><td>{{lastError}}</td>{{#canAct}}<td class="actions">
+        <form method="post" action="/periodic/{{link}}/{{toggle}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{toggle}}</button></form>
+        <form method="post" action="/periodic/{{link}}/run"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Run now</button></form>
+        </td>{{/canAct}}</tr>
+        {{/schedules}}
+        {{^schedules}}<tr><td colspan="11">No periodic task.</td></tr>{{/schedules}}
+        </tbody>
+        </table>
+        """
+
     /// Every template, parsed once.
     static func library() throws -> MustacheLibrary {
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in [
             ("layout", layout), ("dashboard", dashboard), ("tasks", tasks), ("task", task), ("queues", queues),
-            ("workers", workers),
+            ("workers", workers), ("periodic", periodic),
         ] {
             templates[name] = try MustacheTemplate(string: text)
         }

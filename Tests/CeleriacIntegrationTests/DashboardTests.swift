@@ -29,7 +29,7 @@ import Testing
             #expect(try await sum.get(timeout: .seconds(10)) == 5)
             let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
             try await Self.application(dashboard).test(.router) { client in
-                for uri in ["/", "/tasks", "/tasks?state=succeeded&name=tasks.add", "/queues", "/workers", "/task/\(sum)"] {
+                for uri in ["/", "/tasks", "/tasks?state=succeeded&name=tasks.add", "/queues", "/workers", "/periodic", "/task/\(sum)"] {
                     let (status, body, headers) = try await Self.get(client, uri)
                     #expect(status == .ok, "\(uri)")
                     #expect(body.hasPrefix("<!doctype html>"), "\(uri)")
@@ -195,7 +195,21 @@ import Testing
                 // A purge needs the queue's name typed in.
                 let unconfirmed = try await Self.post(client, "/queues/celery/purge", form: "csrf=\(token)", headers: auth)
                 #expect(unconfirmed.0 == .badRequest)
+                // Periodic tasks: disable, and run now.
+                try await env.sql(
+                    "INSERT INTO \(env.schema).periodic_tasks (name, task, args, interval_seconds) VALUES ('nightly', 'tasks.add', '[7, 8]', 3600)"
+                )
+                let (_, periodic, _) = try await Self.get(client, "/periodic", headers: auth)
+                #expect(periodic.contains("nightly") && periodic.contains("action=\"/periodic/nightly/disable\""))
+                #expect(try await Self.post(client, "/periodic/nightly/disable", form: "csrf=\(token)", headers: auth).0 == .seeOther)
+                #expect(try await env.sql("SELECT enabled::text FROM \(env.schema).periodic_tasks") == ["false"])
+                #expect(try await Self.post(client, "/periodic/nightly/run", form: "csrf=\(token)", headers: auth).0 == .seeOther)
+                #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE args = '[7, 8]'") == 1)
+                #expect(try await Self.post(client, "/periodic/nope/run", form: "csrf=\(token)", headers: auth).0 == .notFound)
             }
+            let actions = try await env.sql("SELECT action FROM \(env.schema).audit_log ORDER BY id")
+            // The unconfirmed purge never reached the database; the unknown schedule's run did.
+            #expect(actions == ["revoke", "pause_queue", "disable_schedule", "run_schedule_now", "run_schedule_now"])
             let actors = try await env.sql("SELECT DISTINCT actor FROM \(env.schema).audit_log")
             #expect(actors == ["dashboard:ops"])
 

@@ -48,3 +48,16 @@ SELECT celeriac.control($1, $2, $3::jsonb)::int AS id
 -- functions record it in audit_log (control_actor(), repeatable/control.sql).
 -- param actor: text
 SELECT set_config('celeriac_audit.actor', $1, true)
+
+-- name: enable_schedule
+-- Turn a periodic task on or off: see enable_schedule() in repeatable/control.sql.
+-- param name: text
+-- param enabled: bool
+-- column found: bool
+SELECT celeriac.enable_schedule($1, $2) AS found
+
+-- name: run_schedule_now
+-- Enqueue a periodic task's task once, now: see run_schedule_now() in repeatable/control.sql.
+-- param name: text
+-- column task_id: uuid?
+SELECT celeriac.run_schedule_now($1) AS task_id

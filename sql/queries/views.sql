@@ -193,3 +193,22 @@ FROM (
 ) AS t
 ORDER BY t.id DESC
 LIMIT $5
+
+-- name: schedules
+-- Every periodic task, by name (the schedules view).
+-- column name: text
+-- column task: text
+-- column schedule: text
+-- column time_zone: text
+-- column enabled: bool
+-- column next_run_at: float8?
+-- column last_run_at: float8?
+-- column total_run_count: int
+-- column late_by_seconds: float8
+-- column last_state: text?
+-- column last_error: text?
+SELECT name, task, schedule, time_zone, enabled, extract(epoch FROM next_run_at)::float8 AS next_run_at,
+       extract(epoch FROM last_run_at)::float8 AS last_run_at, total_run_count::int, late_by_seconds, last_state,
+       last_error
+FROM celeriac.schedules
+ORDER BY name

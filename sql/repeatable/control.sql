@@ -348,3 +348,41 @@ BEGIN
     RETURN message_id;
 END;
 $$;
+
+-- enable_schedule(name, enabled): turns a periodic task on or off (beat picks it up at once,
+-- through the trigger on periodic_tasks). Returns false if there is no such schedule.
+CREATE OR REPLACE FUNCTION enable_schedule(name text, enabled boolean) RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found_it boolean;
+BEGIN
+    UPDATE periodic_tasks AS p SET enabled = enable_schedule.enabled WHERE p.name = enable_schedule.name;
+    found_it := FOUND;
+    PERFORM audit(CASE WHEN enable_schedule.enabled THEN 'enable_schedule' ELSE 'disable_schedule' END,
+                  enable_schedule.name, '{}', jsonb_build_object('found', found_it));
+    RETURN found_it;
+END;
+$$;
+
+-- run_schedule_now(name): enqueues a periodic task's task once, now (not a tick: the schedule
+-- is not advanced). Returns the task id, NULL if there is no such schedule.
+CREATE OR REPLACE FUNCTION run_schedule_now(name text) RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    schedule periodic_tasks;
+    task_id  uuid;
+BEGIN
+    SELECT * INTO schedule FROM periodic_tasks AS p WHERE p.name = run_schedule_now.name;
+    IF FOUND THEN
+        task_id := enqueue(schedule.task, schedule.args, schedule.kwargs, schedule.queue, schedule.priority);
+    END IF;
+    PERFORM audit('run_schedule_now', run_schedule_now.name, '{}', jsonb_build_object('task_id', task_id));
+    RETURN task_id;
+END;
+$$;

@@ -31,7 +31,8 @@ DECLARE
     enqueue_signature text := 'enqueue(text, jsonb, jsonb, text, integer, interval, timestamptz, timestamptz, uuid, integer)';
     control_functions text := format(
         '%1$I.revoke(uuid[], boolean, text), %1$I.retry(uuid[]), %1$I.purge(text), %1$I.pause_queue(text), '
-        '%1$I.resume_queue(text), %1$I.control(text, text, jsonb, interval)', s);
+        '%1$I.resume_queue(text), %1$I.control(text, text, jsonb, interval), %1$I.enable_schedule(text, boolean), '
+        '%1$I.run_schedule_now(text)', s);
 BEGIN
     IF producer IS NULL OR worker IS NULL OR monitor IS NULL OR admin IS NULL
        OR cardinality(ARRAY(SELECT DISTINCT unnest(ARRAY[producer, worker, monitor, admin]))) <> 4 THEN

@@ -121,3 +121,24 @@ extension CeleriacApp {
         }
     }
 }
+
+extension CeleriacApp {
+    /// Turns a periodic task on or off (`celeriac.enable_schedule()`, audited). Returns false
+    /// if there is no such schedule.
+    @discardableResult
+    public func enableSchedule(_ name: String, _ enabled: Bool, actor: String? = nil) async throws -> Bool {
+        let sql = try self.sql
+        return try await acting(actor) { connection in
+            try connection.row(SQL.Control.EnableSchedule(name: name, enabled: enabled), in: sql)?.found ?? false
+        }
+    }
+
+    /// Enqueues a periodic task's task once, now, not as a tick (`celeriac.run_schedule_now()`,
+    /// audited). Returns the task id, nil if there is no such schedule.
+    public func runScheduleNow(_ name: String, actor: String? = nil) async throws -> UUID? {
+        let sql = try self.sql
+        return try await acting(actor) { connection in
+            try connection.row(SQL.Control.RunScheduleNow(name: name), in: sql)?.taskId
+        }
+    }
+}

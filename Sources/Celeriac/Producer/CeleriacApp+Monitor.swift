@@ -199,3 +199,37 @@ extension CeleriacApp {
         }
     }
 }
+
+extension CeleriacApp {
+    /// One periodic task, as the `schedules` view shows it.
+    public struct ScheduleStatus: Sendable, Equatable {
+        public var name: String
+        public var task: String
+        /// The cron expression, or `every Ns`.
+        public var schedule: String
+        public var timeZone: String
+        public var enabled: Bool
+        public var nextRunAt: Date?
+        public var lastRunAt: Date?
+        public var totalRunCount: Int
+        /// How late beat is with the next run, in seconds (0 when on time or disabled).
+        public var lateBy: Double
+        /// How its latest run ended (a task state), if it ran.
+        public var lastState: String?
+        public var lastError: String?
+    }
+
+    /// Every periodic task (the `schedules` view).
+    public func schedules() async throws -> [ScheduleStatus] {
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.rows(SQL.Views.Schedules(), in: sql).map {
+                ScheduleStatus(
+                    name: $0.name, task: $0.task, schedule: $0.schedule, timeZone: $0.timeZone, enabled: $0.enabled,
+                    nextRunAt: $0.nextRunAt.map(Date.init(timeIntervalSince1970:)),
+                    lastRunAt: $0.lastRunAt.map(Date.init(timeIntervalSince1970:)), totalRunCount: $0.totalRunCount,
+                    lateBy: $0.lateBySeconds, lastState: $0.lastState, lastError: $0.lastError)
+            }
+        }
+    }
+}
