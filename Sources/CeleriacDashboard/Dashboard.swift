@@ -83,6 +83,29 @@ public struct Dashboard: Sendable {
         router.get("/api/queues/length") { _, _ in try await api.queueLengths() }
         router.get("/api/task/info/{id}") { _, context in try await api.taskInfo(context.parameters.require("id")) }
         router.get("/api/task/result/{id}") { _, context in try await api.taskResult(context.parameters.require("id")) }
+        let settings = self.settings
+        router.post("/api/task/revoke/{id}") { request, context in
+            try await api.revoke(request, id: context.parameters.require("id"), settings: settings)
+        }
+        router.post("/api/task/async-apply/{name}") { request, context in
+            try await api.apply(request, name: context.parameters.require("name"), settings: settings)
+        }
+        router.post("/api/task/send-task/{name}") { request, context in
+            try await api.apply(request, name: context.parameters.require("name"), settings: settings)
+        }
+        router.post("/api/worker/shutdown/{worker}") { request, context in
+            try await api.control(request, command: "shutdown", worker: context.parameters.require("worker"), settings: settings)
+        }
+        router.post("/api/worker/pool/{command}/{worker}") { request, context in
+            try await api.control(
+                request, command: context.parameters.require("command"), worker: context.parameters.require("worker"),
+                settings: settings)
+        }
+        router.post("/api/worker/queue/{command}/{worker}") { request, context in
+            try await api.control(
+                request, command: context.parameters.require("command"), worker: context.parameters.require("worker"),
+                settings: settings)
+        }
     }
 
     /// Serves until SIGTERM or SIGINT.

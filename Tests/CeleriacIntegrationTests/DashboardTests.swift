@@ -225,4 +225,62 @@ import Testing
             #expect(try await env.app.queues().first { $0.queue == "celery" }?.paused == true)
         }
     }
+
+    /// Flower's POST paths: revoke, async-apply, send-task and worker control; refused
+    /// cross-site and in read-only mode.
+    @Test func flowersActionPathsWork() async throws {
+        try await TestEnvironment.with { env in
+            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
+            try await Self.application(dashboard).test(.router) { client in
+                let applied = try await client.execute(
+                    uri: "/api/task/async-apply/tasks.add", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"args": [2, 3], "countdown": 600}"#)
+                ) { (response: TestResponse) in (response.status, String(buffer: response.body)) }
+                #expect(applied.0 == .ok && applied.1.contains("\"state\":\"PENDING\""))
+                let id = try #require(try await env.sql("SELECT id::text FROM \(env.schema).tasks").first ?? nil)
+                #expect(applied.1.contains(id))
+                let sent = try await client.execute(uri: "/api/task/send-task/tasks.other", method: .post) { response in
+                    response.status
+                }
+                #expect(sent == .ok)
+                let bad = try await client.execute(
+                    uri: "/api/task/async-apply/tasks.add", method: .post, body: ByteBuffer(string: "[1, 2]")
+                ) { response in response.status }
+                #expect(bad == .badRequest)
+
+                var crossSite: HTTPFields = [:]
+                if let name = HTTPField.Name("Sec-Fetch-Site") { crossSite[name] = "cross-site" }
+                let refused = try await client.execute(uri: "/api/task/revoke/\(id)", method: .post, headers: crossSite) { response in
+                    response.status
+                }
+                #expect(refused == .forbidden)
+                let foreignOrigin = try await client.execute(
+                    uri: "/api/task/revoke/\(id)", method: .post, headers: [.origin: "https://evil.example"]
+                ) { response in response.status }
+                #expect(foreignOrigin == .forbidden)
+                let revoked = try await client.execute(uri: "/api/task/revoke/\(id)", method: .post) { response in
+                    (response.status, String(buffer: response.body))
+                }
+                #expect(revoked.0 == .ok && revoked.1.contains("\"outcome\":\"revoked\""))
+                let grow = try await client.execute(uri: "/api/worker/pool/grow/celeriac@host?n=2", method: .post) { response in
+                    response.status
+                }
+                #expect(grow == .ok)
+                let noQueue = try await client.execute(uri: "/api/worker/queue/add-consumer/celeriac@host", method: .post) {
+                    response in response.status
+                }
+                #expect(noQueue == .badRequest)
+            }
+            #expect(
+                try await env.sql("SELECT command || ' ' || arguments::text FROM \(env.schema).control_messages") == [
+                    "pool_grow {\"n\": 2}"
+                ])
+            let readOnly = try Dashboard(app: env.app, settings: DashboardSettings(readOnly: true))
+            try await Self.application(readOnly).test(.router) { client in
+                let status = try await client.execute(uri: "/api/task/send-task/tasks.add", method: .post) { $0.status }
+                #expect(status == .forbidden)
+            }
+        }
+    }
 }
