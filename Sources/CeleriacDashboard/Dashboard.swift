@@ -79,6 +79,8 @@ public struct Dashboard: Sendable {
         }
         let api = FlowerAPI(app: app)
         router.get("/healthcheck") { _, _ in try await api.healthcheck() }
+        let metrics = PrometheusMetrics(app: app)
+        router.get("/metrics") { _, _ in try await metrics.scrape() }
         router.get("/api/workers") { _, _ in try await api.workers() }
         router.get("/api/queues/length") { _, _ in try await api.queueLengths() }
         router.get("/api/task/info/{id}") { _, context in try await api.taskInfo(context.parameters.require("id")) }

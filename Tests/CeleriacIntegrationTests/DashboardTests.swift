@@ -27,6 +27,7 @@ import Testing
             let worker = env.startWorker()
             let sum = try await add.delay(2, 3)
             #expect(try await sum.get(timeout: .seconds(10)) == 5)
+            try await env.eventually("the counters are written") { try await env.app.workerStatus().first?.succeeded == 1 }
             let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
             try await Self.application(dashboard).test(.router) { client in
                 for uri in ["/", "/tasks", "/tasks?state=succeeded&name=tasks.add", "/queues", "/workers", "/periodic", "/task/\(sum)"] {
@@ -54,6 +55,11 @@ import Testing
                 let (scriptStatus, script, scriptHeaders) = try await Self.get(client, "/static/celeriac.js")
                 #expect(scriptStatus == .ok && scriptHeaders[.contentType]?.hasPrefix("text/javascript") == true)
                 #expect(script.contains("new EventSource(\"/events/stream\")") && script.contains("setInterval(refresh, 5000)"))
+                let (metricsStatus, metrics, _) = try await Self.get(client, "/metrics")
+                #expect(metricsStatus == .ok)
+                #expect(metrics.contains("celeriac_workers{status=\"online\"} 1"), "\(metrics)")
+                #expect(metrics.contains("celeriac_queue_tasks{queue=\"celery\",state=\"waiting\"} 0"))
+                #expect(metrics.contains("celeriac_task_runtime_seconds{name=\"tasks.add\",quantile=\"0.5\"}"))
                 let (_, health, _) = try await Self.get(client, "/healthcheck")
                 #expect(health == "OK\n")
                 let (_, workers, _) = try await Self.get(client, "/api/workers")
