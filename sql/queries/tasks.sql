@@ -247,12 +247,12 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- column parent_id: uuid?
 -- column wait: float8
 WITH picked AS (
-    SELECT c.id
+    SELECT c.id, c.name, c.queue, c.attempt
     -- A paused queue (paused_queues, 0015) gives nothing.
     FROM (SELECT u.name FROM unnest($1::text[]) AS u(name)
           WHERE NOT EXISTS (SELECT 1 FROM celeriac.paused_queues AS p WHERE p.queue = u.name)) AS q
     CROSS JOIN LATERAL (
-        SELECT id, priority, run_at FROM celeriac.tasks
+        SELECT id, priority, run_at, name, queue, attempt FROM celeriac.tasks
         WHERE state IN ('queued', 'retry') AND queue = q.name AND run_at <= now()
         ORDER BY priority DESC, run_at, id
         LIMIT $2
@@ -265,14 +265,14 @@ listening AS (
     UPDATE celeriac.workers SET listening = NOT listening
     WHERE id = $3 AND listening <> ((SELECT count(*) FROM picked) < $2)
 ),
--- The events read the rows as they were before this statement's update (one snapshot).
+-- The events take the picked rows as they were before this statement's update.
 logged AS (
     INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts)
     SELECT k.kind, $3, b.ids, b.names, b.queues, b.attempts
-    FROM (SELECT array_agg(t.id) AS ids, array_agg(t.name) AS names, array_agg(t.queue) AS queues,
-                 array_agg(t.attempt + 1) AS attempts
-          FROM celeriac.tasks AS t
-          WHERE $5 AND t.id = ANY (ARRAY(SELECT id FROM picked))
+    FROM (SELECT array_agg(p.id) AS ids, array_agg(p.name) AS names, array_agg(p.queue) AS queues,
+                 array_agg(p.attempt + 1) AS attempts
+          FROM picked AS p
+          WHERE $5
           HAVING count(*) > 0) AS b
     CROSS JOIN (VALUES ('received'), ('started')) AS k(kind)
     WHERE $5
