@@ -73,6 +73,22 @@ struct Actions: Sendable {
         return Self.back(to: "/workers")
     }
 
+    /// Revokes or retries every task matching the posted filter (at most `Pages.bulkLimit`).
+    func bulk(_ request: Request) async throws -> Response {
+        let form = try await form(request)
+        let filter = Pages.filter { form.fields[$0] }
+        let ids = try await Pages(dashboard: dashboard).matching(filter)
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let chunk = Array(ids[start..<min(start + 1_000, ids.count)])
+            switch form.fields["action"] {
+            case "revoke": _ = try await app.revoke(chunk, reason: "revoked from the dashboard (bulk)", actor: form.actor)
+            case "retry": _ = try await app.retry(chunk, actor: form.actor)
+            default: throw HTTPError(.badRequest, message: "action must be revoke or retry")
+            }
+        }
+        return Self.back(to: "/tasks?" + Pages.query(filter))
+    }
+
     func schedule(_ request: Request, name: String, action: String) async throws -> Response {
         let form = try await form(request)
         let found: Bool

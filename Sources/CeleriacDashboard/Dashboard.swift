@@ -47,6 +47,7 @@ public struct Dashboard: Sendable {
         let pages = Pages(dashboard: self)
         router.get("/") { _, _ in try await pages.dashboard() }
         router.get("/tasks") { request, _ in try await pages.tasks(request.uri.queryParameters) }
+        router.get("/tasks/bulk") { request, _ in try await pages.confirmBulk(request.uri.queryParameters) }
         router.get("/task/{id}") { _, context in try await pages.task(context.parameters.require("id")) }
         router.get("/queues") { _, _ in try await pages.queues() }
         router.get("/workers") { _, _ in try await pages.workers() }
@@ -66,6 +67,7 @@ public struct Dashboard: Sendable {
         let app = self.app
         router.get("/events/stream") { _, _ in LiveUpdates.stream(app: app) }
         let actions = Actions(dashboard: self)
+        router.post("/tasks/bulk") { request, _ in try await actions.bulk(request) }
         router.post("/task/{id}/revoke") { request, context in try await actions.revoke(request, id: context.parameters.require("id")) }
         router.post("/task/{id}/retry") { request, context in try await actions.retry(request, id: context.parameters.require("id")) }
         router.post("/queues/{name}/{action}") { request, context in

@@ -28,30 +28,44 @@ struct Pages: Sendable {
             ])
     }
 
-    func tasks(_ query: Parameters) async throws -> Response {
-        func value(_ key: String) -> String? {
-            guard let text = query.get(key), !text.isEmpty else { return nil }
+    /// A task filter from query or form fields (unknown states are ignored).
+    static func filter(_ value: (String) -> String?) -> CeleriacApp.TaskFilter {
+        func field(_ key: String) -> String? {
+            guard let text = value(key), !text.isEmpty else { return nil }
             return text
         }
-        let state = value("state").flatMap { CeleriacApp.TaskFilter.states.contains($0) ? $0 : nil }
-        var filter = CeleriacApp.TaskFilter(state: state, name: value("name"), queue: value("queue"))
-        filter.before = value("before").flatMap(UUID.init(uuidString:))
+        let state = field("state").flatMap { CeleriacApp.TaskFilter.states.contains($0) ? $0 : nil }
+        return CeleriacApp.TaskFilter(
+            state: state, name: field("name"), queue: field("queue"), before: field("before").flatMap(UUID.init(uuidString:)),
+            search: field("search"))
+    }
+
+    /// The query string of a filter (without paging), for links and forms.
+    static func query(_ filter: CeleriacApp.TaskFilter, extra: [URLQueryItem] = []) -> String {
+        var items = extra
+        if let state = filter.state { items.append(URLQueryItem(name: "state", value: state)) }
+        if let name = filter.name { items.append(URLQueryItem(name: "name", value: name)) }
+        if let queue = filter.queue { items.append(URLQueryItem(name: "queue", value: queue)) }
+        if let search = filter.search { items.append(URLQueryItem(name: "search", value: search)) }
+        var components = URLComponents()
+        components.queryItems = items
+        return components.percentEncodedQuery ?? ""
+    }
+
+    func tasks(_ query: Parameters) async throws -> Response {
+        let filter = Self.filter { query.get($0) }
+        let state = filter.state
         let limit = 50
         let tasks = try await app.listTasks(filter, limit: limit, preview: Self.preview)
         var next: String?
         if tasks.count == limit, let last = tasks.last {
-            var items = [URLQueryItem(name: "before", value: last.id.celeryString)]
-            if let state { items.append(URLQueryItem(name: "state", value: state)) }
-            if let name = filter.name { items.append(URLQueryItem(name: "name", value: name)) }
-            if let queue = filter.queue { items.append(URLQueryItem(name: "queue", value: queue)) }
-            var components = URLComponents()
-            components.path = "/tasks"
-            components.queryItems = items
-            next = components.string
+            next = "/tasks?" + Self.query(filter, extra: [URLQueryItem(name: "before", value: last.id.celeryString)])
         }
+        let filtered = filter.state != nil || filter.name != nil || filter.queue != nil || filter.search != nil
         var context: [String: Any] = [
             "states": CeleriacApp.TaskFilter.states.map { ["value": $0, "selected": $0 == state] },
-            "name": filter.name ?? "", "queue": filter.queue ?? "",
+            "name": filter.name ?? "", "queue": filter.queue ?? "", "search": filter.search ?? "",
+            "filtered": filtered, "filterQuery": Self.query(filter),
             "tasks": tasks.map { task -> [String: Any] in
                 [
                     "id": task.id.celeryString, "name": task.name, "state": task.state,
@@ -63,6 +77,41 @@ struct Pages: Sendable {
         ]
         if let next { context["next"] = next }
         return dashboard.page("Tasks", "tasks", context)
+    }
+
+    /// The most tasks one bulk action touches.
+    static let bulkLimit = 10_000
+
+    /// Every id matching `filter`, newest first, at most ``bulkLimit``.
+    func matching(_ filter: CeleriacApp.TaskFilter) async throws -> [UUID] {
+        var filter = filter
+        filter.before = nil
+        var ids: [UUID] = []
+        while ids.count < Self.bulkLimit {
+            let wanted = min(1_000, Self.bulkLimit - ids.count)
+            let page = try await app.listTasks(filter, limit: wanted, preview: 0)
+            ids += page.map(\.id)
+            guard page.count == wanted, let last = page.last else { break }
+            filter.before = last.id
+        }
+        return ids
+    }
+
+    /// The confirmation step of a bulk revoke or retry: what matches, and the form that does it.
+    func confirmBulk(_ query: Parameters) async throws -> Response {
+        guard let action = query.get("action"), ["revoke", "retry"].contains(action) else {
+            throw HTTPError(.badRequest, message: "action must be revoke or retry")
+        }
+        var filter = Self.filter { query.get($0) }
+        filter.before = nil
+        let count = try await matching(filter).count
+        return dashboard.page(
+            "\(action == "revoke" ? "Revoke" : "Retry") \(count) task(s)?", "bulk",
+            [
+                "action": action, "count": count, "capped": count >= Self.bulkLimit, "limit": Self.bulkLimit,
+                "state": filter.state ?? "", "name": filter.name ?? "", "queue": filter.queue ?? "",
+                "search": filter.search ?? "", "back": "/tasks?" + Self.query(filter),
+            ])
     }
 
     func task(_ text: String) async throws -> Response {

@@ -54,8 +54,11 @@ enum Templates {
           <label>State <select name="state"><option value="">any</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/states}}</select></label>
           <label>Name <input name="name" value="{{name}}"></label>
           <label>Queue <input name="queue" value="{{queue}}"></label>
+          <label>Text <input name="search" value="{{search}}" placeholder="in args, kwargs, result"></label>
           <button type="submit">Filter</button>
         </form>
+        {{#canAct}}{{#filtered}}<p class="actions"><a href="/tasks/bulk?action=revoke&amp;{{filterQuery}}">Revoke all matching…</a>
+        <a href="/tasks/bulk?action=retry&amp;{{filterQuery}}">Retry all matching…</a></p>{{/filtered}}{{/canAct}}
         <table>
         <thead><tr><th>Task</th><th>Name</th><th>State</th><th>Args</th><th>Kwargs</th><th>Queue</th><th>Worker</th><th>Attempt</th><th>Runtime</th></tr></thead>
         <tbody>
@@ -125,6 +128,20 @@ enum Templates {
         </table>
         """
 
+    static let bulk = """
+        <p>{{count}} task(s) match{{#capped}} (at most {{limit}} are acted on at once){{/capped}}: state <b>{{state}}</b>,
+        name <b>{{name}}</b>, queue <b>{{queue}}</b>, text <b>{{search}}</b>.</p>
+        {{#canAct}}<form method="post" action="/tasks/bulk">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="action" value="{{action}}">
+          <input type="hidden" name="state" value="{{state}}">
+          <input type="hidden" name="name" value="{{name}}">
+          <input type="hidden" name="queue" value="{{queue}}">
+          <input type="hidden" name="search" value="{{search}}">
+          <button type="submit">Yes, {{action}} them</button> <a href="{{back}}">Cancel</a>
+        </form>{{/canAct}}
+        """
+
     static let periodic = """
         <table>
         <thead><tr><th>Name</th><th>Task</th><th>Schedule</th><th>Enabled</th><th>Next run</th><th>Late by</th><th>Last run</th><th>Runs</th><th>Last state</th><th>Last error</th>{{#canAct}}<th>Actions</th>{{/canAct}}</tr></thead>
@@ -144,7 +161,7 @@ enum Templates {
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in [
             ("layout", layout), ("dashboard", dashboard), ("tasks", tasks), ("task", task), ("queues", queues),
-            ("workers", workers), ("periodic", periodic),
+            ("workers", workers), ("periodic", periodic), ("bulk", bulk),
         ] {
             templates[name] = try MustacheTemplate(string: text)
         }

@@ -289,4 +289,31 @@ import Testing
             }
         }
     }
+
+    /// Text search in args, kwargs and result; a bulk revoke and retry of a filter, confirmed.
+    @Test func searchAndBulkActions() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let note = env.app.task("tasks.note") { (text: String) async throws -> String in text.uppercased() }
+            let later = try await (0..<3).asyncMap { i in try await add.applyAsync(i, 100, options: CallOptions(countdown: .seconds(600))) }
+            let other = try await note.applyAsync("needle in a haystack", options: CallOptions(countdown: .seconds(600)))
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
+            try await Self.application(dashboard).test(.router) { client in
+                let (_, found, _) = try await Self.get(client, "/tasks?search=NEEDLE")
+                #expect(found.contains("/task/\(other)") && !found.contains("/task/\(later[0])"))
+                #expect(found.contains("Revoke all matching"))
+                let (_, confirm, _) = try await Self.get(client, "/tasks/bulk?action=revoke&name=tasks.add&state=scheduled")
+                #expect(confirm.contains("3 task(s) match"))
+                let token = try #require(Self.csrf(in: confirm))
+                let done = try await Self.post(
+                    client, "/tasks/bulk", form: "csrf=\(token)&action=revoke&name=tasks.add&state=scheduled")
+                #expect(done.0 == .seeOther && done.1.hasPrefix("/tasks?"))
+                for result in later { #expect(try await result.state == .revoked) }
+                #expect(try await other.state == .scheduled)
+                let retried = try await Self.post(client, "/tasks/bulk", form: "csrf=\(token)&action=retry&name=tasks.add&state=revoked")
+                #expect(retried.0 == .seeOther)
+                for result in later { #expect(try await result.state == .pending) }
+            }
+        }
+    }
 }

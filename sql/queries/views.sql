@@ -154,13 +154,16 @@ ORDER BY minute
 -- name: list_tasks
 -- Tasks newest first (ids are time-ordered), finished and unfinished, with optional filters,
 -- `before` an id for keyset paging: each page reads the primary keys from where the last
--- one ended, however deep. Arguments are cut to `preview` characters.
+-- one ended, however deep. Arguments are cut to `preview` characters. `search` looks for a
+-- text in args, kwargs and result (case-insensitive), reading rows newest first until the
+-- page is full: quick for common words, a scan for rare ones (no index covers it).
 -- param state: text?
 -- param name: text?
 -- param queue: text?
 -- param before: uuid?
 -- param limit: int
 -- param preview: int
+-- param search: text?
 -- column id: uuid
 -- column name: text
 -- column queue: text
@@ -180,6 +183,8 @@ FROM (
      FROM celeriac.finished_tasks AS f
      WHERE ($1::text IS NULL OR f.state = $1) AND ($2::text IS NULL OR f.name = $2) AND ($3::text IS NULL OR f.queue = $3)
        AND ($4::uuid IS NULL OR f.id < $4)
+       AND ($7::text IS NULL OR strpos(lower(f.args::text), lower($7)) > 0 OR strpos(lower(f.kwargs::text), lower($7)) > 0
+            OR strpos(lower(coalesce(f.result::text, '')), lower($7)) > 0)
      ORDER BY f.id DESC
      LIMIT $5)
     UNION ALL
@@ -188,6 +193,7 @@ FROM (
      FROM celeriac.unfinished_tasks AS u
      WHERE ($1::text IS NULL OR (CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END) = $1)
        AND ($2::text IS NULL OR u.name = $2) AND ($3::text IS NULL OR u.queue = $3) AND ($4::uuid IS NULL OR u.id < $4)
+       AND ($7::text IS NULL OR strpos(lower(u.args::text), lower($7)) > 0 OR strpos(lower(u.kwargs::text), lower($7)) > 0)
      ORDER BY u.id DESC
      LIMIT $5)
 ) AS t

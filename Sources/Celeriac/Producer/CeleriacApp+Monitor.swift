@@ -150,12 +150,15 @@ extension CeleriacApp {
         public var queue: String?
         /// Only tasks older than this one (keyset paging: the last id of the page before).
         public var before: UUID?
+        /// Text to find in args, kwargs or result (case-insensitive).
+        public var search: String?
 
-        public init(state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil) {
+        public init(state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil, search: String? = nil) {
             self.state = state
             self.name = name
             self.queue = queue
             self.before = before
+            self.search = search
         }
 
         /// The states a filter may name.
@@ -188,7 +191,8 @@ extension CeleriacApp {
         }
         let sql = try self.sql
         let statement = SQL.Views.ListTasks(
-            state: filter.state, name: filter.name, queue: filter.queue, before: filter.before, limit: limit, preview: preview)
+            state: filter.state, name: filter.name, queue: filter.queue, before: filter.before, limit: limit, preview: preview,
+            search: filter.search)
         return try await retryingRun { connection in
             try connection.rows(statement, in: sql).map {
                 ListedTask(
