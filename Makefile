@@ -13,7 +13,7 @@ export CELERIAC_TEST_POOLER_URL ?= $(shell scripts/pgbouncer.sh url)
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Examples Package.swift)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down build demo test test-unit sql bench bench-peers chaos lint clean
+.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down browser-up build demo test test-unit sql bench bench-peers chaos lint clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -45,7 +45,10 @@ demo: db-up ## Build the demo and run the walkthrough (migrate, worker, tasks, s
 	$(SWIFT) build --product demo
 	scripts/demo.sh
 
-test: db-up pooler-up ## Run the test suite against the local cluster (and through pgbouncer)
+browser-up: ## Install Chromium, its driver and selenium for the browser test (skipped if impossible)
+	scripts/browser.sh
+
+test: db-up pooler-up browser-up ## Run the test suite against the local cluster (and through pgbouncer, and Chromium)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -41,7 +41,8 @@ enum LiveUpdates {
 /// The one script of the dashboard (`/static/celeriac.js`, loaded from the page, never
 /// inline): it follows `/events/stream` and, at most once a second, fetches the page again and
 /// swaps in its content; without EventSource, or when the stream fails, it does so every 5 s.
-/// Pages work without it.
+/// Action forms are posted in the background and the content refreshed, without a reload.
+/// Pages work without it: the forms then post and the server redirects back.
 enum Script {
     static let js = """
         (function () {
@@ -68,6 +69,30 @@ enum Script {
                 .catch(function () { pending = false; });
             }, wait);
           }
+          // Actions are posted in the background, then the content refreshes in place: the page
+          // is not reloaded. A response that leads elsewhere (a bulk action) is followed.
+          document.addEventListener("submit", function (event) {
+            var form = event.target;
+            if (!form || (form.method || "").toLowerCase() !== "post") return;
+            event.preventDefault();
+            fetch(form.action, { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(form)) })
+              .then(function (r) {
+                if (!r.ok) {
+                  return r.text().then(function (text) {
+                    var note = document.createElement("p");
+                    note.className = "error";
+                    note.textContent = "Refused: " + text;
+                    main.prepend(note);
+                  });
+                }
+                var target = new URL(r.url);
+                if (r.redirected && target.pathname + target.search !== location.pathname + location.search) {
+                  location.href = r.url;
+                } else {
+                  last = 0; refresh();
+                }
+              });
+          });
           var polling = null;
           function poll() { if (!polling) polling = setInterval(refresh, 5000); }
           if (!window.EventSource) { poll(); return; }

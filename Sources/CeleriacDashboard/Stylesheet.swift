@@ -25,5 +25,6 @@ enum Stylesheet {
         svg.chart text { font-size: 10px; fill: #555; }
         .actions { display: flex; gap: .5em; flex-wrap: wrap; }
         .actions form { display: inline; }
+        p.error { color: #b00; }
         """
 }
