@@ -119,6 +119,7 @@ struct Pages: Sendable {
         guard let found = try await app.queryTasks([id]).first else { throw HTTPError(.notFound, message: "no such task") }
         let snapshot = try await AsyncResult<JSONValue>(id: id, app: app).snapshot()
         let events = try await app.history(of: id)
+        let chain = try await app.chain(of: id)
         var context: [String: Any] = [
             "id": id.celeryString, "name": found.name, "state": snapshot.state.celeryName, "stateClass": found.state,
             "queue": found.queue, "worker": found.worker ?? "", "attempt": found.attempt,
@@ -131,6 +132,13 @@ struct Pages: Sendable {
                 ]
             },
         ]
+        context["chain"] = chain.enumerated().map { index, step -> [String: Any] in
+            [
+                "id": step.id.celeryString, "name": step.name, "state": step.state, "current": step.id == id,
+                "position": index + 1, "sent": step.state != "pending",
+            ]
+        }
+        context["hasChain"] = !chain.isEmpty
         context["running"] = ["queued", "scheduled", "retry", "started"].contains(found.state)
         context["retryable"] = ["failed", "revoked"].contains(found.state)
         if let result = snapshot.resultJSON { context["result"] = result }

@@ -88,6 +88,11 @@ enum Templates {
           <form method="post" action="/task/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="terminate" value="1"><button type="submit">Terminate</button></form>{{/running}}
           {{#retryable}}<form method="post" action="/task/{{id}}/retry"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Retry</button></form>{{/retryable}}
         </div>{{/canAct}}
+        {{#hasChain}}<h2>Chain</h2>
+        <ol class="chain">
+        {{#chain}}<li class="state-{{state}}">{{#current}}<b>{{/current}}{{#sent}}<a href="/task/{{id}}">{{name}}</a>{{/sent}}{{^sent}}{{name}}{{/sent}} ({{state}}){{#current}}</b>{{/current}}</li>
+        {{/chain}}
+        </ol>{{/hasChain}}
         <h2>Timeline</h2>
         <table>
         <thead><tr><th>Time</th><th>Event</th><th>Attempt</th><th>Worker</th><th>Runtime</th><th>Error</th></tr></thead>

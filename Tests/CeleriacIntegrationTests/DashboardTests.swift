@@ -316,4 +316,30 @@ import Testing
             }
         }
     }
+
+    /// A task page shows its chain, sent steps linked, steps to come named.
+    @Test func theTaskPageShowsItsChain() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let last = try await (add.s(1, 2) | add.s(3) | add.s(4)).delay()
+            let head = try #require(try await env.sql("SELECT id::text FROM \(env.schema).tasks").first ?? nil)
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
+            try await Self.application(dashboard).test(.router) { client in
+                let (_, before, _) = try await Self.get(client, "/task/\(head)")
+                #expect(before.contains("<h2>Chain</h2>"))
+                #expect(before.components(separatedBy: "(pending)").count == 3)
+                #expect(before.contains("<b><a href=\"/task/\(head)\">tasks.add</a> (queued)</b>"))
+            }
+            let worker = env.startWorker()
+            #expect(try await last.get(timeout: .seconds(10)) == 10)
+            try await worker.stop()
+            try await Self.application(dashboard).test(.router) { client in
+                let (_, after, _) = try await Self.get(client, "/task/\(last)")
+                #expect(after.components(separatedBy: "(succeeded)").count == 4)
+                #expect(after.contains("href=\"/task/\(head)\""))
+                #expect(!after.contains("(pending)"))
+            }
+            #expect(try await env.app.chain(of: UUID.v7()).isEmpty)
+        }
+    }
 }

@@ -95,6 +95,10 @@ import Testing
             #expect(try await monitor.registeredTaskTypes().map(\.name) == ["tasks.add"])
             #expect(try await monitor.inspect("active").isEmpty)
             #expect(try await monitor.revokedTasks().isEmpty)
+            #expect(try await monitor.chain(of: sent.id).isEmpty)
+            // The sum's result is 5: found by text in the result.
+            #expect(try await monitor.listTasks(CeleriacApp.TaskFilter(search: "5")).map(\.id).contains(sent.id))
+            _ = try await monitor.throughput(minutes: 60)  // readable (it may still be empty before a heartbeat)
             #expect(await Self.failure(monitor, "SELECT * FROM \(s).tasks") == denied)
             #expect(await Self.failure(monitor, "SELECT * FROM \(s).results") == denied)
             #expect(await Self.failure(monitor, "SELECT \(s).pause_queue('celery')") == denied)

@@ -218,3 +218,42 @@ SELECT name, task, schedule, time_zone, enabled, extract(epoch FROM next_run_at)
        last_error
 FROM celeriac.schedules
 ORDER BY name
+
+-- name: chain_steps
+-- The tasks of the chain (or the tree of parents and children) that `id` belongs to, first
+-- task first: those sent or finished, then the steps still to come, from the `chain` column of
+-- the one that carries them. Reads two partial indexes (0020), so it is quick at any size.
+-- param id: uuid
+-- column id: uuid
+-- column name: text
+-- column state: text
+-- column parent_id: uuid?
+WITH me AS (
+    SELECT coalesce(
+        (SELECT coalesce(f.root_id, f.id) FROM celeriac.finished_tasks AS f WHERE f.id = $1),
+        (SELECT coalesce(u.root_id, u.id) FROM celeriac.unfinished_tasks AS u WHERE u.id = $1)) AS root
+),
+members AS (
+    SELECT f.id, f.name, f.state, f.parent_id, NULL::jsonb AS chain FROM celeriac.finished_tasks AS f, me
+    WHERE f.id = me.root OR f.root_id = me.root
+    UNION ALL
+    SELECT u.id, u.name, CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END, u.parent_id,
+           u.chain
+    FROM celeriac.unfinished_tasks AS u, me
+    WHERE u.id = me.root OR u.root_id = me.root
+),
+pending AS (
+    SELECT (s.step ->> 'id')::uuid AS id, s.step ->> 'task' AS name, 'pending' AS state,
+           lag((s.step ->> 'id')::uuid, 1, m.id) OVER (PARTITION BY m.id ORDER BY s.position) AS parent_id, s.position
+    FROM members AS m
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(m.chain) = 'array' THEN m.chain ELSE '[]' END)
+        WITH ORDINALITY AS s(step, position)
+    WHERE celeriac.valid_chain_step(s.step)
+)
+SELECT id, name, state, parent_id FROM (
+    SELECT id, name, state, parent_id, 0 AS part, 0::bigint AS position FROM members
+    UNION ALL
+    SELECT id, name, state, parent_id, 1, position FROM pending
+) AS all_steps
+WHERE (SELECT root FROM me) IS NOT NULL
+ORDER BY part, CASE WHEN part = 0 THEN id END, position

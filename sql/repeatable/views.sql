@@ -206,13 +206,13 @@ COMMENT ON VIEW schedules IS
     'Each periodic task: next and last run, late-by, run count, the state and error of its latest run.';
 
 -- unfinished_tasks: the queue (waiting, scheduled, retrying and running tasks), without the
--- internal columns; `worker` is the worker running it.
+-- internal columns; `worker` is the worker running it, `chain` the steps to come after it.
 --
 --   SELECT id, name, state, worker, run_at FROM celeriac.unfinished_tasks WHERE state = 'started';
 CREATE OR REPLACE VIEW unfinished_tasks AS
 SELECT t.id, t.name, t.queue, t.priority, t.state, t.run_at > now() AS scheduled, t.args, t.kwargs, t.attempt, t.retries,
        t.max_retries, t.owner AS worker, t.run_at, t.expires_at, t.created_at, t.started_at, t.lease_expires_at,
-       t.last_error, t.parent_id, t.root_id
+       t.last_error, t.parent_id, t.root_id, t.chain
 FROM tasks AS t;
 
 COMMENT ON VIEW unfinished_tasks IS 'Tasks not finished yet: queued, retry (scheduled when run_at is later) or started.';

@@ -237,3 +237,27 @@ extension CeleriacApp {
         }
     }
 }
+
+extension CeleriacApp {
+    /// A task of a chain, as the task page shows it.
+    public struct ChainStep: Sendable, Equatable {
+        public var id: UUID
+        public var name: String
+        /// A task state, or `pending` for a step not sent yet.
+        public var state: String
+        /// The step before it (whose result it receives).
+        public var parentID: UUID?
+    }
+
+    /// The chain `id` belongs to, first task first, with the steps still to come; empty for a
+    /// task that is in no chain and has no parent or children.
+    public func chain(of id: UUID) async throws -> [ChainStep] {
+        let sql = try self.sql
+        let steps = try await retryingRun { connection in
+            try connection.rows(SQL.Views.ChainSteps(id: id), in: sql).map {
+                ChainStep(id: $0.id, name: $0.name, state: $0.state, parentID: $0.parentId)
+            }
+        }
+        return steps.count > 1 ? steps : []
+    }
+}
