@@ -37,7 +37,32 @@ struct Pages: Sendable {
         let state = field("state").flatMap { CeleriacApp.TaskFilter.states.contains($0) ? $0 : nil }
         return CeleriacApp.TaskFilter(
             state: state, name: field("name"), queue: field("queue"), before: field("before").flatMap(UUID.init(uuidString:)),
-            search: field("search"))
+            search: field("search"), worker: field("worker"), since: field("since").flatMap(Self.date),
+            until: field("until").flatMap(Self.date))
+    }
+
+    /// A time from a form: `2026-11-30T06:00` (what browsers' datetime-local sends), with
+    /// seconds or not, read as UTC; or a full ISO 8601 time with its zone.
+    static func date(_ text: String) -> Date? {
+        if let full = ISO8601DateFormatter().date(from: text) { return full }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    /// How a time goes back into a form field (UTC, to the minute).
+    static func field(_ date: Date?) -> String {
+        guard let date else { return "" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return formatter.string(from: date)
     }
 
     /// The query string of a filter (without paging), for links and forms.
@@ -47,6 +72,9 @@ struct Pages: Sendable {
         if let name = filter.name { items.append(URLQueryItem(name: "name", value: name)) }
         if let queue = filter.queue { items.append(URLQueryItem(name: "queue", value: queue)) }
         if let search = filter.search { items.append(URLQueryItem(name: "search", value: search)) }
+        if let worker = filter.worker { items.append(URLQueryItem(name: "worker", value: worker)) }
+        if filter.since != nil { items.append(URLQueryItem(name: "since", value: field(filter.since))) }
+        if filter.until != nil { items.append(URLQueryItem(name: "until", value: field(filter.until))) }
         var components = URLComponents()
         components.queryItems = items
         return components.percentEncodedQuery ?? ""
@@ -61,10 +89,13 @@ struct Pages: Sendable {
         if tasks.count == limit, let last = tasks.last {
             next = "/tasks?" + Self.query(filter, extra: [URLQueryItem(name: "before", value: last.id.celeryString)])
         }
-        let filtered = filter.state != nil || filter.name != nil || filter.queue != nil || filter.search != nil
+        let filtered =
+            filter.state != nil || filter.name != nil || filter.queue != nil || filter.search != nil || filter.worker != nil
+            || filter.since != nil || filter.until != nil
         var context: [String: Any] = [
             "states": CeleriacApp.TaskFilter.states.map { ["value": $0, "selected": $0 == state] },
             "name": filter.name ?? "", "queue": filter.queue ?? "", "search": filter.search ?? "",
+            "worker": filter.worker ?? "", "since": Self.field(filter.since), "until": Self.field(filter.until),
             "filtered": filtered, "filterQuery": Self.query(filter),
             "tasks": tasks.map { task -> [String: Any] in
                 [
@@ -110,7 +141,8 @@ struct Pages: Sendable {
             [
                 "action": action, "count": count, "capped": count >= Self.bulkLimit, "limit": Self.bulkLimit,
                 "state": filter.state ?? "", "name": filter.name ?? "", "queue": filter.queue ?? "",
-                "search": filter.search ?? "", "back": "/tasks?" + Self.query(filter),
+                "search": filter.search ?? "", "worker": filter.worker ?? "", "since": Self.field(filter.since),
+                "until": Self.field(filter.until), "back": "/tasks?" + Self.query(filter),
             ])
     }
 

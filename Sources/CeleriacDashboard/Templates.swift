@@ -55,6 +55,9 @@ enum Templates {
           <label>Name <input name="name" value="{{name}}"></label>
           <label>Queue <input name="queue" value="{{queue}}"></label>
           <label>Text <input name="search" value="{{search}}" placeholder="in args, kwargs, result"></label>
+          <label>Worker <input name="worker" value="{{worker}}"></label>
+          <label>Created from <input type="datetime-local" name="since" value="{{since}}"></label>
+          <label>until <input type="datetime-local" name="until" value="{{until}}"> UTC</label>
           <button type="submit">Filter</button>
         </form>
         {{#canAct}}{{#filtered}}<p class="actions"><a href="/tasks/bulk?action=revoke&amp;{{filterQuery}}">Revoke all matching…</a>
@@ -135,7 +138,8 @@ enum Templates {
 
     static let bulk = """
         <p>{{count}} task(s) match{{#capped}} (at most {{limit}} are acted on at once){{/capped}}: state <b>{{state}}</b>,
-        name <b>{{name}}</b>, queue <b>{{queue}}</b>, text <b>{{search}}</b>.</p>
+        name <b>{{name}}</b>, queue <b>{{queue}}</b>, text <b>{{search}}</b>, worker <b>{{worker}}</b>,
+        created from <b>{{since}}</b> until <b>{{until}}</b> (UTC).</p>
         {{#canAct}}<form method="post" action="/tasks/bulk">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <input type="hidden" name="action" value="{{action}}">
@@ -143,6 +147,9 @@ enum Templates {
           <input type="hidden" name="name" value="{{name}}">
           <input type="hidden" name="queue" value="{{queue}}">
           <input type="hidden" name="search" value="{{search}}">
+          <input type="hidden" name="worker" value="{{worker}}">
+          <input type="hidden" name="since" value="{{since}}">
+          <input type="hidden" name="until" value="{{until}}">
           <button type="submit">Yes, {{action}} them</button> <a href="{{back}}">Cancel</a>
         </form>{{/canAct}}
         """

@@ -301,6 +301,13 @@ import Testing
             try await Self.application(dashboard).test(.router) { client in
                 let (_, found, _) = try await Self.get(client, "/tasks?search=NEEDLE")
                 #expect(found.contains("/task/\(other)") && !found.contains("/task/\(later[0])"))
+                // Created in a time range: the ids are time-ordered, the range is one of ids.
+                let (_, inRange, _) = try await Self.get(client, "/tasks?since=2000-01-01T00:00&until=2999-01-01T00:00")
+                #expect(inRange.contains("/task/\(other)"))
+                let (_, outOfRange, _) = try await Self.get(client, "/tasks?until=2000-01-01T00:00")
+                #expect(!outOfRange.contains("/task/\(other)"))
+                let (_, byWorker, _) = try await Self.get(client, "/tasks?worker=nobody")
+                #expect(!byWorker.contains("/task/\(other)"))
                 #expect(found.contains("Revoke all matching"))
                 let (_, confirm, _) = try await Self.get(client, "/tasks/bulk?action=revoke&name=tasks.add&state=scheduled")
                 #expect(confirm.contains("3 task(s) match"))

@@ -156,7 +156,9 @@ ORDER BY minute
 -- `before` an id for keyset paging: each page reads the primary keys from where the last
 -- one ended, however deep. Arguments are cut to `preview` characters. `search` looks for a
 -- text in args, kwargs and result (case-insensitive), reading rows newest first until the
--- page is full: quick for common words, a scan for rare ones (no index covers it).
+-- page is full: quick for common words, a scan for rare ones (no index covers it). `worker`
+-- narrows to the worker of the (last) attempt; `since` and `until` (epoch seconds) to tasks
+-- created in that range, which is a range of their time-ordered ids.
 -- param state: text?
 -- param name: text?
 -- param queue: text?
@@ -164,6 +166,9 @@ ORDER BY minute
 -- param limit: int
 -- param preview: int
 -- param search: text?
+-- param worker: text?
+-- param since: float8?
+-- param until: float8?
 -- column id: uuid
 -- column name: text
 -- column queue: text
@@ -185,6 +190,9 @@ FROM (
        AND ($4::uuid IS NULL OR f.id < $4)
        AND ($7::text IS NULL OR strpos(lower(f.args::text), lower($7)) > 0 OR strpos(lower(f.kwargs::text), lower($7)) > 0
             OR strpos(lower(coalesce(f.result::text, '')), lower($7)) > 0)
+       AND ($8::text IS NULL OR f.worker = $8)
+       AND ($9::float8 IS NULL OR f.id >= celeriac.uuid_v7_at(to_timestamp($9)))
+       AND ($10::float8 IS NULL OR f.id < celeriac.uuid_v7_at(to_timestamp($10)))
      ORDER BY f.id DESC
      LIMIT $5)
     UNION ALL
@@ -194,6 +202,9 @@ FROM (
      WHERE ($1::text IS NULL OR (CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END) = $1)
        AND ($2::text IS NULL OR u.name = $2) AND ($3::text IS NULL OR u.queue = $3) AND ($4::uuid IS NULL OR u.id < $4)
        AND ($7::text IS NULL OR strpos(lower(u.args::text), lower($7)) > 0 OR strpos(lower(u.kwargs::text), lower($7)) > 0)
+       AND ($8::text IS NULL OR u.worker = $8)
+       AND ($9::float8 IS NULL OR u.id >= celeriac.uuid_v7_at(to_timestamp($9)))
+       AND ($10::float8 IS NULL OR u.id < celeriac.uuid_v7_at(to_timestamp($10)))
      ORDER BY u.id DESC
      LIMIT $5)
 ) AS t

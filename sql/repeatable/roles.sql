@@ -75,7 +75,7 @@ BEGIN
             'GRANT EXECUTE ON FUNCTION %1$I.task_history(uuid), %1$I.task_name_stats(interval), '
             '%1$I.stats_histogram(integer, bigint), %1$I.stats_histogram_step(bigint[], integer, bigint), '
             '%1$I.stats_percentile(bigint[], double precision), %1$I.stats_bucket_seconds(integer), '
-            '%1$I.valid_chain_step(jsonb) TO %2$I', s, role);
+            '%1$I.valid_chain_step(jsonb), %1$I.uuid_v7_at(timestamptz) TO %2$I', s, role);
     END LOOP;
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', control_functions, admin);
     EXECUTE format('GRANT SELECT ON %I.audit_log TO %I', s, admin);

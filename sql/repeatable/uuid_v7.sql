@@ -11,3 +11,10 @@ LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
             52, 1), 53, 1),
         'hex')::uuid
 $$;
+
+-- uuid_v7_at(at): the smallest version 7 UUID of the millisecond `at`. Task ids are version 7,
+-- so "created from … until …" is a range of ids, read through the primary key.
+CREATE OR REPLACE FUNCTION uuid_v7_at(at timestamptz) RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN encode(substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) || '\x00000000000000000000'::bytea,
+              'hex')::uuid;

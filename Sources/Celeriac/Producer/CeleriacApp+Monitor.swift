@@ -152,13 +152,25 @@ extension CeleriacApp {
         public var before: UUID?
         /// Text to find in args, kwargs or result (case-insensitive).
         public var search: String?
+        /// The worker running it, or that ran its last attempt (instance id).
+        public var worker: String?
+        /// Created at or after this time.
+        public var since: Date?
+        /// Created before this time.
+        public var until: Date?
 
-        public init(state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil, search: String? = nil) {
+        public init(
+            state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil, search: String? = nil,
+            worker: String? = nil, since: Date? = nil, until: Date? = nil
+        ) {
             self.state = state
             self.name = name
             self.queue = queue
             self.before = before
             self.search = search
+            self.worker = worker
+            self.since = since
+            self.until = until
         }
 
         /// The states a filter may name.
@@ -192,7 +204,8 @@ extension CeleriacApp {
         let sql = try self.sql
         let statement = SQL.Views.ListTasks(
             state: filter.state, name: filter.name, queue: filter.queue, before: filter.before, limit: limit, preview: preview,
-            search: filter.search)
+            search: filter.search, worker: filter.worker, since: filter.since?.timeIntervalSince1970,
+            until: filter.until?.timeIntervalSince1970)
         return try await retryingRun { connection in
             try connection.rows(statement, in: sql).map {
                 ListedTask(
