@@ -31,9 +31,33 @@ import Testing
         try await TestEnvironment.with { env in
             let (worker, workerPipe) = try ProcessTests.launch(
                 "celeriac-test-worker", ["worker", "-E", "-c", "2", "--loglevel", "INFO"], schema: env.schema, url: env.url)
-            let port = Int.random(in: 20_000..<40_000)
-            let (monitor, monitorPipe) = try ProcessTests.launch(
-                "celeriac", ["monitor", "--port", String(port)], schema: env.schema, url: env.url)
+            // A port below Linux's ephemeral range (32768 and up), where the suite's own client
+            // sockets could hold it; another one if the dashboard cannot bind it.
+            var started: (port: Int, process: Process, pipe: Pipe)?
+            for _ in 0..<3 where started == nil {
+                let port = Int.random(in: 10_000..<30_000)
+                let (monitor, monitorPipe) = try ProcessTests.launch(
+                    "celeriac", ["monitor", "--port", String(port)], schema: env.schema, url: env.url)
+                let health = try #require(URL(string: "http://127.0.0.1:\(port)/healthcheck"))
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline, monitor.isRunning {
+                    if let (data, _) = try? await URLSession.shared.data(from: health), String(decoding: data, as: UTF8.self) == "OK\n" {
+                        started = (port, monitor, monitorPipe)
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                if started == nil {
+                    kill(monitor.processIdentifier, SIGTERM)
+                    let output = await ProcessTests.output(of: monitor, monitorPipe)
+                    Issue.record("the dashboard did not answer on port \(port):\n\(output)")
+                }
+            }
+            guard let (port, monitor, monitorPipe) = started else {
+                kill(worker.processIdentifier, SIGTERM)
+                _ = await ProcessTests.output(of: worker, workerPipe)
+                return
+            }
             defer {
                 kill(monitor.processIdentifier, SIGTERM)
                 kill(worker.processIdentifier, SIGTERM)
@@ -52,11 +76,6 @@ import Testing
                 ? TestEnvironment.packageRoot.appending(path: "docs/screenshots")
                 : FileManager.default.temporaryDirectory.appending(path: "celeriac-shots-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
-            let health = try #require(URL(string: "http://127.0.0.1:\(port)/healthcheck"))
-            try await env.eventually("the dashboard answers") {
-                guard let (data, _) = try? await URLSession.shared.data(from: health) else { return false }
-                return String(decoding: data, as: UTF8.self) == "OK\n"
-            }
             let script = Process()
             script.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             script.arguments = ["python3", TestEnvironment.packageRoot.appending(path: "scripts/browser_test.py").path]
