@@ -85,6 +85,8 @@ public struct Dashboard: Sendable {
         router.get("/metrics") { _, _ in try await metrics.scrape() }
         router.get("/api/workers") { _, _ in try await api.workers() }
         router.get("/api/queues/length") { _, _ in try await api.queueLengths() }
+        router.get("/api/tasks") { request, _ in try await api.tasks(request.uri.queryParameters) }
+        router.get("/api/task/types") { _, _ in try await api.taskTypes() }
         router.get("/api/task/info/{id}") { _, context in try await api.taskInfo(context.parameters.require("id")) }
         router.get("/api/task/result/{id}") { _, context in try await api.taskResult(context.parameters.require("id")) }
         let settings = self.settings
@@ -104,6 +106,14 @@ public struct Dashboard: Sendable {
             try await api.control(
                 request, command: context.parameters.require("command"), worker: context.parameters.require("worker"),
                 settings: settings)
+        }
+        router.post("/api/task/timeout/{name}") { _, _ -> Response in
+            throw FlowerAPI.unsupported(
+                "time limits are set per task type in code (timeLimit, softTimeLimit) or for a worker with CELERIAC_TASK_TIME_LIMIT, not at run time"
+            )
+        }
+        router.post("/api/task/rate-limit/{name}") { _, _ -> Response in
+            throw FlowerAPI.unsupported("per-task rate limits are not available in this version of Celeriac")
         }
         router.post("/api/worker/queue/{command}/{worker}") { request, context in
             try await api.control(

@@ -78,6 +78,10 @@ extension FlowerAPI {
                 throw HTTPError(.badRequest, message: "a valid queue name is needed: ?queue=NAME")
             }
             command = name == "add-consumer" ? .addConsumer(queue) : .cancelConsumer(queue)
+        case "restart":
+            throw Self.unsupported("pool restart: a worker does not reload code; restart it (shutdown, then its supervisor starts it)")
+        case "autoscale":
+            throw Self.unsupported("autoscale: set the size with pool/grow and pool/shrink")
         default: throw HTTPError(.notFound)
         }
         _ = try await app.control(command, destination: worker, actor: actor)

@@ -37,8 +37,9 @@ struct Pages: Sendable {
         let state = field("state").flatMap { CeleriacApp.TaskFilter.states.contains($0) ? $0 : nil }
         return CeleriacApp.TaskFilter(
             state: state, name: field("name"), queue: field("queue"), before: field("before").flatMap(UUID.init(uuidString:)),
-            search: field("search"), worker: field("worker"), since: field("since").flatMap(Self.date),
-            until: field("until").flatMap(Self.date))
+            after: field("after").flatMap(UUID.init(uuidString:)), search: field("search"), worker: field("worker"),
+            since: field("since").flatMap(Self.date), until: field("until").flatMap(Self.date),
+            oldestFirst: field("order") == "oldest")
     }
 
     /// A time from a form: `2026-11-30T06:00` (what browsers' datetime-local sends), with
@@ -75,19 +76,41 @@ struct Pages: Sendable {
         if let worker = filter.worker { items.append(URLQueryItem(name: "worker", value: worker)) }
         if filter.since != nil { items.append(URLQueryItem(name: "since", value: field(filter.since))) }
         if filter.until != nil { items.append(URLQueryItem(name: "until", value: field(filter.until))) }
+        if filter.oldestFirst { items.append(URLQueryItem(name: "order", value: "oldest")) }
         var components = URLComponents()
         components.queryItems = items
         return components.percentEncodedQuery ?? ""
     }
 
     func tasks(_ query: Parameters) async throws -> Response {
-        let filter = Self.filter { query.get($0) }
+        var filter = Self.filter { query.get($0) }
         let state = filter.state
         let limit = 50
+        // A text search reads at most one window of tasks from the cursor on: the far end of
+        // the window becomes the other bound.
+        var windowEnd: UUID?
+        if filter.search != nil {
+            let start = filter.oldestFirst ? filter.after : filter.before
+            windowEnd = try await app.listWindow(
+                from: start, size: dashboard.settings.searchWindow, oldestFirst: filter.oldestFirst)
+            if let windowEnd {
+                if filter.oldestFirst { filter.before = windowEnd } else { filter.after = windowEnd }
+            }
+        }
         let tasks = try await app.listTasks(filter, limit: limit, preview: Self.preview)
+        var pageFilter = filter
+        pageFilter.before = nil
+        pageFilter.after = nil
         var next: String?
+        var searchedTo: String?
+        let cursor = filter.oldestFirst ? "after" : "before"
         if tasks.count == limit, let last = tasks.last {
-            next = "/tasks?" + Self.query(filter, extra: [URLQueryItem(name: "before", value: last.id.celeryString)])
+            next = "/tasks?" + Self.query(pageFilter, extra: [URLQueryItem(name: cursor, value: last.id.celeryString)])
+        } else if let windowEnd {
+            // The window is spent: go on from its far end, which it did not read.
+            let from = filter.oldestFirst ? windowEnd.predecessor : windowEnd.successor
+            next = "/tasks?" + Self.query(pageFilter, extra: [URLQueryItem(name: cursor, value: from.celeryString)])
+            searchedTo = Self.field(windowEnd.uuidV7Date)
         }
         let filtered =
             filter.state != nil || filter.name != nil || filter.queue != nil || filter.search != nil || filter.worker != nil
@@ -96,7 +119,8 @@ struct Pages: Sendable {
             "states": CeleriacApp.TaskFilter.states.map { ["value": $0, "selected": $0 == state] },
             "name": filter.name ?? "", "queue": filter.queue ?? "", "search": filter.search ?? "",
             "worker": filter.worker ?? "", "since": Self.field(filter.since), "until": Self.field(filter.until),
-            "filtered": filtered, "filterQuery": Self.query(filter),
+            "oldestFirst": filter.oldestFirst, "filtered": filtered, "filterQuery": Self.query(pageFilter),
+            "window": dashboard.settings.searchWindow, "moreLabel": filter.oldestFirst ? "Newer tasks" : "Older tasks",
             "tasks": tasks.map { task -> [String: Any] in
                 [
                     "id": task.id.celeryString, "name": task.name, "state": task.state,
@@ -107,6 +131,7 @@ struct Pages: Sendable {
             },
         ]
         if let next { context["next"] = next }
+        if let searchedTo { context["searchedTo"] = searchedTo }
         return dashboard.page("Tasks", "tasks", context)
     }
 
@@ -117,6 +142,8 @@ struct Pages: Sendable {
     func matching(_ filter: CeleriacApp.TaskFilter) async throws -> [UUID] {
         var filter = filter
         filter.before = nil
+        filter.after = nil
+        filter.oldestFirst = false
         var ids: [UUID] = []
         while ids.count < Self.bulkLimit {
             let wanted = min(1_000, Self.bulkLimit - ids.count)

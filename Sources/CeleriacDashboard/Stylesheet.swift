@@ -13,7 +13,8 @@ enum Stylesheet {
         pre { white-space: pre-wrap; word-break: break-all; max-height: 30em; overflow: auto; background: #f3f3f3; padding: .5em; }
         .totals { display: flex; gap: 2em; margin-bottom: 1em; }
         .totals b { font-size: 1.6em; display: block; }
-        .filters { display: flex; gap: 1em; margin-bottom: 1em; }
+        .filters { display: flex; flex-wrap: wrap; gap: 1em; margin-bottom: 1em; }
+        p.note { color: #555; }
         .state-succeeded, .state-online { color: #2a7a2a; }
         .state-failed, .state-dead { color: #b00; }
         .state-revoked, .state-stale { color: #a60; }

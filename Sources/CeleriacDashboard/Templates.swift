@@ -54,10 +54,11 @@ enum Templates {
           <label>State <select name="state"><option value="">any</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/states}}</select></label>
           <label>Name <input name="name" value="{{name}}"></label>
           <label>Queue <input name="queue" value="{{queue}}"></label>
-          <label>Text <input name="search" value="{{search}}" placeholder="in args, kwargs, result"></label>
+          <label>Text <input name="search" value="{{search}}" placeholder="in args, kwargs, result, error"></label>
           <label>Worker <input name="worker" value="{{worker}}"></label>
           <label>Created from <input type="datetime-local" name="since" value="{{since}}"></label>
           <label>until <input type="datetime-local" name="until" value="{{until}}"> UTC</label>
+          <label>Order <select name="order"><option value="newest">newest first</option><option value="oldest"{{#oldestFirst}} selected{{/oldestFirst}}>oldest first</option></select></label>
           <button type="submit">Filter</button>
         </form>
         {{#canAct}}{{#filtered}}<p class="actions"><a href="/tasks/bulk?action=revoke&amp;{{filterQuery}}">Revoke all matching…</a>
@@ -70,7 +71,8 @@ enum Templates {
         {{^tasks}}<tr><td colspan="9">No task matches.</td></tr>{{/tasks}}
         </tbody>
         </table>
-        {{#next}}<p><a class="more" href="{{next}}">Older tasks</a></p>{{/next}}
+        {{#searchedTo}}<p class="note">A text search reads at most {{window}} tasks per page; this page's stretch ends at tasks created {{searchedTo}} UTC. The link below searches the next stretch.</p>{{/searchedTo}}
+        {{#next}}<p><a class="more" href="{{next}}">{{moreLabel}}</a></p>{{/next}}
         """
 
     static let task = """

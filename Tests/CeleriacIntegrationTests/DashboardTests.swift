@@ -324,6 +324,111 @@ import Testing
         }
     }
 
+    /// The link of a page's "more" button (its `&amp;` unescaped).
+    static func link(_ label: String, in page: String) -> String? {
+        guard let end = page.range(of: "\">\(label)</a>") else { return nil }
+        guard let start = page[..<end.lowerBound].range(of: "href=\"", options: .backwards) else { return nil }
+        return String(page[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// Newest or oldest first, keyset pages both ways, and a text search that reads one window
+    /// of tasks per page and goes on from where it stopped.
+    @Test func orderAndPagingAndSearchWindows() async throws {
+        try await TestEnvironment.with { env in
+            let note = env.app.task("tasks.note") { (text: String) async throws -> String in text }
+            // Ids chosen in order: the needle is the oldest of seven.
+            let ids = (0..<7).map { _ in UUID.v7() }.sorted { $0.celeryString < $1.celeryString }
+            for (i, id) in ids.enumerated() {
+                _ = try await note.applyAsync(
+                    i == 0 ? "the NEEDLE" : "hay \(i)", options: CallOptions(countdown: .seconds(600), taskID: id))
+            }
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings(searchWindow: 3))
+            try await Self.application(dashboard).test(.router) { client in
+                func rows(_ page: String) -> [String] {
+                    page.components(separatedBy: "<tr><td><a href=\"/task/").dropFirst().map { String($0.prefix(36)) }
+                }
+                let (_, newest, _) = try await Self.get(client, "/tasks")
+                #expect(rows(newest) == ids.reversed().map(\.celeryString))
+                let (_, oldest, _) = try await Self.get(client, "/tasks?order=oldest")
+                #expect(rows(oldest) == ids.map(\.celeryString))
+                #expect(oldest.contains("<option value=\"oldest\" selected>"))
+                let (_, after, _) = try await Self.get(client, "/tasks?order=oldest&after=\(ids[4].celeryString)")
+                #expect(rows(after) == [ids[5], ids[6]].map(\.celeryString))
+
+                // Windows of 3: ids 6-4, then 3-1, then 0, where the needle is.
+                var (_, page, _) = try await Self.get(client, "/tasks?search=needle")
+                var pages = 1
+                while rows(page).isEmpty, let next = Self.link("Older tasks", in: page), pages < 5 {
+                    #expect(page.contains("reads at most 3 tasks per page"))
+                    (_, page, _) = try await Self.get(client, next)
+                    pages += 1
+                }
+                #expect(rows(page) == [ids[0].celeryString] && pages == 3)
+                // The same search oldest first finds it in the first window.
+                let (_, first, _) = try await Self.get(client, "/tasks?search=needle&order=oldest")
+                #expect(rows(first) == [ids[0].celeryString])
+                let (_, none, _) = try await Self.get(client, "/tasks?search=nothing-like-this&order=oldest&after=\(ids[3].celeryString)")
+                #expect(rows(none).isEmpty && Self.link("Newer tasks", in: none) == nil)
+            }
+        }
+    }
+
+    /// `/api/tasks` with Flower's filters, `/api/task/types`, and the Flower paths Celeriac
+    /// does not offer, which say so.
+    @Test func flowersTaskListAndTypes() async throws {
+        try await TestEnvironment.with { env in
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let fail = env.app.task("tasks.fail") { (x: Int) async throws -> Int in throw Boom(message: "bad \(x)") }
+            let worker = env.startWorker()
+            let sum = try await add.delay(2, 3)
+            _ = try await sum.get(timeout: .seconds(10))
+            let failed = try await fail.delay(7)
+            await #expect(throws: TaskFailedError.self) { try await failed.get(timeout: .seconds(10)) }
+            try await worker.stop()
+            let later = try await add.applyAsync(1, 1, options: CallOptions(countdown: .seconds(600)))
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings())
+            try await Self.application(dashboard).test(.router) { client in
+                func keys(_ body: String) throws -> [String] {
+                    // The keys in the order the body gives them.
+                    try #require(body.hasPrefix("{"))
+                    return body.components(separatedBy: "\"uuid\":\"").dropFirst().map { String($0.prefix(36)) }
+                }
+                let (status, all, _) = try await Self.get(client, "/api/tasks")
+                #expect(status == .ok)
+                #expect(try keys(all) == [later, failed, sum].map(\.id.celeryString))
+                let (_, oldest, _) = try await Self.get(client, "/api/tasks?sort_by=received&limit=2")
+                #expect(try keys(oldest) == [sum, failed].map(\.id.celeryString))
+                let (_, skipped, _) = try await Self.get(client, "/api/tasks?offset=1&limit=1")
+                #expect(try keys(skipped) == [failed.id.celeryString])
+                let (_, failures, _) = try await Self.get(client, "/api/tasks?state=FAILURE")
+                #expect(try keys(failures) == [failed.id.celeryString])
+                #expect(failures.contains("\"exception\":\"Boom: bad 7\"") && failures.contains("\"state\":\"FAILURE\""))
+                let (_, byName, _) = try await Self.get(client, "/api/tasks?taskname=tasks.add&state=SUCCESS")
+                #expect(try keys(byName) == [sum.id.celeryString])
+                #expect(byName.contains("\"result\":\"5\"") && byName.contains("\"args\":\"[2, 3]\""))
+                let (_, byWorker, _) = try await Self.get(client, "/api/tasks?workername=nobody")
+                #expect(byWorker == "{}")
+                let (_, searched, _) = try await Self.get(client, "/api/tasks?search=bad%207")
+                #expect(try keys(searched) == [failed.id.celeryString])
+                let (_, inRange, _) = try await Self.get(
+                    client, "/api/tasks?received_start=2000-01-01%2000:00&received_end=2999-01-01%2000:00")
+                #expect(try keys(inRange).count == 3)
+                let (_, outOfRange, _) = try await Self.get(client, "/api/tasks?received_end=2000-01-01%2000:00")
+                #expect(outOfRange == "{}")
+                for bad in ["state=bogus", "sort_by=runtime", "limit=-1", "received_start=yesterday"] {
+                    let (badStatus, message, _) = try await Self.get(client, "/api/tasks?\(bad)")
+                    #expect(badStatus == .badRequest && message.contains("error"), "\(bad)")
+                }
+                let (_, types, _) = try await Self.get(client, "/api/task/types")
+                #expect(types == #"{"task-types":["tasks.add","tasks.fail"]}"#)
+                for path in ["/api/task/timeout/tasks.add", "/api/task/rate-limit/tasks.add", "/api/worker/pool/autoscale/w"] {
+                    let status = try await client.execute(uri: path, method: .post) { $0.status }
+                    #expect(status == .notImplemented, "\(path)")
+                }
+            }
+        }
+    }
+
     /// A task page shows its chain, sent steps linked, steps to come named.
     @Test func theTaskPageShowsItsChain() async throws {
         try await TestEnvironment.with { env in

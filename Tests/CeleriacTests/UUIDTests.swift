@@ -33,4 +33,21 @@ import Testing
         #expect("\(result)" == id.uuidString.lowercased())
         #expect(result.description == id.celeryString)
     }
+
+    @Test func neighboursAreOneApartInPostgresOrderAndCarry() throws {
+        let id = try #require(UUID(uuidString: "01a22b58-347b-7fa7-aad7-29d71e9019ff"))
+        #expect(id.successor.celeryString == "01a22b58-347b-7fa7-aad7-29d71e901a00")
+        #expect(id.successor.predecessor == id)
+        #expect(id.predecessor.celeryString == "01a22b58-347b-7fa7-aad7-29d71e9019fe")
+        let zero = try #require(UUID(uuidString: "00000000-0000-0000-0000-000000000000"))
+        #expect(zero.predecessor.celeryString == "ffffffff-ffff-ffff-ffff-ffffffffffff")
+        #expect(zero.predecessor.successor == zero)
+    }
+
+    @Test func aVersion7IdTellsWhenItWasMade() throws {
+        let made = Date(timeIntervalSince1970: 1_796_000_000.123)
+        let date = try #require(UUID.v7(now: made).uuidV7Date)
+        #expect(abs(date.timeIntervalSince(made)) < 0.001)
+        #expect(try #require(UUID(uuidString: "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).uuidV7Date == nil)
+    }
 }

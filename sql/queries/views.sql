@@ -152,23 +152,22 @@ GROUP BY minute
 ORDER BY minute
 
 -- name: list_tasks
--- Tasks newest first (ids are time-ordered), finished and unfinished, with optional filters,
--- `before` an id for keyset paging: each page reads the primary keys from where the last
--- one ended, however deep. Arguments are cut to `preview` characters. `search` looks for a
--- text in args, kwargs and result (case-insensitive), reading rows newest first until the
--- page is full: quick for common words, a scan for rare ones (no index covers it). `worker`
--- narrows to the worker of the (last) attempt; `since` and `until` (epoch seconds) to tasks
--- created in that range, which is a range of their time-ordered ids.
+-- One page of tasks, finished and unfinished, newest (or oldest) first: task_list(), whose
+-- comment says what each filter means. `after`/`before` are exclusive id bounds (keyset
+-- paging), `since`/`until` epoch seconds of creation.
 -- param state: text?
 -- param name: text?
 -- param queue: text?
--- param before: uuid?
--- param limit: int
--- param preview: int
--- param search: text?
 -- param worker: text?
+-- param search: text?
+-- param after: uuid?
+-- param before: uuid?
 -- param since: float8?
 -- param until: float8?
+-- param oldest_first: bool
+-- param limit: int
+-- param skip: int
+-- param preview: int
 -- column id: uuid
 -- column name: text
 -- column queue: text
@@ -176,40 +175,26 @@ ORDER BY minute
 -- column worker: text?
 -- column args: text
 -- column kwargs: text
+-- column result: text?
+-- column error: text?
 -- column attempt: int
+-- column created_at: float8
 -- column started_at: float8?
 -- column finished_at: float8?
 -- column runtime: float8?
-SELECT t.id, t.name, t.queue, t.state, t.worker, left(t.args::text, $6) AS args, left(t.kwargs::text, $6) AS kwargs,
-       t.attempt, extract(epoch FROM t.started_at)::float8 AS started_at,
+SELECT t.id, t.name, t.queue, t.state, t.worker, t.args, t.kwargs, t.result, t.error, t.attempt,
+       extract(epoch FROM t.created_at)::float8 AS created_at, extract(epoch FROM t.started_at)::float8 AS started_at,
        extract(epoch FROM t.finished_at)::float8 AS finished_at, t.runtime
-FROM (
-    (SELECT f.id, f.name, f.queue, f.state, f.worker, f.args, f.kwargs, f.attempt, f.started_at, f.finished_at, f.runtime
-     FROM celeriac.finished_tasks AS f
-     WHERE ($1::text IS NULL OR f.state = $1) AND ($2::text IS NULL OR f.name = $2) AND ($3::text IS NULL OR f.queue = $3)
-       AND ($4::uuid IS NULL OR f.id < $4)
-       AND ($7::text IS NULL OR strpos(lower(f.args::text), lower($7)) > 0 OR strpos(lower(f.kwargs::text), lower($7)) > 0
-            OR strpos(lower(coalesce(f.result::text, '')), lower($7)) > 0)
-       AND ($8::text IS NULL OR f.worker = $8)
-       AND ($9::float8 IS NULL OR f.id >= celeriac.uuid_v7_at(to_timestamp($9)))
-       AND ($10::float8 IS NULL OR f.id < celeriac.uuid_v7_at(to_timestamp($10)))
-     ORDER BY f.id DESC
-     LIMIT $5)
-    UNION ALL
-    (SELECT u.id, u.name, u.queue, CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END,
-            u.worker, u.args, u.kwargs, u.attempt, u.started_at, NULL::timestamptz, NULL::float8
-     FROM celeriac.unfinished_tasks AS u
-     WHERE ($1::text IS NULL OR (CASE WHEN u.state = 'queued' AND u.scheduled THEN 'scheduled' ELSE u.state END) = $1)
-       AND ($2::text IS NULL OR u.name = $2) AND ($3::text IS NULL OR u.queue = $3) AND ($4::uuid IS NULL OR u.id < $4)
-       AND ($7::text IS NULL OR strpos(lower(u.args::text), lower($7)) > 0 OR strpos(lower(u.kwargs::text), lower($7)) > 0)
-       AND ($8::text IS NULL OR u.worker = $8)
-       AND ($9::float8 IS NULL OR u.id >= celeriac.uuid_v7_at(to_timestamp($9)))
-       AND ($10::float8 IS NULL OR u.id < celeriac.uuid_v7_at(to_timestamp($10)))
-     ORDER BY u.id DESC
-     LIMIT $5)
-) AS t
-ORDER BY t.id DESC
-LIMIT $5
+FROM celeriac.task_list($1, $2, $3, $4, $5, $6, $7, to_timestamp($8), to_timestamp($9), $10, $11, $12, $13) AS t
+
+-- name: list_window
+-- The id `size` tasks away from `start` in the given direction (task_list_window()): the
+-- bound that caps how many rows a text search reads.
+-- param start: uuid?
+-- param size: int
+-- param oldest_first: bool
+-- column bound: uuid?
+SELECT celeriac.task_list_window($1, $2, $3) AS bound
 
 -- name: schedules
 -- Every periodic task, by name (the schedules view).

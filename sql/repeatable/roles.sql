@@ -12,8 +12,8 @@
 --   worker    what workers and beat do: read and write the queue, results, events, counters
 --             and their registry. No control function, no audit log.
 --   monitor   SELECT on the views (views.sql: the monitoring views, unfinished_tasks,
---             finished_tasks, registered_tasks, revoked_tasks; task_events), task_history()
---             and task_name_stats(): all `celeriac inspect` and `queues` show. No table, no
+--             finished_tasks, registered_tasks, revoked_tasks; task_events), task_history(),
+--             task_name_stats() and task_list(): all `celeriac inspect` and `queues` show. No table, no
 --             control function.
 --   admin     the monitor's rights, the control functions (revoke, retry, purge, pause_queue,
 --             resume_queue, control) and the audit log.
@@ -75,7 +75,9 @@ BEGIN
             'GRANT EXECUTE ON FUNCTION %1$I.task_history(uuid), %1$I.task_name_stats(interval), '
             '%1$I.stats_histogram(integer, bigint), %1$I.stats_histogram_step(bigint[], integer, bigint), '
             '%1$I.stats_percentile(bigint[], double precision), %1$I.stats_bucket_seconds(integer), '
-            '%1$I.valid_chain_step(jsonb), %1$I.uuid_v7_at(timestamptz) TO %2$I', s, role);
+            '%1$I.valid_chain_step(jsonb), %1$I.uuid_v7_at(timestamptz), '
+            '%1$I.task_list(text, text, text, text, text, uuid, uuid, timestamptz, timestamptz, boolean, integer, '
+            'integer, integer), %1$I.task_list_window(uuid, integer, boolean) TO %2$I', s, role);
     END LOOP;
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', control_functions, admin);
     EXECUTE format('GRANT SELECT ON %I.audit_log TO %I', s, admin);

@@ -142,15 +142,18 @@ extension CeleriacApp {
         }
     }
 
-    /// What a list of tasks may be narrowed to.
+    /// What a list of tasks may be narrowed to, and its order. Every part is optional.
     public struct TaskFilter: Sendable, Equatable {
         /// queued, scheduled, retry, started, succeeded, failed or revoked.
         public var state: String?
         public var name: String?
         public var queue: String?
-        /// Only tasks older than this one (keyset paging: the last id of the page before).
+        /// Only tasks older than this one (exclusive; keyset paging newest first: the last id
+        /// of the page before).
         public var before: UUID?
-        /// Text to find in args, kwargs or result (case-insensitive).
+        /// Only tasks newer than this one (exclusive; keyset paging oldest first).
+        public var after: UUID?
+        /// Text to find in args, kwargs, result or error message (case-insensitive).
         public var search: String?
         /// The worker running it, or that ran its last attempt (instance id).
         public var worker: String?
@@ -158,26 +161,30 @@ extension CeleriacApp {
         public var since: Date?
         /// Created before this time.
         public var until: Date?
+        /// Oldest first instead of newest first.
+        public var oldestFirst: Bool
 
         public init(
-            state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil, search: String? = nil,
-            worker: String? = nil, since: Date? = nil, until: Date? = nil
+            state: String? = nil, name: String? = nil, queue: String? = nil, before: UUID? = nil, after: UUID? = nil,
+            search: String? = nil, worker: String? = nil, since: Date? = nil, until: Date? = nil, oldestFirst: Bool = false
         ) {
             self.state = state
             self.name = name
             self.queue = queue
             self.before = before
+            self.after = after
             self.search = search
             self.worker = worker
             self.since = since
             self.until = until
+            self.oldestFirst = oldestFirst
         }
 
         /// The states a filter may name.
         public static let states = ["queued", "scheduled", "retry", "started", "succeeded", "failed", "revoked"]
     }
 
-    /// A task in a list: its arguments cut short.
+    /// A task in a list: its arguments, result and error cut short.
     public struct ListedTask: Sendable, Equatable {
         public var id: UUID
         public var name: String
@@ -187,33 +194,54 @@ extension CeleriacApp {
         /// Arguments as JSON text, cut to the preview length.
         public var args: String
         public var kwargs: String
+        /// The result as JSON text, cut to the preview length, once it succeeded.
+        public var result: String?
+        /// `Type: message` of the error, cut to the preview length.
+        public var error: String?
         public var attempt: Int
+        public var createdAt: Date
         public var startedAt: Date?
         public var finishedAt: Date?
         public var runtime: Double?
     }
 
-    /// Tasks newest first, finished and unfinished, narrowed by `filter`; arguments cut to
-    /// `preview` characters.
-    public func listTasks(_ filter: TaskFilter = TaskFilter(), limit: Int = 50, preview: Int = 200) async throws
-        -> [ListedTask]
+    /// One page of tasks, finished and unfinished, narrowed and ordered by `filter`
+    /// (`task_list()` in SQL); `skip` tasks are passed over first, and arguments, result and
+    /// error are cut to `preview` characters. Paging by `before`/`after` stays quick however
+    /// deep; `skip` reads what it skips. A `search` reads rows until the page is full: cap it
+    /// with ``listWindow(from:size:oldestFirst:)``.
+    public func listTasks(_ filter: TaskFilter = TaskFilter(), limit: Int = 50, skip: Int = 0, preview: Int = 200)
+        async throws -> [ListedTask]
     {
         if let state = filter.state, !TaskFilter.states.contains(state) {
             throw ConfigurationError("unknown state '\(state)': use \(TaskFilter.states.joined(separator: ", "))")
         }
         let sql = try self.sql
         let statement = SQL.Views.ListTasks(
-            state: filter.state, name: filter.name, queue: filter.queue, before: filter.before, limit: limit, preview: preview,
-            search: filter.search, worker: filter.worker, since: filter.since?.timeIntervalSince1970,
-            until: filter.until?.timeIntervalSince1970)
+            state: filter.state, name: filter.name, queue: filter.queue, worker: filter.worker, search: filter.search,
+            after: filter.after, before: filter.before, since: filter.since?.timeIntervalSince1970,
+            until: filter.until?.timeIntervalSince1970, oldestFirst: filter.oldestFirst, limit: limit, skip: skip,
+            preview: preview)
         return try await retryingRun { connection in
             try connection.rows(statement, in: sql).map {
                 ListedTask(
                     id: $0.id, name: $0.name, queue: $0.queue, state: $0.state, worker: $0.worker, args: $0.args,
-                    kwargs: $0.kwargs, attempt: $0.attempt, startedAt: $0.startedAt.map(Date.init(timeIntervalSince1970:)),
+                    kwargs: $0.kwargs, result: $0.result, error: $0.error, attempt: $0.attempt,
+                    createdAt: Date(timeIntervalSince1970: $0.createdAt),
+                    startedAt: $0.startedAt.map(Date.init(timeIntervalSince1970:)),
                     finishedAt: $0.finishedAt.map(Date.init(timeIntervalSince1970:)), runtime: $0.runtime)
             }
         }
+    }
+
+    /// The id `size` tasks away from `start` (exclusive; `nil` starts at the newest, or the
+    /// oldest), counting finished and unfinished tasks, or `nil` when fewer are left. As the
+    /// filter's `after` (newest first) or `before` (oldest first), it caps a search at `size`
+    /// rows read.
+    public func listWindow(from start: UUID?, size: Int, oldestFirst: Bool = false) async throws -> UUID? {
+        let sql = try self.sql
+        let statement = SQL.Views.ListWindow(start: start, size: size, oldestFirst: oldestFirst)
+        return try await retryingRun { connection in try connection.rows(statement, in: sql).first?.bound }
     }
 }
 

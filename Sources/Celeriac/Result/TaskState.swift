@@ -32,7 +32,7 @@ public enum TaskState: String, Sendable, Codable, CaseIterable {
     public var isReady: Bool { self == .success || self == .failure || self == .revoked }
 
     /// Maps a `state` column value to the API state.
-    init(databaseValue: String, trackStarted: Bool) {
+    package init(databaseValue: String, trackStarted: Bool) {
         switch databaseValue {
         case "queued": self = .pending
         case "scheduled": self = .scheduled
