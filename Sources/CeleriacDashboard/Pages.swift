@@ -211,6 +211,7 @@ struct Pages: Sendable {
 
     func queues() async throws -> Response {
         let queues = try await app.queues()
+        let throughput = try await app.throughputByQueue(minutes: 60)
         return dashboard.page(
             "Queues", "queues",
             [
@@ -223,6 +224,7 @@ struct Pages: Sendable {
                         "paused": queue.paused ? "yes" : "no", "toggle": queue.paused ? "resume" : "pause",
                         "workers": queue.workers, "processed1m": queue.processed1m,
                         "processed5m": queue.processed5m, "processed15m": queue.processed15m, "failed15m": queue.failed15m,
+                        "chart": ThroughputChart(points: throughput[queue.queue] ?? [], width: 360, height: 70).svg(),
                     ]
                 }
             ])

@@ -21,6 +21,8 @@ enum Stylesheet {
         .state-started { color: #06c; }
         dl.facts { display: grid; grid-template-columns: 8em 1fr; gap: .3em 1em; }
         svg.chart { background: #fff; border: 1px solid #ddd; }
+        .charts { display: flex; flex-wrap: wrap; gap: 1em; }
+        .charts figure { margin: 0; }
         svg.chart .ok { fill: #5a9a5a; }
         svg.chart .bad { fill: #c44; }
         svg.chart text { font-size: 10px; fill: #555; }

@@ -121,6 +121,11 @@ enum Templates {
         {{^queues}}<tr><td colspan="10">No queue has work or a worker.</td></tr>{{/queues}}
         </tbody>
         </table>
+        <h2>Throughput by queue, last hour (tasks per minute)</h2>
+        <div class="charts">
+        {{#queues}}<figure><figcaption>{{queue}}</figcaption>{{{chart}}}</figure>
+        {{/queues}}
+        </div>
         """
 
     static let workers = """

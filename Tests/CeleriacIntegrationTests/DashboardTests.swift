@@ -40,6 +40,10 @@ import Testing
                 }
                 let (_, home, _) = try await Self.get(client, "/")
                 #expect(home.contains("<svg class=\"chart\""))
+                // Each queue has its own chart: the task finished on celery draws a bar there.
+                let (_, queues, _) = try await Self.get(client, "/queues")
+                let celeryChart = try #require(queues.components(separatedBy: "<figcaption>celery</figcaption>").last)
+                #expect(celeryChart.hasPrefix("<svg class=\"chart\"") && celeryChart.contains("<rect class=\"ok\""))
                 #expect(home.contains("online"))
                 let (_, list, _) = try await Self.get(client, "/tasks?state=succeeded")
                 #expect(list.contains("/task/\(sum)"))

@@ -138,18 +138,18 @@ ORDER BY revoked_at DESC
 
 
 -- name: throughput
--- Finished tasks per minute over the last `minutes` minutes, every queue together (or one
--- queue), oldest first; minutes with none are absent.
+-- Finished tasks per minute and queue over the last `minutes` minutes (the throughput view),
+-- oldest first; minutes with none are absent.
 -- param minutes: int
--- param queue: text?
 -- column minute: float8
+-- column queue: text
 -- column succeeded: int
 -- column failed: int
-SELECT extract(epoch FROM minute)::float8 AS minute, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed
+SELECT extract(epoch FROM minute)::float8 AS minute, queue, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed
 FROM celeriac.throughput
-WHERE minute >= date_trunc('minute', now()) - make_interval(mins => $1) AND ($2::text IS NULL OR queue = $2)
-GROUP BY minute
-ORDER BY minute
+WHERE minute >= date_trunc('minute', now()) - make_interval(mins => $1)
+GROUP BY minute, queue
+ORDER BY minute, queue
 
 -- name: list_tasks
 -- One page of tasks, finished and unfinished, newest (or oldest) first: task_list(), whose

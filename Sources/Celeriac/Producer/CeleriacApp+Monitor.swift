@@ -129,17 +129,40 @@ extension CeleriacApp {
         public var minute: Date
         public var succeeded: Int
         public var failed: Int
+
+        public init(minute: Date, succeeded: Int, failed: Int) {
+            self.minute = minute
+            self.succeeded = succeeded
+            self.failed = failed
+        }
+
+        mutating func add(_ other: ThroughputPoint) {
+            succeeded += other.succeeded
+            failed += other.failed
+        }
     }
 
     /// Finished tasks per minute over the last `minutes` minutes (the `throughput` view), for
     /// every queue or one; minutes with none are absent.
     public func throughput(minutes: Int = 60, queue: String? = nil) async throws -> [ThroughputPoint] {
+        let byQueue = try await throughputByQueue(minutes: minutes)
+        let points = queue.map { byQueue[$0] ?? [] } ?? Array(byQueue.values.joined())
+        var byMinute: [Date: ThroughputPoint] = [:]
+        for point in points {
+            byMinute[point.minute, default: ThroughputPoint(minute: point.minute, succeeded: 0, failed: 0)].add(point)
+        }
+        return byMinute.values.sorted { $0.minute < $1.minute }
+    }
+
+    /// Finished tasks per minute for each queue over the last `minutes` minutes, oldest first.
+    public func throughputByQueue(minutes: Int = 60) async throws -> [String: [ThroughputPoint]] {
         let sql = try self.sql
-        return try await retryingRun { connection in
-            try connection.rows(SQL.Views.Throughput(minutes: minutes, queue: queue), in: sql).map {
-                ThroughputPoint(minute: Date(timeIntervalSince1970: $0.minute), succeeded: $0.succeeded, failed: $0.failed)
+        let rows = try await retryingRun { connection in
+            try connection.rows(SQL.Views.Throughput(minutes: minutes), in: sql).map {
+                ($0.queue, ThroughputPoint(minute: Date(timeIntervalSince1970: $0.minute), succeeded: $0.succeeded, failed: $0.failed))
             }
         }
+        return Dictionary(grouping: rows, by: \.0).mapValues { $0.map(\.1) }
     }
 
     /// What a list of tasks may be narrowed to, and its order. Every part is optional.
