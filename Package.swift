@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(name: "ReadmeSnippets", dependencies: ["Celeriac", "CeleriacCLI"], path: "Examples/ReadmeSnippets"),
         .testTarget(
             name: "CeleriacTests",
-            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "SQLCatalogue"]
+            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard", "SQLCatalogue"]
         ),
         // The SQL catalogue generator's own tests (no database).
         .testTarget(name: "SQLCatalogueTests", dependencies: ["SQLCatalogue"]),

@@ -28,3 +28,18 @@ WITH added AS (
     ON CONFLICT (minute, queue, name, worker, metric, bucket) DO UPDATE SET count = s.count + EXCLUDED.count
 )
 UPDATE celeriac.workers SET succeeded = $7, failed = $8, retried = $9, revoked = $10 WHERE id = $1
+
+-- name: recent
+-- The counter rows of the minutes from `since` (epoch seconds) on: the dashboard's /metrics
+-- adds what changed since its last scrape to its counters and histograms.
+-- param since: float8
+-- column minute: float8
+-- column queue: text
+-- column name: text
+-- column worker: text
+-- column metric: text
+-- column bucket: int
+-- column count: int
+SELECT extract(epoch FROM s.minute)::float8 AS minute, s.queue, s.name, s.worker, s.metric, s.bucket::int, s.count::int
+FROM celeriac.task_stats AS s
+WHERE s.minute >= to_timestamp($1)

@@ -12,7 +12,8 @@
 --   worker    what workers and beat do: read and write the queue, results, events, counters
 --             and their registry. No control function, no audit log.
 --   monitor   SELECT on the views (views.sql: the monitoring views, unfinished_tasks,
---             finished_tasks, registered_tasks, revoked_tasks; task_events), task_history(),
+--             finished_tasks, registered_tasks, revoked_tasks; task_events) and on the
+--             counters (task_stats, for the dashboard's /metrics), task_history(),
 --             task_name_stats() and task_list(): all `celeriac inspect` and `queues` show. No table, no
 --             control function.
 --   admin     the monitor's rights, the control functions (revoke, retry, purge, pause_queue,
@@ -68,7 +69,7 @@ BEGIN
         EXECUTE format(
             'GRANT SELECT ON %1$I.queues, %1$I.task_names, %1$I.recent_failures, %1$I.worker_status, %1$I.schedules, '
             '%1$I.task_events, %1$I.unfinished_tasks, %1$I.finished_tasks, %1$I.registered_tasks, %1$I.revoked_tasks, '
-            '%1$I.throughput '
+            '%1$I.throughput, %1$I.task_stats '
             'TO %2$I', s, role);
         -- A view's functions are called with its reader's rights: the percentiles of task_names.
         EXECUTE format(

@@ -124,6 +124,35 @@ extension CeleriacApp {
 }
 
 extension CeleriacApp {
+    /// One row of `task_stats`: a worker's count of one metric (an outcome by runtime bucket,
+    /// or `wait` by wait bucket) for a task name and queue in one minute.
+    public struct TaskStatsRow: Sendable, Equatable {
+        public var minute: Date
+        public var queue: String
+        public var name: String
+        public var worker: String
+        /// succeeded, failed, retried, revoked or wait.
+        public var metric: String
+        /// The log-scale bucket of `stats_bucket()`: 0 up to 100 µs, then one per factor of √2.
+        public var bucket: Int
+        public var count: Int
+    }
+
+    /// The `task_stats` rows of the minutes from `since` on (counts of the current minute
+    /// still grow).
+    public func recentTaskStats(since: Date) async throws -> [TaskStatsRow] {
+        let sql = try self.sql
+        return try await retryingRun { connection in
+            try connection.rows(SQL.TaskStats.Recent(since: since.timeIntervalSince1970), in: sql).map {
+                TaskStatsRow(
+                    minute: Date(timeIntervalSince1970: $0.minute), queue: $0.queue, name: $0.name, worker: $0.worker,
+                    metric: $0.metric, bucket: $0.bucket, count: $0.count)
+            }
+        }
+    }
+}
+
+extension CeleriacApp {
     /// Finished tasks in one minute.
     public struct ThroughputPoint: Sendable, Equatable {
         public var minute: Date
