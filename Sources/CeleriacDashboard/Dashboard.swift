@@ -65,7 +65,8 @@ public struct Dashboard: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Script.js)))
         }
         let app = self.app
-        router.get("/events/stream") { _, _ in LiveUpdates.stream(app: app) }
+        let broadcast = LiveUpdates.broadcast(app: app)
+        router.get("/events/stream") { _, _ in LiveUpdates.stream(from: broadcast) }
         let actions = Actions(dashboard: self)
         router.post("/tasks/bulk") { request, _ in try await actions.bulk(request) }
         router.post("/task/{id}/revoke") { request, context in try await actions.revoke(request, id: context.parameters.require("id")) }

@@ -4,34 +4,60 @@ import Hummingbird
 
 /// Server-sent events for the pages: `/events/stream` forwards the event log as it is
 /// announced on the events topic (`CeleriacApp.eventStream()`), so a page refreshes its
-/// content when something happens instead of reloading on a timer.
+/// content when something happens instead of reloading on a timer. Every open page shares one
+/// upstream (``EventBroadcast``): one LISTEN session however many browsers follow.
 enum LiveUpdates {
     /// How often a comment line keeps an idle stream open through proxies.
     static let keepAlive: Duration = .seconds(15)
 
-    static func stream(app: CeleriacApp) -> Response {
+    /// The broadcast of `app`'s events as SSE lines.
+    static func broadcast(app: CeleriacApp) -> EventBroadcast {
+        EventBroadcast {
+            let events = app.eventStream()
+            return AsyncThrowingStream { continuation in
+                let forward = Task {
+                    do {
+                        for try await event in events {
+                            continuation.yield("event: \(event.celeryKind)\ndata: \(event.json.description)\n\n")
+                        }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in forward.cancel() }
+            }
+        }
+    }
+
+    static func stream(from broadcast: EventBroadcast) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-store"
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let (lines, sink) = AsyncStream.makeStream(of: String.self)
-                group.addTask {
-                    for try await event in app.eventStream() {
-                        sink.yield("event: \(event.celeryKind)\ndata: \(event.json.description)\n\n")
+            let (id, lines) = await broadcast.subscribe()
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    let (merged, sink) = AsyncStream.makeStream(of: String.self)
+                    group.addTask {
+                        for await line in lines { sink.yield(line) }
+                        sink.finish()
                     }
-                    sink.finish()
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: keepAlive)
-                        sink.yield(": keep-alive\n\n")
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: keepAlive)
+                            sink.yield(": keep-alive\n\n")
+                        }
                     }
+                    for await line in merged { try await writer.write(ByteBuffer(string: line)) }
+                    group.cancelAll()
                 }
-                for await line in lines { try await writer.write(ByteBuffer(string: line)) }
-                group.cancelAll()
+            } catch {
+                await broadcast.unsubscribe(id)
+                throw error
             }
+            await broadcast.unsubscribe(id)
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
