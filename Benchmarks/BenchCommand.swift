@@ -33,6 +33,12 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, events, sleep, latency, history, views.")
     var only: String?
 
+    @Flag(
+        name: .long,
+        help: "Leave the views part's tasks in the bench schema, to try the dashboard on them: celeriac monitor --schema celeriac_bench."
+    )
+    var keepViewsData = false
+
     @Option(name: .long, help: "Drain configurations as WxC, comma-separated (default 1x1,2x1,1x16,2x16,1x128,2x128).")
     var drains: String?
 
@@ -46,6 +52,7 @@ public struct BenchCommand: AsyncParsableCommand {
         let url = try DatabaseURL(app.conf.databaseURL)
         var settings = Benchmark.Settings()
         settings.drainTasks = drainTasks
+        settings.keepViewsData = keepViewsData
         if let only { settings.only = Set(only.split(separator: ",").map(String.init)) }
         if let drains {
             settings.drainConfigurations = try drains.split(separator: ",").map { text in

@@ -14,6 +14,8 @@ struct Benchmark {
         var historyDrainTasks = 50_000
         /// Waiting tasks present while the views are timed.
         var viewsWaitingTasks = 100_000
+        /// Leave the views part's data in place at the end.
+        var keepViewsData = false
         /// Drains per side in the events measurement (2x128, with and without -E in turns).
         var eventsDrainTasks = 50_000
         /// Run only these parts (raw, enqueue, drain, events, sleep, latency, history, views); nil runs all.
@@ -76,7 +78,9 @@ struct Benchmark {
         }
         if settings.includes("history") { try await measureHistory() }
         if settings.includes("views") { try await measureViews() }
-        try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        if !(settings.keepViewsData && settings.includes("views")) {
+            try await execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        }
     }
 
     private mutating func measureHistory() async throws {
@@ -237,9 +241,16 @@ struct Benchmark {
         progress("dashboard pages and API over HTTP, p95 of 20 requests each")
         let taskID = someID.isEmpty ? "" : someID
         report.pageTimings = try await DashboardTimings(app: app).measure(paths: [
-            "/", "/tasks", "/tasks?state=failed", "/tasks?name=bench.task3&queue=q3", "/task/\(taskID)", "/queues",
-            "/workers", "/api/workers", "/api/queues/length", "/api/task/info/\(taskID)",
+            "/", "/tasks", "/tasks?state=failed", "/tasks?name=bench.task3&queue=q3", "/tasks?order=oldest",
+            "/tasks?search=no-such-text", "/tasks?worker=w1&state=succeeded", "/task/\(taskID)", "/queues", "/workers",
+            "/periodic", "/metrics", "/healthcheck", "/api/workers", "/api/queues/length", "/api/task/types",
+            "/api/tasks?limit=100", "/api/tasks?state=FAILURE&taskname=bench.task0&limit=100", "/api/task/info/\(taskID)",
+            "/api/task/result/\(taskID)",
         ])
+        guard !settings.keepViewsData else {
+            progress("the views' data stays in schema \(schema): celeriac monitor --schema \(schema)")
+            return
+        }
         try await execute(
             "TRUNCATE \(schema).results, \(schema).tasks, \(schema).task_stats, \(schema).events, \(schema).periodic_tasks CASCADE")
         try await execute("DELETE FROM \(schema).workers")
