@@ -30,7 +30,7 @@ public struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Smaller counts (a quick look, not for the record).")
     var quick = false
 
-    @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, events, sleep, latency, history, views.")
+    @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, depth, events, sleep, latency, history, views.")
     var only: String?
 
     @Flag(
@@ -69,6 +69,8 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.historyRows = 200_000
             settings.eventsDrainTasks = 10_000
             settings.viewsWaitingTasks = 20_000
+            settings.depthShallowTasks = 20_000
+            settings.depthDeepTasks = 200_000
             settings.latencyProbes = 200
         }
         var benchmark = Benchmark(app: app, url: url, settings: settings)

@@ -14,6 +14,29 @@ struct DrainFigure {
     var rate: Double { Double(tasks) / seconds }
 }
 
+/// Drains from deep backlogs, each against the shallow one of the same run.
+struct DepthFigures {
+    /// 100,000 waiting in one queue.
+    var shallow: DrainFigure
+    /// 1,000,000 waiting in one queue.
+    var deep: DrainFigure
+    /// 1,000,000 over 10 queues and 5 priorities, the first 200,000 timed.
+    var spread: DrainFigure
+    /// 100,000 over 10 queues, workers consuming all ten.
+    var tenQueues: DrainFigure
+    /// 100,000 due with 1,000,000 scheduled for later in the same queue.
+    var withScheduled: DrainFigure
+
+    var rows: [(key: String, label: String, drain: DrainFigure)] {
+        [
+            ("depth_deep", "\(deep.tasks.formatted()) waiting, one queue", deep),
+            ("depth_spread", "\(spread.tasks.formatted()) of a deep backlog over 10 queues x 5 priorities", spread),
+            ("depth_ten_queues", "\(tenQueues.tasks.formatted()) over 10 queues", tenQueues),
+            ("depth_with_scheduled", "\(withScheduled.tasks.formatted()) due beside a deep scheduled backlog", withScheduled),
+        ]
+    }
+}
+
 /// Percentiles of a set of milliseconds.
 struct Spread {
     var p50: Double
@@ -79,6 +102,8 @@ struct BenchReport {
     var viewRows = (0, 0)
     /// p95 milliseconds of each dashboard route over HTTP, with the same rows present.
     var pageTimings: [(String, Double)] = []
+    /// Drains from deep backlogs (the depth part).
+    var depth: DepthFigures?
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -136,6 +161,13 @@ struct BenchReport {
                 figures["\(key)\(suffix)_max_ms"] = round3(spread.max)
             }
         }
+        if let depth {
+            figures["depth_shallow_per_s"] = depth.shallow.rate.rounded()
+            for (key, _, drain) in depth.rows {
+                figures["\(key)_per_s"] = drain.rate.rounded()
+                figures["\(key)_ratio"] = round3(drain.rate / depth.shallow.rate)
+            }
+        }
         return figures
     }
 
@@ -180,6 +212,12 @@ struct BenchReport {
             row("pickup latency \(name) p50 / p99 / max", latency.database.text, "database clock")
             row("  from before the enqueue call", latency.fromCall.text, "as bench-peers measures")
             row("  from its return", latency.fromReturn.text)
+        }
+        if let depth {
+            row("drain \(depth.shallow.tasks.formatted()) waiting, one queue (2x128)", rate(depth.shallow.rate), "depth baseline")
+            for (_, label, drain) in depth.rows {
+                row("  " + label, rate(drain.rate), times(drain.rate / depth.shallow.rate) + " of the baseline")
+            }
         }
         if eventsOffRate > 0 {
             row("drain without events (2x128)", rate(eventsOffRate))

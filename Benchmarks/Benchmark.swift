@@ -14,6 +14,9 @@ struct Benchmark {
         var historyDrainTasks = 50_000
         /// Waiting tasks present while the views are timed.
         var viewsWaitingTasks = 100_000
+        /// The depth part's backlogs.
+        var depthShallowTasks = 100_000
+        var depthDeepTasks = 1_000_000
         /// Leave the views part's data in place at the end.
         var keepViewsData = false
         /// Drains per side in the events measurement (2x128, with and without -E in turns).
@@ -65,6 +68,7 @@ struct Benchmark {
             report.drains.append(drain)
         }
 
+        if settings.includes("depth") { try await measureDepth() }
         if settings.includes("events") { try await measureEvents() }
         if settings.includes("sleep") {
             progress("10 ms sleeping tasks at concurrency 200")
@@ -147,6 +151,37 @@ struct Benchmark {
         report.eventsOnRate = Percentiles(on).median
         report.eventsOffRate = Percentiles(off).median
         report.eventsRatio = Percentiles(zip(on, off).map { $0 / $1 }).median
+    }
+
+    /// Drains from deep backlogs against a shallow one, each at 2 workers x 128: a million
+    /// tasks waiting in one queue; a million over 10 queues and 5 priorities (timed over its
+    /// first 200,000), with workers consuming all ten; 100,000 over 10 queues; and 100,000 due
+    /// with a million scheduled for later in the same queue.
+    private mutating func measureDepth() async throws {
+        let shallow = settings.depthShallowTasks
+        let deep = settings.depthDeepTasks
+        let queues = (0..<10).map { "bench\($0)" }
+        progress("depth: drain \(shallow) no-op tasks from one queue (the baseline)")
+        let base = try await measureDrain(task: "bench.noop", backlog: Backlog(count: shallow), workers: 2, concurrency: 128)
+        progress(String(format: "  %.0f/s", base.rate))
+        progress("depth: drain \(deep) from one queue")
+        let deepDrain = try await measureDrain(task: "bench.noop", backlog: Backlog(count: deep), workers: 2, concurrency: 128)
+        progress(String(format: "  %.0f/s", deepDrain.rate))
+        progress("depth: \(deep) over 10 queues and 5 priorities, the first \(deep / 5) timed")
+        let spread = try await measureDrain(
+            task: "bench.noop", backlog: Backlog(count: deep, queues: queues, priorities: 5, measured: deep / 5), workers: 2,
+            concurrency: 128)
+        progress(String(format: "  %.0f/s", spread.rate))
+        progress("depth: \(shallow) over 10 queues")
+        let tenQueues = try await measureDrain(
+            task: "bench.noop", backlog: Backlog(count: shallow, queues: queues), workers: 2, concurrency: 128)
+        progress(String(format: "  %.0f/s", tenQueues.rate))
+        progress("depth: \(shallow) due with \(deep) scheduled for later")
+        let scheduled = try await measureDrain(
+            task: "bench.noop", backlog: Backlog(count: shallow, scheduled: deep), workers: 2, concurrency: 128)
+        progress(String(format: "  %.0f/s", scheduled.rate))
+        report.depth = DepthFigures(
+            shallow: base, deep: deepDrain, spread: spread, tenQueues: tenQueues, withScheduled: scheduled)
     }
 
     /// Times every monitoring view (and task_history) with a million finished tasks (1% failed,
@@ -397,9 +432,34 @@ struct Benchmark {
 
     /// Drains `count` tasks. With `keepResults`, finished tasks already in `results` stay
     /// (the history measurement) and only the new ones are counted.
+    /// The tasks waiting when a drain starts: `count` due ones spread round-robin over
+    /// `queues` and `priorities` (0 up to one less), and `scheduled` more due in an hour,
+    /// which must not be claimed nor slow the claims. With `measured`, the drain is timed over
+    /// its first `measured` tasks and the rest purged.
+    struct Backlog {
+        var count: Int
+        var queues = ["bench"]
+        var priorities = 1
+        var scheduled = 0
+        var measured: Int?
+    }
+
     private func measureDrain(
         task: String,
         count: Int,
+        workers: Int,
+        concurrency: Int,
+        keepResults: Bool = false,
+        events: Bool = false
+    ) async throws -> DrainFigure {
+        try await measureDrain(
+            task: task, backlog: Backlog(count: count), workers: workers, concurrency: concurrency, keepResults: keepResults,
+            events: events)
+    }
+
+    private func measureDrain(
+        task: String,
+        backlog: Backlog,
         workers: Int,
         concurrency: Int,
         keepResults: Bool = false,
@@ -409,44 +469,65 @@ struct Benchmark {
         if !keepResults { try await execute("TRUNCATE \(schema).results") }
         let since = try await scalar("SELECT extract(epoch FROM clock_timestamp())") ?? "0"
         try await execute("VACUUM ANALYZE \(schema).tasks")
-        var remaining = count
-        while remaining > 0 {
-            let chunk = min(remaining, 10_000)
-            let messages = try (0..<chunk).map { _ in
-                try app.message(task: task, args: "[]", options: CallOptions(queue: "bench"))
+        var sent = 0
+        while sent < backlog.count + backlog.scheduled {
+            let chunk = min(backlog.count + backlog.scheduled - sent, 10_000)
+            let messages = try (sent..<(sent + chunk)).map { index in
+                let due = index < backlog.count
+                let options = CallOptions(
+                    countdown: due ? nil : .seconds(3_600), queue: backlog.queues[index % backlog.queues.count],
+                    priority: (index / backlog.queues.count) % backlog.priorities)
+                return try app.message(task: task, args: "[]", options: options)
             }
             try await app.enqueue(messages)
-            remaining -= chunk
+            sent += chunk
         }
+        let target = min(backlog.measured ?? backlog.count, backlog.count)
         let postgresBefore = ProcessStats.postgresCPUSeconds()
-        let pool = try WorkerProcesses(count: workers, concurrency: concurrency, url: url, schema: schema, events: events)
+        let pool = try WorkerProcesses(
+            count: workers, concurrency: concurrency, url: url, schema: schema, queues: backlog.queues, events: events)
         defer { pool.stop() }
         try await pool.waitUntilReady(timeout: .seconds(30))
         let idleRSS = pool.memory().map(\.rss).max() ?? 0
         let deadline = ContinuousClock.now + .seconds(600)
         // Polls the small queue table, not `results`: counting a million finished rows every
         // 20 ms would slow the very drain being measured.
-        while try await countRows("SELECT count(*) FROM (SELECT 1 FROM \(schema).tasks LIMIT 1) AS t") > 0 {
-            guard ContinuousClock.now < deadline else { throw BenchError("drain of \(count) tasks did not finish in 10 minutes") }
+        let due = "SELECT count(*) FROM (SELECT 1 FROM \(schema).tasks WHERE run_at <= now() LIMIT 1) AS t"
+        let finished = "SELECT count(*) FROM \(schema).results WHERE finished_at > to_timestamp($1)"
+        while backlog.measured == nil
+            ? try await countRows(due) > 0 : try await countRows(finished, [since]) < target
+        {
+            guard ContinuousClock.now < deadline else { throw BenchError("drain of \(target) tasks did not finish in 10 minutes") }
             try pool.checkAlive()
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(backlog.measured == nil ? 20 : 50))
         }
         let workerCPU = pool.cpuSeconds()
         let peakRSS = pool.memory().map(\.peak).max() ?? 0
         let postgresAfter = ProcessStats.postgresCPUSeconds()
+        pool.stop()
+        // The first `target` to finish, from the first claim.
         let elapsed =
             try await scalar(
-                "SELECT extract(epoch FROM max(finished_at) - min(started_at)) FROM \(schema).results WHERE finished_at > to_timestamp($1)",
-                [since]
+                """
+                SELECT extract(epoch FROM max(f.finished_at) - min(f.started_at)) FROM (
+                    SELECT finished_at, started_at FROM \(schema).results WHERE finished_at > to_timestamp($1)
+                    ORDER BY finished_at LIMIT $2) AS f
+                """,
+                [since, String(target)]
             ).flatMap(Double.init) ?? .nan
         let failed = try await countRows(
             "SELECT count(*) FROM \(schema).results WHERE state <> 'succeeded' AND finished_at > to_timestamp($1)", [since]
         )
         guard failed == 0 else { throw BenchError("\(failed) benchmark tasks did not succeed") }
+        if backlog.scheduled > 0 {
+            let ran = try await countRows(finished, [since])
+            guard ran == backlog.count else { throw BenchError("\(ran - backlog.count) scheduled tasks ran before they were due") }
+        }
+        try await app.purge()
         return DrainFigure(
-            workers: workers, concurrency: concurrency, tasks: count, seconds: elapsed,
-            workerCPUPer10k: workerCPU / Double(count) * 10_000,
-            postgresCPUPer10k: postgresBefore.flatMap { before in postgresAfter.map { ($0 - before) / Double(count) * 10_000 } },
+            workers: workers, concurrency: concurrency, tasks: target, seconds: elapsed,
+            workerCPUPer10k: workerCPU / Double(target) * 10_000,
+            postgresCPUPer10k: postgresBefore.flatMap { before in postgresAfter.map { ($0 - before) / Double(target) * 10_000 } },
             idleRSS: idleRSS, peakRSS: peakRSS
         )
     }

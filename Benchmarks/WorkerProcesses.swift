@@ -6,7 +6,9 @@ final class WorkerProcesses {
     private let processes: [Process]
     private let logs: [URL]
 
-    init(count: Int, concurrency: Int, url: DatabaseURL, schema: String, events: Bool = false) throws {
+    init(
+        count: Int, concurrency: Int, url: DatabaseURL, schema: String, queues: [String] = ["bench"], events: Bool = false
+    ) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes: [Process] = []
         var logs: [URL] = []
@@ -15,7 +17,8 @@ final class WorkerProcesses {
             process.executableURL = executable
             process.arguments =
                 [
-                    "bench-worker", "-c", String(concurrency), "-Q", "bench", "--loglevel", "WARNING", "--schema", schema,
+                    "bench-worker", "-c", String(concurrency), "-Q", queues.joined(separator: ","), "--loglevel", "WARNING", "--schema",
+                    schema,
                 ] + (events ? ["-E"] : [])
             var environment = ProcessInfo.processInfo.environment
             environment["CELERIAC_DATABASE_URL"] = url.rawValue

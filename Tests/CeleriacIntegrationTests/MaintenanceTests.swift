@@ -231,3 +231,44 @@ extension MaintenanceTests {
         }
     }
 }
+
+/// The queue's vacuum: when the statistics show enough dead rows, at most once per gap.
+@Suite struct QueueVacuumTests {
+    @Test func theQueueIsVacuumedOnceEnoughRowsAreDeadAndNotTooOften() async throws {
+        try await TestEnvironment.with { env in
+            let s = env.schema
+            let dead = "SELECT pg_stat_get_dead_tuples('\(s).tasks'::regclass)"
+            try await env.sql("INSERT INTO \(s).tasks (id, name) SELECT \(s).uuid_v7(), 'tasks.add' FROM generate_series(1, 300)")
+            // As completions do: the rows go, their versions stay until a vacuum. The session
+            // reports its counts when the statement ends, not up to a second later.
+            try await env.sql("WITH gone AS (DELETE FROM \(s).tasks RETURNING 1) SELECT pg_stat_force_next_flush(), count(*) FROM gone")
+            try await env.eventually("the statistics show the dead rows") { try await env.count(dead) >= 300 }
+
+            /// One turn of the part on a pooled session; the part comes back with its memory.
+            func turn(_ vacuum: QueueVacuum, at now: ContinuousClock.Instant) async throws -> (Bool, QueueVacuum) {
+                try await env.app.pool.run { connection in
+                    var part = vacuum
+                    let vacuumed = try part.runOnce(on: connection, now: now)
+                    return (vacuumed, part)
+                }
+            }
+            var vacuum = QueueVacuum(sql: SchemaSQL(schema: s))
+            vacuum.threshold = 1_000
+            let start = ContinuousClock.now
+            let (belowThreshold, _) = try await turn(vacuum, at: start)
+            #expect(!belowThreshold)
+            vacuum.threshold = 100
+            let (vacuumed, after) = try await turn(vacuum, at: start)
+            #expect(vacuumed)
+            #expect(try await env.count(dead) == 0)
+            // More dead rows, but within the gap: no vacuum; after it, one.
+            try await env.sql("INSERT INTO \(s).tasks (id, name) SELECT \(s).uuid_v7(), 'tasks.add' FROM generate_series(1, 300)")
+            try await env.sql("WITH gone AS (DELETE FROM \(s).tasks RETURNING 1) SELECT pg_stat_force_next_flush(), count(*) FROM gone")
+            try await env.eventually("the statistics show the dead rows") { try await env.count(dead) >= 300 }
+            let (early, _) = try await turn(after, at: start + .milliseconds(500))
+            #expect(!early)
+            let (later, _) = try await turn(after, at: start + .seconds(2))
+            #expect(later)
+        }
+    }
+}

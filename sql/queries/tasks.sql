@@ -634,3 +634,20 @@ woken AS (
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM lost)::int AS failed,
        (SELECT count(*) FROM woken) AS woken
+
+-- name: dead_tuples
+-- The queue table's dead row versions (claims and completions leave one each), as the
+-- statistics last heard (backends report about once a second), and whether this role may
+-- vacuum it (it must own it). `table` is the schema's tasks table, by name.
+-- param table: text
+-- column dead: int
+-- column may_vacuum: bool
+SELECT coalesce(pg_stat_get_dead_tuples(c.oid), 0)::int AS dead, pg_has_role(c.relowner, 'USAGE') AS may_vacuum
+FROM pg_class AS c
+WHERE c.oid = to_regclass($1)
+
+-- name: vacuum
+-- Vacuums the queue table (QueueVacuum): removes the index entries of claimed and finished
+-- tasks, which every claim would otherwise step over at the head of tasks_runnable_idx.
+-- Outside a transaction; SKIP_LOCKED gives up at once if another vacuum holds the table.
+VACUUM (SKIP_LOCKED) celeriac.tasks

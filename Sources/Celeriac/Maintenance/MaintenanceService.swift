@@ -22,23 +22,37 @@ package final class MaintenanceService: @unchecked Sendable {
     private let wakeup: WakeupPipe
     private let logger = Logger(label: "Maintenance")
     private var next: ContinuousClock.Instant?
+    /// The queue's vacuum, run between rounds while this node leads.
+    package var vacuum: QueueVacuum
+    private var nextVacuumCheck: ContinuousClock.Instant?
+    private var leading = false
 
     package init(maintenance: Maintenance, url: DatabaseURL, applicationName: String) throws {
         self.maintenance = maintenance
+        vacuum = QueueVacuum(sql: maintenance.sql)
         session = ListeningConnection(
             url: url, applicationName: applicationName, channels: [],
             sessionSetup: ListeningConnection.workerSessionSetup, logger: Logger(label: "Maintenance"))
         wakeup = try WakeupPipe()
     }
 
-    /// Runs a round if one is due at `now`; returns when the next one is due.
+    /// Runs a round if one is due at `now`, and while this node leads, the queue's vacuum
+    /// check if that is due; returns when the next of them is due.
     @discardableResult
     package func runOnce(now: ContinuousClock.Instant) throws -> ContinuousClock.Instant {
-        if let next, now < next { return next }
-        next = now + maintenance.interval
-        let (connection, _, _) = try session.live()
-        try maintenance.runOnce(on: connection)
-        return now + maintenance.interval
+        if next.map({ now >= $0 }) ?? true {
+            next = now + maintenance.interval
+            let (connection, _, _) = try session.live()
+            leading = try maintenance.runOnce(on: connection).leader
+        }
+        if leading, nextVacuumCheck.map({ now >= $0 }) ?? true {
+            nextVacuumCheck = now + QueueVacuum.checkInterval
+            let (connection, _, _) = try session.live()
+            try vacuum.runOnce(on: connection, now: now)
+        }
+        let round = next ?? now + maintenance.interval
+        guard leading, let check = nextVacuumCheck else { return round }
+        return min(round, check)
     }
 
     /// Starts the loop thread; it runs until ``stop()``.
