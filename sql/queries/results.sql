@@ -40,22 +40,37 @@ DELETE FROM celeriac.results WHERE id = $1
 -- name: summarize_new_ranges
 -- The BRIN index on finished_at skips only block ranges it has summarized; new ones are
 -- summarized here, when this role may (it must own the index), so a prune reads old ranges,
--- not the whole table (migration 0004).
--- param index: text
-SELECT brin_summarize_new_values(c.oid) FROM pg_class AS c JOIN pg_am AS am ON am.oid = c.relam
-WHERE c.oid = to_regclass($1) AND am.amname = 'brin' AND pg_has_role(c.relowner, 'USAGE')
+-- not the whole table (migration 0004): those of every BRIN index of `table`
+-- (results_default, 0022).
+-- param table: text
+SELECT brin_summarize_new_values(i.indexrelid)
+FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS am ON am.oid = c.relam
+WHERE i.indrelid = to_regclass($1) AND am.amname = 'brin' AND pg_has_role(c.relowner, 'USAGE')
 
 -- name: prune
--- Delete up to `batch` results older than `expires_seconds`.
+-- Delete up to `batch` results older than `expires_seconds` from the default partition: the
+-- results whose id falls in no partition's range (0022). The partitions go whole
+-- (maintain_partitions).
 -- param expires_seconds: float8
 -- param batch: int
 -- column pruned: int
 WITH pruned AS (
-    DELETE FROM celeriac.results WHERE id IN (
-        SELECT id FROM celeriac.results
+    DELETE FROM celeriac.results_default WHERE id IN (
+        SELECT id FROM celeriac.results_default
         WHERE finished_at < now() - make_interval(secs => $1::float8)
         LIMIT $2
     )
     RETURNING id
 )
 SELECT count(*)::int AS pruned FROM pruned
+
+-- name: maintain_partitions
+-- Create the partitions of results ahead of time and drop the expired ones
+-- (maintain_result_partitions(), repeatable/result_partitions.sql).
+-- param expires_seconds: float8?
+-- param width_seconds: float8
+-- param ahead_seconds: float8
+-- column created: int
+-- column dropped: int
+-- column allowed: bool
+SELECT created, dropped, allowed FROM celeriac.maintain_result_partitions($1, $2, $3)

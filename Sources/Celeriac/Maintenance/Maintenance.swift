@@ -72,7 +72,7 @@ package struct Maintenance: Sendable {
             observers.emit(LifecycleEvent(kind: .rescued, worker: lease.holder, count: report.requeued + report.failed))
         }
         if let resultExpires {
-            try connection.run(SQL.Results.SummarizeNewRanges(index: "\(sql.schema).results_finished_at_idx"), in: sql)
+            try connection.run(SQL.Results.SummarizeNewRanges(table: "\(sql.schema).results_default"), in: sql)
             let pruned = SQL.Results.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch)
             report.prunedResults = try connection.row(pruned, in: sql)?.pruned ?? 0
             let events = SQL.Events.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch)

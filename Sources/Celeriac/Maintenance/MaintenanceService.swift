@@ -22,22 +22,25 @@ package final class MaintenanceService: @unchecked Sendable {
     private let wakeup: WakeupPipe
     private let logger = Logger(label: "Maintenance")
     private var next: ContinuousClock.Instant?
-    /// The queue's vacuum, run between rounds while this node leads.
+    /// The queue's vacuum and the results' partitions, looked at every second between rounds
+    /// while this node leads.
     package var vacuum: QueueVacuum
+    package var partitions: ResultPartitions
     private var nextVacuumCheck: ContinuousClock.Instant?
     private var leading = false
 
     package init(maintenance: Maintenance, url: DatabaseURL, applicationName: String) throws {
         self.maintenance = maintenance
         vacuum = QueueVacuum(sql: maintenance.sql)
+        partitions = ResultPartitions(sql: maintenance.sql, expires: maintenance.resultExpires)
         session = ListeningConnection(
             url: url, applicationName: applicationName, channels: [],
             sessionSetup: ListeningConnection.workerSessionSetup, logger: Logger(label: "Maintenance"))
         wakeup = try WakeupPipe()
     }
 
-    /// Runs a round if one is due at `now`, and while this node leads, the queue's vacuum
-    /// check if that is due; returns when the next of them is due.
+    /// Runs a round if one is due at `now`, and while this node leads, the partitions' and the
+    /// queue's vacuum check if that is due; returns when the next of them is due.
     @discardableResult
     package func runOnce(now: ContinuousClock.Instant) throws -> ContinuousClock.Instant {
         if next.map({ now >= $0 }) ?? true {
@@ -48,6 +51,7 @@ package final class MaintenanceService: @unchecked Sendable {
         if leading, nextVacuumCheck.map({ now >= $0 }) ?? true {
             nextVacuumCheck = now + QueueVacuum.checkInterval
             let (connection, _, _) = try session.live()
+            try partitions.runOnce(on: connection)
             try vacuum.runOnce(on: connection, now: now)
         }
         let round = next ?? now + maintenance.interval
