@@ -272,3 +272,75 @@ extension MaintenanceTests {
         }
     }
 }
+
+/// The partitions of results (0022): made ahead, dropped whole once expired, never while a
+/// task of their range waits; ids outside every range go to the default partition.
+@Suite struct ResultPartitionsTests {
+    @Test func partitionsAreMadeAheadAndDroppedWholeOnceExpired() async throws {
+        try await TestEnvironment.with { env in
+            let s = env.schema
+            var partitions = ResultPartitions(sql: SchemaSQL(schema: s), expires: .seconds(3_600))
+            let made = try await env.app.pool.run { [partitions] connection in
+                var part = partitions
+                return try part.runOnce(on: connection)
+            }
+            // A tenth of an hour each, at least a minute ahead: two or three partitions.
+            #expect(made.created >= 2 && made.dropped == 0)
+            #expect(try await env.count("SELECT count(*) FROM \(s).result_partitions WHERE upper_at > now() + interval '60 seconds'") >= 1)
+            // A task's result lands in the partition of its creation, not in the default.
+            let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            let worker = env.startWorker()
+            let sum = try await add.delay(2, 3)
+            #expect(try await sum.get(timeout: .seconds(10)) == 5)
+            try await worker.stop()
+            let home = try await env.sql("SELECT tableoid::regclass::text FROM \(s).results WHERE id = '\(sum.id.celeryString)'")
+            #expect(home.first??.hasPrefix("\(s).results_2") == true, "\(home)")
+
+        }
+    }
+
+    @Test func onlyAPartitionWhereATaskStillWaitsOutlivesItsExpiry() async throws {
+        try await TestEnvironment.with { env in
+            let s = env.schema
+            // Partitions of a second, then everything counts as expired (a negative expiry):
+            // only the partition where a task still waits stays.
+            let maintain = "SELECT created, dropped FROM \(s).maintain_result_partitions($1, 1, 60)"
+            _ = try await env.sql(maintain, ["3600"])
+            let waiting = try #require(
+                try await env.sql("SELECT \(s).uuid_v7_at(now() + interval '10.5 seconds')::text").first ?? nil)
+            try await env.sql("INSERT INTO \(s).tasks (id, name) VALUES ($1, 'tasks.add')", [waiting])
+            try await env.sql(
+                "INSERT INTO \(s).results (id, name, queue, state) VALUES (\(s).uuid_v7_at(now() + interval '20.5 seconds'), 'tasks.add', 'celery', 'succeeded')"
+            )
+            // And one made elsewhere (version 4): outside every range, in the default partition.
+            let foreign = "6ba7b810-9dad-41d1-80b4-00c04fd430c8"
+            try await env.sql(
+                "INSERT INTO \(s).results (id, name, queue, state, finished_at) VALUES ('\(foreign)', 'tasks.add', 'celery', 'succeeded', now() - interval '2 hours')"
+            )
+            #expect(
+                try await env.sql("SELECT tableoid::regclass::text FROM \(s).results WHERE id = '\(foreign)'") == ["\(s).results_default"])
+            _ = try await env.sql(maintain, ["-120"])
+            let left = try await env.sql("SELECT name FROM \(s).result_partitions")
+            #expect(left.count == 1, "\(left)")
+            #expect(try await env.count("SELECT count(*) FROM \(s).results") == 1)
+            #expect(try await env.count("SELECT count(*) FROM \(s).tasks WHERE id = '\(waiting)'") == 1)
+            // The registry and the partitions agree.
+            #expect(
+                try await env.count(
+                    "SELECT count(*) FROM pg_inherits WHERE inhparent = '\(s).results'::regclass AND inhrelid <> '\(s).results_default'::regclass"
+                ) == 1)
+            // The default partition is pruned row by row.
+            let pruned = try await env.app.pool.run { connection in
+                try connection.row(SQL.Results.Prune(expiresSeconds: 3_600, batch: 100), in: SchemaSQL(schema: s))?.pruned
+            }
+            #expect(pruned == 1)
+        }
+    }
+
+    @Test func aPartitionIsATenthOfTheExpiryBetweenASecondAndADay() {
+        #expect(ResultPartitions.width(expires: .seconds(60)) == .seconds(6))
+        #expect(ResultPartitions.width(expires: .seconds(5)) == .seconds(1))
+        #expect(ResultPartitions.width(expires: .seconds(86_400 * 30)) == .seconds(86_400))
+        #expect(ResultPartitions.width(expires: nil) == .seconds(86_400))
+    }
+}
