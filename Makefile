@@ -13,7 +13,7 @@ export CELERIAC_TEST_POOLER_URL ?= $(shell scripts/pgbouncer.sh url)
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Examples Package.swift)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down browser-up build demo test test-unit sql bench bench-peers chaos lint clean
+.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down browser-up build demo test test-unit sql bench soak bench-peers chaos lint clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -63,6 +63,14 @@ sql: ## Rewrite the blocks in sql/ derived from a template (after editing one)
 bench: db-up ## Build release and run the benchmark
 	$(SWIFT) build -c release --product celeriac
 	.build/release/celeriac bench
+
+SOAK_MINUTES ?= 20
+SOAK_RATE ?= 2000
+SOAK_EXPIRES ?= 60
+SOAK_EVERY ?= 60
+soak: db-up ## Long run under steady load with pruning on (SOAK_MINUTES, SOAK_RATE (0: full speed), SOAK_EXPIRES, SOAK_EVERY)
+	$(SWIFT) build -c release --product celeriac
+	.build/release/celeriac bench --soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE) --result-expires $(SOAK_EXPIRES) --every $(SOAK_EVERY)
 
 bench-peers: ## Run the same workloads against Celery+Redis, pgqueuer and procrastinate
 	bench/peers/run.sh

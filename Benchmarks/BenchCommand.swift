@@ -39,6 +39,24 @@ public struct BenchCommand: AsyncParsableCommand {
     )
     var keepViewsData = false
 
+    @Flag(name: .long, help: "A long run under steady load with pruning on, reported every --every seconds (make soak).")
+    var soak = false
+
+    @Option(name: .long, help: "Soak: minutes to run.")
+    var minutes: Double = 20
+
+    @Option(name: .long, help: "Soak: tasks per second, or 0 for as fast as the workers drain.")
+    var rate: Int = 2_000
+
+    @Option(name: .long, help: "Soak: seconds between reports.")
+    var every: Int = 60
+
+    @Option(name: .long, help: "Soak: result_expires in seconds.")
+    var resultExpires: Int = 60
+
+    @Option(name: .long, help: "Soak: worker processes and the concurrency of each, as WxC.")
+    var soakWorkers: String = "2x64"
+
     @Option(name: .long, help: "Drain configurations as WxC, comma-separated (default 1x1,2x1,1x16,2x16,1x128,2x128).")
     var drains: String?
 
@@ -50,6 +68,7 @@ public struct BenchCommand: AsyncParsableCommand {
         let app = try options.makeApp()
         defer { app.shutdown() }
         let url = try DatabaseURL(app.conf.databaseURL)
+        if soak { return try await runSoak(app: app, url: url) }
         var settings = Benchmark.Settings()
         settings.drainTasks = drainTasks
         settings.keepViewsData = keepViewsData
@@ -84,6 +103,34 @@ public struct BenchCommand: AsyncParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
         if let json { try data.write(to: URL(fileURLWithPath: json)) }
         try keep(data, figures: figures)
+    }
+
+    private func runSoak(app: CeleriacApp, url: DatabaseURL) async throws {
+        let pair = soakWorkers.split(separator: "x").compactMap { Int($0) }
+        guard pair.count == 2, pair[0] >= 1, pair[1] >= 1 else {
+            throw ValidationError("--soak-workers takes WxC, such as 2x64; got '\(soakWorkers)'")
+        }
+        guard minutes > 0, every >= 1, rate >= 0, resultExpires >= 1 else {
+            throw ValidationError("--minutes, --every and --result-expires must be positive, --rate 0 or more")
+        }
+        var settings = Soak.Settings()
+        settings.minutes = minutes
+        settings.every = .seconds(every)
+        settings.rate = rate
+        settings.resultExpires = resultExpires
+        settings.workers = pair[0]
+        settings.concurrency = pair[1]
+        settings.warmUp = .seconds(min(120, minutes * 60 / 4))
+        var figures = try await Soak(app: app, url: url, settings: settings).run()
+        figures["date"] = ISO8601DateFormatter().string(from: Date())
+        let data = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
+        if let json { try data.write(to: URL(fileURLWithPath: json)) }
+        let directory = URL(fileURLWithPath: resultsDirectory).appending(path: "soak")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let file = directory.appending(path: "\(stamp).json")
+        try data.write(to: file)
+        print("figures written to \(file.path)")
     }
 
     /// Writes the run to the results directory and prints the change since the last one.

@@ -11,6 +11,8 @@ struct BenchTasks: Sendable {
     /// Returns the wall-clock time its body started (seconds since 1970): pickup latency
     /// as the peers' harness measures it, from the producer's clock readings.
     let stamp: TaskDefinition<Double>
+    /// Asks to run again once, a second later, then succeeds: the retry path under load.
+    let flaky: TaskDefinition<Int>
 
     init(app: CeleriacApp) {
         noop = app.task("bench.noop") { () async throws -> Int in 0 }
@@ -19,5 +21,9 @@ struct BenchTasks: Sendable {
             return 0
         }
         stamp = app.task("bench.stamp") { () async throws -> Double in Date().timeIntervalSince1970 }
+        flaky = app.task("bench.flaky", maxRetries: 3) { (task: TaskContext) async throws -> Int in
+            if task.retries == 0 { throw task.retry(countdown: .seconds(1)) }
+            return task.retries
+        }
     }
 }

@@ -7,7 +7,8 @@ final class WorkerProcesses {
     private let logs: [URL]
 
     init(
-        count: Int, concurrency: Int, url: DatabaseURL, schema: String, queues: [String] = ["bench"], events: Bool = false
+        count: Int, concurrency: Int, url: DatabaseURL, schema: String, queues: [String] = ["bench"], events: Bool = false,
+        environment extra: [String: String] = [:]
     ) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes: [Process] = []
@@ -22,6 +23,7 @@ final class WorkerProcesses {
                 ] + (events ? ["-E"] : [])
             var environment = ProcessInfo.processInfo.environment
             environment["CELERIAC_DATABASE_URL"] = url.rawValue
+            environment.merge(extra) { _, given in given }
             process.environment = environment
             let log = FileManager.default.temporaryDirectory.appending(path: "celeriac-bench-worker-\(getpid())-\(index).log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
