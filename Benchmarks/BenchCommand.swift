@@ -54,6 +54,12 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Soak: result_expires in seconds.")
     var resultExpires: Int = 60
 
+    @Option(name: .long, help: "Soak: hold a transaction open this many seconds (holding back vacuum), from --hold-at.")
+    var holdTransaction: Int?
+
+    @Option(name: .long, help: "Soak: seconds into the run when the held transaction starts.")
+    var holdAt: Int = 120
+
     @Option(name: .long, help: "Soak: worker processes and the concurrency of each, as WxC.")
     var soakWorkers: String = "2x64"
 
@@ -121,6 +127,8 @@ public struct BenchCommand: AsyncParsableCommand {
         settings.workers = pair[0]
         settings.concurrency = pair[1]
         settings.warmUp = .seconds(min(120, minutes * 60 / 4))
+        settings.holdTransaction = holdTransaction.map { .seconds($0) }
+        settings.holdAt = .seconds(holdAt)
         var figures = try await Soak(app: app, url: url, settings: settings).run()
         figures["date"] = ISO8601DateFormatter().string(from: Date())
         let data = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])

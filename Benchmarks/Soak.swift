@@ -22,6 +22,10 @@ struct Soak {
         var resultExpires = 60
         /// Samples before this are warm-up: left out of the drift and trend verdicts.
         var warmUp: Duration = .seconds(120)
+        /// Another session holds a transaction open this long (holding back vacuum), from
+        /// ``holdAt`` into the run, as an application's forgotten transaction would.
+        var holdTransaction: Duration?
+        var holdAt: Duration = .seconds(120)
     }
 
     struct Sample {
@@ -37,6 +41,8 @@ struct Soak {
         var tasksDead: Int
         var workerRSS: Double
         var connections: Int
+        /// Whether the held transaction was open at some point of the interval.
+        var holding = false
     }
 
     let app: CeleriacApp
@@ -79,6 +85,24 @@ struct Soak {
         defer { producer.cancel() }
         let start = ContinuousClock.now
         let end = start + .milliseconds(Int64(settings.minutes * 60_000))
+        let held = settings.holdTransaction.map { duration in
+            (from: start + settings.holdAt, until: start + settings.holdAt + duration)
+        }
+        let holder = DatabaseThread(url: url, name: "soak-held-transaction")
+        defer { holder.shutdown() }
+        if let held, let duration = settings.holdTransaction {
+            Task {
+                try await Task.sleep(until: held.from, clock: .continuous)
+                progress("a transaction is held open for \(duration.seconds) s")
+                _ = try? await holder.run { connection in
+                    try connection.execute("BEGIN")
+                    try connection.execute("SELECT txid_current()")
+                    try connection.execute("SELECT pg_sleep($1)", [String(duration.seconds)])
+                    try connection.execute("COMMIT")
+                }
+                progress("the held transaction has ended")
+            }
+        }
         var samples: [Sample] = []
         var lastFinished = try await finishedTotal()
         var lastTime = ContinuousClock.now
@@ -92,13 +116,16 @@ struct Soak {
             let sample = try await self.sample(
                 at: (now - start).seconds, finishedPerSecond: Double(finished - lastFinished) / (now - lastTime).seconds,
                 rss: pool.memory().map(\.rss).max() ?? 0)
+            var marked = sample
+            if let held { marked.holding = lastTime < held.until && now > held.from }
             (lastFinished, lastTime) = (finished, now)
-            samples.append(sample)
+            samples.append(marked)
             print(
                 String(
-                    format: "%6.1f %9.0f %8.1f / %-8.1f %10d / %-7.1f %8d / %-6.1f %8d / %-7d %8.1f %6d", sample.at / 60,
+                    format: "%6.1f %9.0f %8.1f / %-8.1f %10d / %-7.1f %8d / %-6.1f %8d / %-7d %8.1f %6d%@", sample.at / 60,
                     sample.finishedPerSecond, sample.pickupP50, sample.pickupP99, sample.resultsRows, sample.resultsMiB,
-                    sample.eventsRows, sample.eventsMiB, sample.tasksLive, sample.tasksDead, sample.workerRSS, sample.connections))
+                    sample.eventsRows, sample.eventsMiB, sample.tasksLive, sample.tasksDead, sample.workerRSS, sample.connections,
+                    marked.holding ? "  (transaction held)" : ""))
         }
         producer.cancel()
         return verdicts(samples)
@@ -115,6 +142,7 @@ struct Soak {
                     "pickup_p99_ms": sample.pickupP99, "results_rows": sample.resultsRows, "results_mib": sample.resultsMiB,
                     "events_rows": sample.eventsRows, "events_mib": sample.eventsMiB, "tasks_live": sample.tasksLive,
                     "tasks_dead": sample.tasksDead, "worker_rss_mib": sample.workerRSS, "connections": sample.connections,
+                    "transaction_held": sample.holding,
                 ]
             },
         ]
@@ -147,6 +175,26 @@ struct Soak {
                         "worker RSS %.1f -> %.1f MiB after warm-up (drift %.1f); pickup p99 %.1f ms in the first third, %.1f in the last",
                     first.workerRSS, last.workerRSS, last.workerRSS - first.workerRSS, early, late))
         }
+        let holding = samples.filter(\.holding)
+        if let firstHeld = holding.first, let lastHeld = holding.last {
+            let before = warm.filter { $0.at < firstHeld.at && !$0.holding }
+            let after = samples.filter { $0.at > lastHeld.at }
+            func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+            let ratio = mean(holding.map(\.finishedPerSecond)) / max(mean(before.map(\.finishedPerSecond)), 1)
+            let baselineDead = before.map(\.tasksDead).max() ?? 0
+            let recovered = after.first { $0.tasksDead <= max(baselineDead, 1_000) }
+            figures["held_drain_ratio"] = (ratio * 1000).rounded() / 1000
+            figures["held_pickup_p99_ms"] = holding.map(\.pickupP99).max() ?? 0
+            figures["held_dead_before"] = baselineDead
+            figures["held_dead_peak"] = holding.map(\.tasksDead).max() ?? 0
+            figures["held_recovery_s"] = recovered.map { ($0.at - lastHeld.at).rounded() } ?? -1
+            print(
+                String(
+                    format:
+                        "held transaction: throughput %.2fx of before it, pickup p99 up to %.1f ms, dead rows in tasks %d before, up to %d during, back within %@ after",
+                    ratio, holding.map(\.pickupP99).max() ?? 0, baselineDead, holding.map(\.tasksDead).max() ?? 0,
+                    recovered.map { String(format: "%.0f s", $0.at - lastHeld.at) } ?? "the run"))
+        }
         return figures
     }
 
@@ -174,12 +222,13 @@ struct Soak {
             }
             return
         }
-        // Ten batches a second, each sent at its time, so the rate holds whatever the enqueue costs.
-        let tick = Duration.milliseconds(100)
+        // Fifty batches a second, each sent at its time, so the rate holds whatever the enqueue
+        // costs and a batch does not queue behind itself for long.
+        let tick = Duration.milliseconds(20)
         var next = ContinuousClock.now
         var owed = 0.0
         while !Task.isCancelled {
-            owed += Double(settings.rate) / 10
+            owed += Double(settings.rate) / 50
             let count = Int(owed)
             owed -= Double(count)
             if count > 0 { try await app.enqueue(try batch(count)) }
