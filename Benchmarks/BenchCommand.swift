@@ -30,7 +30,9 @@ public struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Smaller counts (a quick look, not for the record).")
     var quick = false
 
-    @Option(name: .long, help: "Only these parts, comma-separated: raw, enqueue, drain, depth, events, sleep, latency, history, views.")
+    @Option(
+        name: .long,
+        help: "Only these parts, comma-separated: raw, enqueue, drain, depth, events, durability, sleep, latency, history, views.")
     var only: String?
 
     @Flag(

@@ -104,6 +104,11 @@ struct BenchReport {
     var pageTimings: [(String, Double)] = []
     /// Drains from deep backlogs (the depth part).
     var depth: DepthFigures?
+    /// Drains at 2x128 of relaxed-durability tasks and of durable ones, and the median of the
+    /// paired rounds' ratios.
+    var relaxedRate = 0.0
+    var durableRate = 0.0
+    var relaxedRatio = 0.0
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -160,6 +165,11 @@ struct BenchReport {
                 figures["\(key)\(suffix)_p99_ms"] = round3(spread.p99)
                 figures["\(key)\(suffix)_max_ms"] = round3(spread.max)
             }
+        }
+        if relaxedRate > 0 {
+            figures["relaxed_drain_per_s"] = relaxedRate.rounded()
+            figures["durable_drain_per_s"] = durableRate.rounded()
+            figures["relaxed_drain_ratio"] = round3(relaxedRatio)
         }
         if let depth {
             figures["depth_shallow_per_s"] = depth.shallow.rate.rounded()
@@ -218,6 +228,10 @@ struct BenchReport {
             for (_, label, drain) in depth.rows {
                 row("  " + label, rate(drain.rate), times(drain.rate / depth.shallow.rate) + " of the baseline")
             }
+        }
+        if relaxedRate > 0 {
+            row("drain, durable (2x128)", rate(durableRate))
+            row("drain, relaxed durability (2x128)", rate(relaxedRate), times(relaxedRatio) + " of durable (median of paired rounds)")
         }
         if eventsOffRate > 0 {
             row("drain without events (2x128)", rate(eventsOffRate))

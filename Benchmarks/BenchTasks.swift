@@ -13,6 +13,9 @@ struct BenchTasks: Sendable {
     let stamp: TaskDefinition<Double>
     /// Asks to run again once, a second later, then succeeds: the retry path under load.
     let flaky: TaskDefinition<Int>
+    /// A no-op with relaxed durability (acks_late): claims and completions that do not wait
+    /// for the disk.
+    let relaxed: TaskDefinition<Int>
 
     init(app: CeleriacApp) {
         noop = app.task("bench.noop") { () async throws -> Int in 0 }
@@ -25,5 +28,6 @@ struct BenchTasks: Sendable {
             if task.retries == 0 { throw task.retry(countdown: .seconds(1)) }
             return task.retries
         }
+        relaxed = app.task("bench.relaxed", options: TaskOptions(acksLate: true, durability: .relaxed)) { () async throws -> Int in 0 }
     }
 }

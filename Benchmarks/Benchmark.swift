@@ -70,6 +70,7 @@ struct Benchmark {
 
         if settings.includes("depth") { try await measureDepth() }
         if settings.includes("events") { try await measureEvents() }
+        if settings.includes("durability") { try await measureDurability() }
         if settings.includes("sleep") {
             progress("10 ms sleeping tasks at concurrency 200")
             report.sleepDrain = try await measureDrain(task: "bench.sleep", count: 10_000, workers: 1, concurrency: 200)
@@ -151,6 +152,24 @@ struct Benchmark {
         report.eventsOnRate = Percentiles(on).median
         report.eventsOffRate = Percentiles(off).median
         report.eventsRatio = Percentiles(zip(on, off).map { $0 / $1 }).median
+    }
+
+    /// Drains of relaxed no-ops (acks_late, synchronous_commit off for their claims and
+    /// completions) and of plain ones, in turns, at 2x128: the median of the rounds' ratios.
+    private mutating func measureDurability() async throws {
+        progress("drain with relaxed durability and without, in turns (2x128)")
+        var relaxed: [Double] = []
+        var durable: [Double] = []
+        for round in 0..<4 {
+            for task in round % 2 == 0 ? ["bench.relaxed", "bench.noop"] : ["bench.noop", "bench.relaxed"] {
+                let drain = try await measureDrain(task: task, count: settings.eventsDrainTasks, workers: 2, concurrency: 128)
+                progress(String(format: "  %@: %.0f/s", task, drain.rate))
+                if task == "bench.relaxed" { relaxed.append(drain.rate) } else { durable.append(drain.rate) }
+            }
+        }
+        report.relaxedRate = Percentiles(relaxed).median
+        report.durableRate = Percentiles(durable).median
+        report.relaxedRatio = Percentiles(zip(relaxed, durable).map { $0 / $1 }).median
     }
 
     /// Drains from deep backlogs against a shallow one, each at 2 workers x 128: a million

@@ -142,7 +142,7 @@ import Testing
             let plan = try await env.app.pool.run { connection -> [String] in
                 try connection.executeScript(text)
                 try connection.execute("SET plan_cache_mode = force_generic_plan")
-                let rows = try connection.execute("EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20, true, 'x.events')")
+                let rows = try connection.execute("EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20, true, 'x.events', '{}', NULL)")
                 try connection.execute("DEALLOCATE tasks_claim")
                 return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
             }

@@ -34,3 +34,9 @@ SELECT celeriac.grant_roles($1, $2, $3, $4)
 SELECT value ->> 'producer' AS producer, value ->> 'worker' AS worker, value ->> 'monitor' AS monitor,
        value ->> 'admin' AS admin
 FROM celeriac.settings WHERE key = 'roles'
+
+-- name: synchronous_commit
+-- This role's synchronous_commit, read when a worker starts: what a claim puts back in a
+-- transaction that a relaxed completion turned off, when it claims a durable task.
+-- column value: text
+SELECT current_setting('synchronous_commit') AS value

@@ -230,13 +230,19 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- kills its worker still uses up its attempts. Fewer rows than asked for means this worker
 -- will wait for work, so producers should wake it (0005): `listening` is written only when
 -- that changes. With `events` (worker -E), each claimed task gets its received and started
--- events (0016), announced once.
+-- events (0016), announced once. When every task claimed is one of `relaxed_names` (relaxed
+-- durability, acks_late: Durability.swift), the claim commits without waiting for its WAL to
+-- reach disk; `restore_commit` puts the session's synchronous_commit back when a relaxed
+-- completion before it in the same transaction turned it off and a claimed task is not
+-- relaxed.
 -- param queues: text[]
 -- param limit: int
 -- param owner: text
 -- param lease_seconds: float8
 -- param events: bool
 -- param events_channel: text
+-- param relaxed_names: text[]
+-- param restore_commit: text?
 -- column id: uuid
 -- column name: text
 -- column args: json
@@ -301,6 +307,12 @@ logged AS (
 ),
 announced AS (
     SELECT pg_notify($6, $3) WHERE EXISTS (SELECT 1 FROM logged)
+),
+commit_mode AS (
+    SELECT set_config('synchronous_commit', CASE WHEN r.relaxed THEN 'off' ELSE $8 END, true)
+    FROM (SELECT cardinality($7::text[]) > 0 AND NOT EXISTS (SELECT 1 FROM picked AS p WHERE p.name <> ALL ($7::text[]))
+              AS relaxed) AS r
+    WHERE r.relaxed OR $8 IS NOT NULL
 )
 UPDATE celeriac.tasks AS t
 SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
@@ -311,7 +323,8 @@ WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
 RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.options::text AS options, t.attempt,
           t.retries, t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
           t.root_id, t.parent_id, extract(epoch FROM now() - t.run_at)::float8 AS wait,
-          CASE WHEN $5 THEN (SELECT count(*) FROM announced) END AS announced
+          CASE WHEN $5 THEN (SELECT count(*) FROM announced) END AS announced,
+          (SELECT count(*) FROM commit_mode) AS commit_mode
 
 -- name: next_due
 -- Seconds until the next waiting task of these queues is due (NULL if none), read from the
@@ -338,7 +351,8 @@ CROSS JOIN LATERAL (
 -- ignore_result: its value goes down the chain but no results row is kept (failures are).
 -- With `events` (worker -E), the same statement records an event per outcome (0016),
 -- announced once. (The counters of 0017 are added by the worker at its heartbeat:
--- task_stats.add.)
+-- task_stats.add.) With `relaxed` (every task of the batch has relaxed durability and
+-- acks_late: Durability.swift), it commits without waiting for its WAL to reach disk.
 -- Returns the ids the fence refused (usually none).
 -- param ids: uuid[]
 -- param attempts: int[]
@@ -350,6 +364,7 @@ CROSS JOIN LATERAL (
 -- param channel: text
 -- param events: bool
 -- param events_channel: text
+-- param relaxed: bool
 -- column refused: uuid[]
 WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::float8[], $6::float8[])
@@ -485,12 +500,15 @@ woken AS (
     ) AS q
     UNION ALL
     SELECT pg_notify($10, $7) WHERE $9
+),
+commit_mode AS (
+    SELECT set_config('synchronous_commit', 'off', true) WHERE $11
 )
 -- The refused ids are looked for only when some are missing (read from $1, so that `input`
 -- stays a single reference the planner can fold into `owned`).
 SELECT CASE WHEN count(*) = cardinality($1::uuid[]) THEN '{}'::uuid[]
             ELSE ARRAY(SELECT unnest($1::uuid[]) EXCEPT SELECT id FROM owned) END AS refused,
-       (SELECT count(*) FROM woken) AS woken
+       (SELECT count(*) FROM woken) AS woken, (SELECT count(*) FROM commit_mode) AS commit_mode
 FROM owned
 
 -- name: renew_leases

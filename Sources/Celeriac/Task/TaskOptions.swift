@@ -20,6 +20,9 @@ public struct TaskOptions: Sendable {
     public var ignoreResult: Bool = false
     /// Names of the positional parameters, so callers may pass keyword arguments.
     public var argumentNames: [String] = []
+    /// Whether claims and completions wait for the disk (``Durability``; `.relaxed` only
+    /// with `acksLate`).
+    public var durability: Durability = .durable
 
     public init(
         queue: String? = nil,
@@ -30,7 +33,8 @@ public struct TaskOptions: Sendable {
         timeLimit: Duration? = nil,
         softTimeLimit: Duration? = nil,
         ignoreResult: Bool = false,
-        argumentNames: [String] = []
+        argumentNames: [String] = [],
+        durability: Durability = .durable
     ) {
         self.queue = queue
         self.priority = priority
@@ -41,5 +45,6 @@ public struct TaskOptions: Sendable {
         self.softTimeLimit = softTimeLimit
         self.ignoreResult = ignoreResult
         self.argumentNames = argumentNames
+        self.durability = durability
     }
 }

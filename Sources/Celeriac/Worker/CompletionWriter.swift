@@ -19,17 +19,34 @@ struct CompletionWriter: Sendable {
     let batchSize: Int
     /// Record an event per outcome (`-E`).
     let sendEvents: Bool
+    /// Task names with relaxed durability and acks_late: a batch made only of them commits
+    /// without waiting for the disk (``Durability``).
+    let relaxedTasks: Set<String>
+    /// The session's own `synchronous_commit`, which a claim behind a relaxed batch puts back
+    /// if it takes a durable task.
+    let synchronousCommit: String
     let observers: Observers
     /// The outcomes stored so far, for `task_stats` (written at each heartbeat).
     var tally = TaskStatsTally()
     private let logger = Logger(label: "MainProcess")
 
-    init(sql: SchemaSQL, owner: String, batchSize: Int, sendEvents: Bool = false, observers: Observers) {
+    init(
+        sql: SchemaSQL, owner: String, batchSize: Int, sendEvents: Bool = false, relaxedTasks: Set<String> = [],
+        synchronousCommit: String = "on", observers: Observers
+    ) {
         self.sql = sql
         self.owner = owner
         self.batchSize = batchSize
         self.sendEvents = sendEvents
+        self.relaxedTasks = relaxedTasks
+        self.synchronousCommit = synchronousCommit
         self.observers = observers
+    }
+
+    /// Whether `batch` may commit without waiting for the disk: every outcome in it is of a
+    /// relaxed task.
+    func isRelaxed(_ batch: ArraySlice<Completion>) -> Bool {
+        !relaxedTasks.isEmpty && !batch.isEmpty && batch.allSatisfy { relaxedTasks.contains($0.name) }
     }
 
     /// Writes `completions` (in batches) and, when `claim` is set, claims in the same round
@@ -70,7 +87,10 @@ struct CompletionWriter: Sendable {
         case (false, nil):
             try report(batch, connection.rows(statement(for: batch), in: sql))
             return []
-        case (false, let claim?):
+        case (false, var claim?):
+            // One transaction: a claim behind a relaxed batch commits durably again if it takes
+            // a durable task.
+            if isRelaxed(batch) { claim.restoreCommit = synchronousCommit }
             let results = try connection.pipeline([sql.bind(statement(for: batch)), sql.bind(claim)])
             guard results.count == 2 else {
                 throw PostgresError(code: .unexpectedResult, message: "pipeline returned \(results.count) results, expected 2")
@@ -96,7 +116,8 @@ struct CompletionWriter: Sendable {
         SQL.Tasks.Complete(
             ids: batch.map(\.id), attempts: batch.map(\.attempt), outcomes: batch.map(\.outcome.rawValue),
             payloads: batch.map(\.payload), countdowns: batch.map(\.countdown), runtimes: batch.map(\.runtime),
-            owner: owner, channel: sql.topics.wakeup, events: sendEvents, eventsChannel: sql.topics.events
+            owner: owner, channel: sql.topics.wakeup, events: sendEvents, eventsChannel: sql.topics.events,
+            relaxed: isRelaxed(batch)
         )
     }
 

@@ -36,6 +36,11 @@ final class Consumer: @unchecked Sendable {
         var sendEvents: Bool = false
         /// Shown in `pg_stat_activity`.
         var applicationName: String = "celeriac-worker"
+        /// Task names with relaxed durability and acks_late (``Durability``).
+        var relaxedTasks: Set<String> = []
+        /// The role's own `synchronous_commit`, put back in a transaction that a relaxed
+        /// completion turned off when it claims a durable task.
+        var synchronousCommit = "on"
     }
 
     private let settings: Settings
@@ -103,7 +108,7 @@ final class Consumer: @unchecked Sendable {
             sessionSetup: ListeningConnection.workerSessionSetup, logger: logger)
         var writer = CompletionWriter(
             sql: settings.sql, owner: settings.owner, batchSize: settings.completionBatch, sendEvents: settings.sendEvents,
-            observers: observers)
+            relaxedTasks: settings.relaxedTasks, synchronousCommit: settings.synchronousCommit, observers: observers)
         var policy = ClaimPolicy(
             concurrency: settings.concurrency, claimBatch: settings.claimBatch, pollInterval: settings.pollInterval, now: .now)
         var leases = LeaseKeeper(heartbeatInterval: settings.heartbeatInterval, lease: settings.lease, now: .now)
@@ -209,7 +214,8 @@ final class Consumer: @unchecked Sendable {
     private func claimStatement(_ count: Int) -> SQL.Tasks.Claim {
         SQL.Tasks.Claim(
             queues: queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
-            events: settings.sendEvents, eventsChannel: settings.sql.topics.events)
+            events: settings.sendEvents, eventsChannel: settings.sql.topics.events,
+            relaxedNames: settings.relaxedTasks.sorted(), restoreCommit: nil)
     }
 
     /// Adds the outcomes counted since the last heartbeat to `task_stats` (0017).

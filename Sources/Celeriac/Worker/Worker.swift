@@ -92,7 +92,7 @@ public final class Worker: Sendable {
         let taskTypes = TaskTypeRegistry.statement(for: app.registeredTasks, configuration: conf, worker: instanceID)
         let settings = try TaskTypeRegistry.settings(conf, worker: instanceID)
         let aliveWithin = (conf.workerHeartbeatInterval * 3).seconds
-        let neighbours = try await setup.run { connection -> [String] in
+        let (neighbours, synchronousCommit) = try await setup.run { connection -> ([String], String) in
             try migrator.verify(on: connection)
             try connection.run(
                 SQL.Workers.Register(
@@ -102,7 +102,9 @@ public final class Worker: Sendable {
                 in: sql)
             if !taskTypes.names.isEmpty { try connection.run(taskTypes, in: sql) }
             try connection.run(settings, in: sql)
-            return try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql).map(\.name)
+            let neighbours = try connection.rows(SQL.Workers.Neighbours(id: instanceID, aliveSeconds: aliveWithin), in: sql)
+            let synchronousCommit = try connection.row(SQL.Settings.SynchronousCommit(), in: sql)?.value ?? "on"
+            return (neighbours.map(\.name), synchronousCommit)
         }
         logger.info("Connected to \(url.masked)")
         if sessionURL.pooled {
@@ -115,6 +117,16 @@ public final class Worker: Sendable {
             logger.info("mingle: all alone")
         } else {
             logger.info("mingle: sync with \(neighbours.count) nodes: \(neighbours.joined(separator: ", "))")
+        }
+
+        // Relaxed durability only where a lost write means a run again (acks_late).
+        var relaxedTasks: Set<String> = []
+        for task in app.registeredTasks where task.options.durability == .relaxed {
+            if task.options.acksLate ?? conf.taskAcksLate {
+                relaxedTasks.insert(task.name)
+            } else {
+                logger.warning("\(task.name) asks for relaxed durability without acksLate: it is committed durably")
+            }
         }
 
         let runner = TaskRunner(app: app, configuration: conf, hostname: nodeName, owner: instanceID)
@@ -144,7 +156,8 @@ public final class Worker: Sendable {
                 completionBatch: conf.workerCompletionBatchSize, pollInterval: conf.workerPollInterval,
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
                 shutdownGrace: conf.workerShutdownGrace, sendEvents: conf.workerSendTaskEvents,
-                applicationName: String("celeriac-worker:\(nodeName)".prefix(63))
+                applicationName: String("celeriac-worker:\(nodeName)".prefix(63)), relaxedTasks: relaxedTasks,
+                synchronousCommit: synchronousCommit
             ),
             pool: pool,
             observers: observers
