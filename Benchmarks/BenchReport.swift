@@ -14,6 +14,16 @@ struct DrainFigure {
     var rate: Double { Double(tasks) / seconds }
 }
 
+/// Drains of relaxed-durability tasks beside durable ones, in one configuration.
+struct DurabilityFigure {
+    var workers: Int
+    var concurrency: Int
+    var relaxed: Double
+    var durable: Double
+    /// The median of the paired rounds' ratios.
+    var ratio: Double
+}
+
 /// Drains from deep backlogs, each against the shallow one of the same run.
 struct DepthFigures {
     /// 100,000 waiting in one queue.
@@ -104,11 +114,8 @@ struct BenchReport {
     var pageTimings: [(String, Double)] = []
     /// Drains from deep backlogs (the depth part).
     var depth: DepthFigures?
-    /// Drains at 2x128 of relaxed-durability tasks and of durable ones, and the median of the
-    /// paired rounds' ratios.
-    var relaxedRate = 0.0
-    var durableRate = 0.0
-    var relaxedRatio = 0.0
+    /// Drains of relaxed-durability tasks and of durable ones, per configuration.
+    var durability: [DurabilityFigure] = []
 
     var bestDrain: DrainFigure? { drains.max { $0.rate < $1.rate } }
 
@@ -166,10 +173,11 @@ struct BenchReport {
                 figures["\(key)\(suffix)_max_ms"] = round3(spread.max)
             }
         }
-        if relaxedRate > 0 {
-            figures["relaxed_drain_per_s"] = relaxedRate.rounded()
-            figures["durable_drain_per_s"] = durableRate.rounded()
-            figures["relaxed_drain_ratio"] = round3(relaxedRatio)
+        for figure in durability {
+            let key = "w\(figure.workers)_c\(figure.concurrency)"
+            figures["relaxed_drain_\(key)_per_s"] = figure.relaxed.rounded()
+            figures["durable_drain_\(key)_per_s"] = figure.durable.rounded()
+            figures["relaxed_drain_\(key)_ratio"] = round3(figure.ratio)
         }
         if let depth {
             figures["depth_shallow_per_s"] = depth.shallow.rate.rounded()
@@ -229,9 +237,12 @@ struct BenchReport {
                 row("  " + label, rate(drain.rate), times(drain.rate / depth.shallow.rate) + " of the baseline")
             }
         }
-        if relaxedRate > 0 {
-            row("drain, durable (2x128)", rate(durableRate))
-            row("drain, relaxed durability (2x128)", rate(relaxedRate), times(relaxedRatio) + " of durable (median of paired rounds)")
+        for figure in durability {
+            let config = "\(figure.workers)x\(figure.concurrency)"
+            row("drain, durable (\(config))", rate(figure.durable))
+            row(
+                "drain, relaxed durability (\(config))", rate(figure.relaxed),
+                times(figure.ratio) + " of durable (median of paired rounds)")
         }
         if eventsOffRate > 0 {
             row("drain without events (2x128)", rate(eventsOffRate))

@@ -155,21 +155,26 @@ struct Benchmark {
     }
 
     /// Drains of relaxed no-ops (acks_late, synchronous_commit off for their claims and
-    /// completions) and of plain ones, in turns, at 2x128: the median of the rounds' ratios.
+    /// completions) and of plain ones, in turns: at 1x1, where every task is a claim and a
+    /// completion of its own (each commit waits for the disk), and at 2x128, where one commit
+    /// covers a batch. The median of each configuration's paired ratios.
     private mutating func measureDurability() async throws {
-        progress("drain with relaxed durability and without, in turns (2x128)")
-        var relaxed: [Double] = []
-        var durable: [Double] = []
-        for round in 0..<4 {
-            for task in round % 2 == 0 ? ["bench.relaxed", "bench.noop"] : ["bench.noop", "bench.relaxed"] {
-                let drain = try await measureDrain(task: task, count: settings.eventsDrainTasks, workers: 2, concurrency: 128)
-                progress(String(format: "  %@: %.0f/s", task, drain.rate))
-                if task == "bench.relaxed" { relaxed.append(drain.rate) } else { durable.append(drain.rate) }
+        for (workers, concurrency, count) in [(1, 1, settings.singleDrainTasks / 4), (2, 128, settings.eventsDrainTasks)] {
+            progress("drain with relaxed durability and without, in turns (\(workers)x\(concurrency))")
+            var relaxed: [Double] = []
+            var durable: [Double] = []
+            for round in 0..<4 {
+                for task in round % 2 == 0 ? ["bench.relaxed", "bench.noop"] : ["bench.noop", "bench.relaxed"] {
+                    let drain = try await measureDrain(task: task, count: count, workers: workers, concurrency: concurrency)
+                    progress(String(format: "  %@: %.0f/s", task, drain.rate))
+                    if task == "bench.relaxed" { relaxed.append(drain.rate) } else { durable.append(drain.rate) }
+                }
             }
+            report.durability.append(
+                DurabilityFigure(
+                    workers: workers, concurrency: concurrency, relaxed: Percentiles(relaxed).median,
+                    durable: Percentiles(durable).median, ratio: Percentiles(zip(relaxed, durable).map { $0 / $1 }).median))
         }
-        report.relaxedRate = Percentiles(relaxed).median
-        report.durableRate = Percentiles(durable).median
-        report.relaxedRatio = Percentiles(zip(relaxed, durable).map { $0 / $1 }).median
     }
 
     /// Drains from deep backlogs against a shallow one, each at 2 workers x 128: a million
