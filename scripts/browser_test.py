@@ -9,7 +9,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 base, running, done, hostile, shots = (os.environ[k] for k in ("BASE_URL", "RUNNING", "DONE", "HOSTILE", "SHOTS"))
@@ -18,6 +18,17 @@ base, running, done, hostile, shots = (os.environ[k] for k in ("BASE_URL", "RUNN
 def fail(message):
     print("browser test: " + message)
     sys.exit(1)
+
+
+def fresh(read, attempts=20):
+    """Reads the page again when live updates replaced the element being read (they swap
+    <main> for a fresh copy whenever an event arrives)."""
+    for _ in range(attempts - 1):
+        try:
+            return read()
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    return read()
 
 
 def no_alert(driver, where):
@@ -45,7 +56,7 @@ try:
             fail(f"the tasks page does not list {name}")
     driver.save_screenshot(os.path.join(shots, "tasks.png"))
 
-    driver.find_element(By.CSS_SELECTOR, f'a[href="/task/{done}"]').click()
+    fresh(lambda: driver.find_element(By.CSS_SELECTOR, f'a[href="/task/{done}"]').click())
     if "SUCCESS" not in driver.page_source or "task-succeeded" not in driver.page_source:
         fail("the task page does not show the finished task and its events")
     driver.save_screenshot(os.path.join(shots, "task.png"))
@@ -53,7 +64,7 @@ try:
     driver.get(base + f"/task/{hostile}")
     time.sleep(0.5)
     no_alert(driver, "the hostile task's page")
-    body = driver.find_element(By.TAG_NAME, "main").text
+    body = fresh(lambda: driver.find_element(By.TAG_NAME, "main").text)
     if "<script>alert(1)</script>" not in body:
         fail("the hostile arguments are not shown as text")
     if driver.find_elements(By.CSS_SELECTOR, "main img"):
@@ -65,9 +76,9 @@ try:
     # Revoke the running task with its button: the page changes without a reload.
     driver.get(base + f"/task/{running}")
     driver.execute_script("window.__notReloaded = true;")
-    driver.find_element(By.XPATH, "//form[contains(@action, '/revoke')]//button[text()='Revoke']").click()
+    fresh(lambda: driver.find_element(By.XPATH, "//form[contains(@action, '/revoke')]//button[text()='Revoke']").click())
     deadline = time.time() + 15
-    while "REVOKED" not in driver.find_element(By.TAG_NAME, "main").text:
+    while "REVOKED" not in fresh(lambda: driver.find_element(By.TAG_NAME, "main").text):
         if time.time() > deadline:
             fail("the revoked task's state did not change on the page")
         time.sleep(0.2)

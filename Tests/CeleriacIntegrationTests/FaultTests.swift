@@ -5,10 +5,12 @@ import Testing
 
 /// The lighter cases of the fault suite: real processes killed with SIGKILL.
 @Suite struct FaultTests {
-    /// A demo worker with a short lease, so rescue happens within seconds.
-    static func launchDemoWorker(_ env: TestEnvironment, acksLate: Bool = false) throws -> (Process, Pipe) {
+    /// A worker with a short lease, so rescue happens within seconds. Its `tasks.nap` sleeps as
+    /// long as asked: long enough that it is still running when the test kills it, however
+    /// loaded the machine.
+    static func launchVictim(_ env: TestEnvironment, acksLate: Bool = false) throws -> (Process, Pipe) {
         try ProcessTests.launch(
-            "demo", ["worker", "-c", "2", "-n", "victim@%h"], schema: env.schema, url: env.url,
+            "celeriac-test-worker", ["worker", "-c", "2", "-n", "victim@%h"], schema: env.schema, url: env.url,
             environment: [
                 "CELERIAC_LEASE_SECONDS": "3", "CELERIAC_HEARTBEAT_SECONDS": "1", "CELERIAC_MAINTENANCE_INTERVAL": "0.5",
                 "CELERIAC_TASK_ACKS_LATE": acksLate ? "true" : "false",
@@ -18,13 +20,14 @@ import Testing
 
     @Test func killedWorkersTasksAreRescuedFailedOrRequeuedByAcksLate() async throws {
         try await TestEnvironment.with({ $0.maintenanceInterval = .milliseconds(500) }) { env in
-            _ = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
+            // The survivor's own nap answers at once.
+            _ = env.app.task("tasks.nap") { (milliseconds: Int) async throws -> Int in milliseconds }
             // The survivor: takes over maintenance (rescue) and runs re-queued work.
             let survivor = env.startWorker(queues: ["survivor"], concurrency: 2, name: "survivor@%h")
 
             // Without acks_late: the lost task fails with WorkerLostError.
-            let (first, _) = try Self.launchDemoWorker(env)
-            let lost = try await env.app.sendTask("tasks.add", args: "[2, 3]")
+            let (first, _) = try Self.launchVictim(env)
+            let lost = try await env.app.sendTask("tasks.nap", args: "[60000]")
             try await env.eventually("the victim started the task") {
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
             }
@@ -36,8 +39,8 @@ import Testing
 
             // With acks_late (the worker's setting, which it registers for its tasks): the task
             // goes back to the queue and runs again elsewhere.
-            let (second, _) = try Self.launchDemoWorker(env, acksLate: true)
-            let retried = try await env.app.sendTask("tasks.add", args: "[20, 22]", options: CallOptions(queue: "celery"))
+            let (second, _) = try Self.launchVictim(env, acksLate: true)
+            let retried = try await env.app.sendTask("tasks.nap", args: "[42000]", options: CallOptions(queue: "celery"))
             try await env.eventually("the victim started the task") {
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") == 1
             }
@@ -48,7 +51,7 @@ import Testing
                 try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'queued' AND attempt = 1") == 1
             }
             try await env.sql("UPDATE \(env.schema).tasks SET queue = 'survivor'")
-            #expect(try await retried.get(timeout: .seconds(20)) == .number(42))
+            #expect(try await retried.get(timeout: .seconds(20)) == .number(42000))
             #expect(
                 try await env.sql(
                     "SELECT attempt || ' ' || (worker LIKE 'survivor@%') FROM \(env.schema).results WHERE id = $1",

@@ -283,18 +283,22 @@ extension MaintenanceTests {
 
 /// The partitions of results (0022): made ahead, dropped whole once expired, never while a
 /// task of their range waits; ids outside every range go to the default partition.
-@Suite struct ResultPartitionsTests {
+@Suite struct TablePartitionsTests {
     @Test func partitionsAreMadeAheadAndDroppedWholeOnceExpired() async throws {
         try await TestEnvironment.with { env in
             let s = env.schema
-            var partitions = ResultPartitions(sql: SchemaSQL(schema: s), expires: .seconds(3_600))
+            var partitions = TablePartitions(sql: SchemaSQL(schema: s), expires: .seconds(3_600))
             let made = try await env.app.pool.run { [partitions] connection in
                 var part = partitions
                 return try part.runOnce(on: connection)
             }
-            // A tenth of an hour each, at least a minute ahead: two or three partitions.
-            #expect(made.created >= 2 && made.dropped == 0)
-            #expect(try await env.count("SELECT count(*) FROM \(s).result_partitions WHERE upper_at > now() + interval '60 seconds'") >= 1)
+            // A tenth of an hour each, at least a minute ahead: two or three partitions of each table.
+            #expect(made.created >= 4 && made.dropped == 0)
+            for table in ["results", "events"] {
+                #expect(
+                    try await env.count(
+                        "SELECT count(*) FROM \(s).partitions WHERE parent = '\(table)' AND upper_at > now() + interval '60 seconds'") >= 1)
+            }
             // A task's result lands in the partition of its creation, not in the default.
             let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
             let worker = env.startWorker()
@@ -303,6 +307,9 @@ extension MaintenanceTests {
             try await worker.stop()
             let home = try await env.sql("SELECT tableoid::regclass::text FROM \(s).results WHERE id = '\(sum.id.celeryString)'")
             #expect(home.first??.hasPrefix("\(s).results_2") == true, "\(home)")
+            // So do the events (worker-online and -offline are always recorded), by time.
+            let eventHomes = try await env.sql("SELECT DISTINCT tableoid::regclass::text FROM \(s).events")
+            #expect(!eventHomes.isEmpty && eventHomes.allSatisfy { $0?.hasPrefix("\(s).events_2") == true }, "\(eventHomes)")
 
         }
     }
@@ -312,7 +319,7 @@ extension MaintenanceTests {
             let s = env.schema
             // Partitions of a second, then everything counts as expired (a negative expiry):
             // only the partition where a task still waits stays.
-            let maintain = "SELECT created, dropped FROM \(s).maintain_result_partitions($1, 1, 60)"
+            let maintain = "SELECT created, dropped FROM \(s).maintain_partitions('results', $1, 1, 60)"
             _ = try await env.sql(maintain, ["3600"])
             let waiting = try #require(
                 try await env.sql("SELECT \(s).uuid_v7_at(now() + interval '10.5 seconds')::text").first ?? nil)
@@ -328,7 +335,7 @@ extension MaintenanceTests {
             #expect(
                 try await env.sql("SELECT tableoid::regclass::text FROM \(s).results WHERE id = '\(foreign)'") == ["\(s).results_default"])
             _ = try await env.sql(maintain, ["-120"])
-            let left = try await env.sql("SELECT name FROM \(s).result_partitions")
+            let left = try await env.sql("SELECT name FROM \(s).partitions WHERE parent = 'results'")
             #expect(left.count == 1, "\(left)")
             #expect(try await env.count("SELECT count(*) FROM \(s).results") == 1)
             #expect(try await env.count("SELECT count(*) FROM \(s).tasks WHERE id = '\(waiting)'") == 1)
@@ -342,13 +349,30 @@ extension MaintenanceTests {
                 try connection.row(SQL.Results.Prune(expiresSeconds: 3_600, batch: 100), in: SchemaSQL(schema: s))?.pruned
             }
             #expect(pruned == 1)
+
+            // Events go by time, whole partitions once expired; one outside every range is pruned
+            // row by row from the default partition.
+            _ = try await env.sql("SELECT created FROM \(s).maintain_partitions('events', 3600, 1, 60)")
+            try await env.sql("INSERT INTO \(s).events (kind, worker) VALUES ('worker-online', 'w')")
+            try await env.sql("INSERT INTO \(s).events (at, kind, worker) VALUES (now() - interval '2 hours', 'worker-online', 'w')")
+            #expect(try await env.count("SELECT count(*) FROM \(s).events_default") == 1)
+            _ = try await env.sql("SELECT dropped FROM \(s).maintain_partitions('events', -120, 1, 60)")
+            #expect(try await env.count("SELECT count(*) FROM \(s).partitions WHERE parent = 'events'") == 0)
+            let prunedEvents = try await env.app.pool.run { connection in
+                try connection.row(SQL.Events.Prune(expiresSeconds: 3_600, batch: 100), in: SchemaSQL(schema: s))?.pruned
+            }
+            #expect(prunedEvents == 1)
+            #expect(try await env.count("SELECT count(*) FROM \(s).events") == 0)
+            await #expect(throws: PostgresError.self) {
+                try await env.sql("SELECT created FROM \(s).maintain_partitions('tasks', 1, 1, 1)")
+            }
         }
     }
 
     @Test func aPartitionIsATenthOfTheExpiryBetweenASecondAndADay() {
-        #expect(ResultPartitions.width(expires: .seconds(60)) == .seconds(6))
-        #expect(ResultPartitions.width(expires: .seconds(5)) == .seconds(1))
-        #expect(ResultPartitions.width(expires: .seconds(86_400 * 30)) == .seconds(86_400))
-        #expect(ResultPartitions.width(expires: nil) == .seconds(86_400))
+        #expect(TablePartitions.width(expires: .seconds(60)) == .seconds(6))
+        #expect(TablePartitions.width(expires: .seconds(5)) == .seconds(1))
+        #expect(TablePartitions.width(expires: .seconds(86_400 * 30)) == .seconds(86_400))
+        #expect(TablePartitions.width(expires: nil) == .seconds(86_400))
     }
 }

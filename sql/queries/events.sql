@@ -47,13 +47,15 @@ FROM celeriac.task_history($1) AS h
 SELECT extract(epoch FROM now())::float8 AS now
 
 -- name: prune
--- Delete up to `batch` events older than `expires_seconds` (kept as long as results).
+-- Delete up to `batch` events older than `expires_seconds` (kept as long as results) from the
+-- default partition: events outside every partition's range (0022). The partitions go whole
+-- (partitions.maintain).
 -- param expires_seconds: float8
 -- param batch: int
 -- column pruned: int
 WITH pruned AS (
-    DELETE FROM celeriac.events WHERE ctid = ANY (ARRAY(
-        SELECT ctid FROM celeriac.events
+    DELETE FROM celeriac.events_default WHERE ctid = ANY (ARRAY(
+        SELECT ctid FROM celeriac.events_default
         WHERE at < now() - make_interval(secs => $1::float8)
         LIMIT $2
     ))

@@ -50,7 +50,7 @@ WHERE i.indrelid = to_regclass($1) AND am.amname = 'brin' AND pg_has_role(c.relo
 -- name: prune
 -- Delete up to `batch` results older than `expires_seconds` from the default partition: the
 -- results whose id falls in no partition's range (0022). The partitions go whole
--- (maintain_partitions).
+-- (partitions.maintain).
 -- param expires_seconds: float8
 -- param batch: int
 -- column pruned: int
@@ -63,14 +63,3 @@ WITH pruned AS (
     RETURNING id
 )
 SELECT count(*)::int AS pruned FROM pruned
-
--- name: maintain_partitions
--- Create the partitions of results ahead of time and drop the expired ones
--- (maintain_result_partitions(), repeatable/result_partitions.sql).
--- param expires_seconds: float8?
--- param width_seconds: float8
--- param ahead_seconds: float8
--- column created: int
--- column dropped: int
--- column allowed: bool
-SELECT created, dropped, allowed FROM celeriac.maintain_result_partitions($1, $2, $3)

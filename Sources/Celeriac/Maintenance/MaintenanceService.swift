@@ -25,14 +25,14 @@ package final class MaintenanceService: @unchecked Sendable {
     /// The queue's vacuum and the results' partitions, looked at every second between rounds
     /// while this node leads.
     package var vacuum: QueueVacuum
-    package var partitions: ResultPartitions
+    package var partitions: TablePartitions
     private var nextVacuumCheck: ContinuousClock.Instant?
     private var leading = false
 
     package init(maintenance: Maintenance, url: DatabaseURL, applicationName: String) throws {
         self.maintenance = maintenance
         vacuum = QueueVacuum(sql: maintenance.sql)
-        partitions = ResultPartitions(sql: maintenance.sql, expires: maintenance.resultExpires)
+        partitions = TablePartitions(sql: maintenance.sql, expires: maintenance.resultExpires)
         session = ListeningConnection(
             url: url, applicationName: applicationName, channels: [],
             sessionSetup: ListeningConnection.workerSessionSetup, logger: Logger(label: "Maintenance"))
