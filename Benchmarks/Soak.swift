@@ -261,7 +261,10 @@ struct Soak {
                     "SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('\(schema).results')"))
                 / mib,
             eventsRows: try await count("SELECT count(*) FROM \(schema).events"),
-            eventsMiB: Double(try await count("SELECT pg_total_relation_size('\(schema).events')")) / mib,
+            eventsMiB: Double(
+                try await count(
+                    "SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('\(schema).events')"))
+                / mib,
             tasksLive: try await count("SELECT pg_stat_get_live_tuples('\(schema).tasks'::regclass)"),
             tasksDead: try await count("SELECT pg_stat_get_dead_tuples('\(schema).tasks'::regclass)"),
             workerRSS: rss,
