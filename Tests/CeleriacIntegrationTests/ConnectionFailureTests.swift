@@ -51,7 +51,9 @@ import Testing
         let (took, error) = await Self.elapsed { _ = try await app.purge() }
         app.shutdown()
         #expect((error as? PostgresError)?.code == .connectionFailed)
-        #expect(took < .seconds(6))
+        // Well under the default budget (15 s), which ignoring the setting would take; with
+        // room for the whole suite's load, which has stretched 1 s of retries to over 6 s.
+        #expect(took < .seconds(10))
     }
 
     @Test func theCommandLineSaysWhyAtOnce() async throws {
