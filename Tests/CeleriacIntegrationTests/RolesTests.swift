@@ -82,6 +82,17 @@ import Testing
             }
             #expect(await Self.failure(worker, "SELECT * FROM \(s).audit_log") == denied)
             #expect(await Self.failure(worker, "SELECT \(s).purge(NULL)") == denied)
+            // A maintenance round as the worker: rescue, pruning (of the default partitions
+            // too) and the rest, without an error. It does not own the tables, so it leaves
+            // the partitions alone and says so.
+            let maintenance = Maintenance(configuration: worker.conf, holder: "roles-test")
+            _ = try await worker.pool.run { try maintenance.runOnce(on: $0) }
+            let partitions = TablePartitions(sql: SchemaSQL(schema: s), expires: .seconds(60))
+            let kept = try await worker.pool.run { [partitions] connection in
+                var part = partitions
+                return try part.runOnce(on: connection)
+            }
+            #expect(kept.created == 0 && kept.dropped == 0)
             #expect(await Self.failure(worker, "SELECT \(s).control('*', 'shutdown')") == denied)
 
             // The monitor reads the views, and nothing else.

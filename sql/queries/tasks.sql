@@ -689,4 +689,6 @@ WHERE c.oid = to_regclass($1)
 -- Vacuums the queue table (QueueVacuum): removes the index entries of claimed and finished
 -- tasks, which every claim would otherwise step over at the head of tasks_runnable_idx.
 -- Outside a transaction; SKIP_LOCKED gives up at once if another vacuum holds the table.
-VACUUM (SKIP_LOCKED) celeriac.tasks
+-- TRUNCATE false: giving empty pages at the end back to the system takes an exclusive lock
+-- that stops every claim and insert while it lasts (0021 sets the same for autovacuum).
+VACUUM (SKIP_LOCKED, TRUNCATE false) celeriac.tasks

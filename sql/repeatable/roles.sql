@@ -53,11 +53,12 @@ BEGIN
     EXECUTE format('GRANT SELECT ON %I.tasks, %I.results TO %I', s, s, producer);
     EXECUTE format('GRANT SELECT (id, listening, queues, track_started) ON %I.workers TO %I', s, producer);
 
-    -- worker
+    -- worker (rows reach the partitions of results and events through the parents, whose rights
+    -- count; the default partitions are also pruned directly)
     EXECUTE format(
         'GRANT SELECT, INSERT, UPDATE, DELETE ON %1$I.tasks, %1$I.results, %1$I.workers, %1$I.leaders, %1$I.events, '
         '%1$I.task_stats, %1$I.revocations, %1$I.task_types, %1$I.settings, %1$I.periodic_tasks, %1$I.periodic_ticks, '
-        '%1$I.task_attempts, %1$I.paused_queues TO %2$I', s, worker);
+        '%1$I.task_attempts, %1$I.paused_queues, %1$I.results_default, %1$I.events_default TO %2$I', s, worker);
     EXECUTE format('GRANT SELECT, DELETE ON %1$I.control_messages TO %2$I', s, worker);
     EXECUTE format('GRANT SELECT ON %1$I.schema_migrations, %1$I.schema_repeatables TO %2$I', s, worker);
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', s, worker);
