@@ -3,13 +3,16 @@
 -- 0022, kept by the maintenance leader every second (TablePartitions).
 --
 -- Creates partitions of `width_seconds` each, one after another, until they reach
--- `ahead_seconds` past now; a new one starts where the last ended, or now when the last
--- ended long ago (the rows of the gap are in the default partition). Each is made outside the
--- table, filled with the rows of its range that arrived in the default partition before it
--- existed, and attached. Attaching alone would let a write that began before it put a row of
--- the new range in the default partition, and fail: so writes to the table wait for the
--- attach (SHARE ROW EXCLUSIVE, reads go on), at most 100 ms, else it is tried again at the
--- next round. CREATE TABLE … PARTITION OF would lock out reads as well.
+-- `ahead_seconds` past now; a new one starts where the last ended, or at the first boundary
+-- after now when there is none or the last ended long ago (rows before it stay in the
+-- default partition). So a new partition covers a range still to come, with no row yet.
+-- Each is made outside the table and attached. Writes to the table wait for the attach
+-- (SHARE ROW EXCLUSIVE; reads go on), or one that began before it could put a row of the
+-- new range in the default partition, and fail. When rows of the range are already in the
+-- default partition (an id made by a clock far ahead), they move over, and then reads wait
+-- too (ACCESS EXCLUSIVE): a read planned before the attach would miss them. Either lock is
+-- waited for at most 100 ms, else the partition is made at the next round. (CREATE TABLE …
+-- PARTITION OF would lock out reads every time.)
 --
 -- With `expires_seconds` (NULL keeps everything), drops every partition whose range ended
 -- more than that long ago. A partition of results also waits until no task of its range is
@@ -38,6 +41,7 @@ DECLARE
     high     timestamptz;
     part     text;
     recent   boolean;
+    moving   boolean;
     old      record;
 BEGIN
     IF maintain_partitions.parent NOT IN ('results', 'events') THEN
@@ -51,15 +55,23 @@ BEGIN
     END IF;
 
     SELECT max(p.upper_at) INTO low FROM partitions AS p WHERE p.parent = maintain_partitions.parent;
-    IF low IS NULL OR low < now() - width THEN
-        low := to_timestamp(floor(extract(epoch FROM now()) / extract(epoch FROM width)) * extract(epoch FROM width));
+    IF low IS NULL OR low < now() THEN
+        low := to_timestamp(ceil(extract(epoch FROM now()) / extract(epoch FROM width)) * extract(epoch FROM width));
     END IF;
     WHILE low < horizon LOOP
         high := low + width;
         part := maintain_partitions.parent || '_' || to_char(low AT TIME ZONE 'UTC', 'YYYYMMDD"_"HH24MISS"_"MS');
         BEGIN
             PERFORM set_config('lock_timeout', '100ms', true);
-            EXECUTE format('LOCK TABLE %I IN SHARE ROW EXCLUSIVE MODE', maintain_partitions.parent);
+            IF by_id THEN
+                EXECUTE 'SELECT EXISTS (SELECT 1 FROM results_default WHERE id >= $1 AND id < $2)'
+                    INTO moving USING uuid_v7_at(low), uuid_v7_at(high);
+            ELSE
+                EXECUTE 'SELECT EXISTS (SELECT 1 FROM events_default WHERE at >= $1 AND at < $2)'
+                    INTO moving USING low, high;
+            END IF;
+            EXECUTE format('LOCK TABLE %I IN %s MODE', maintain_partitions.parent,
+                           CASE WHEN moving THEN 'ACCESS EXCLUSIVE' ELSE 'SHARE ROW EXCLUSIVE' END);
             EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
                            part, maintain_partitions.parent);
             IF by_id THEN
