@@ -288,6 +288,7 @@ extension MaintenanceTests {
         try await TestEnvironment.with { env in
             let s = env.schema
             var partitions = TablePartitions(sql: SchemaSQL(schema: s), expires: .seconds(3_600))
+            let before = Date()
             let made = try await env.app.pool.run { [partitions] connection in
                 var part = partitions
                 return try part.runOnce(on: connection)
@@ -306,7 +307,7 @@ extension MaintenanceTests {
                 try await env.sql("SELECT extract(epoch FROM min(lower_at))::text FROM \(s).partitions WHERE parent = 'results'").first
                     ?? nil)
             let firstAt = try #require(Double(first))
-            #expect(firstAt >= Date().timeIntervalSince1970 - 1)
+            #expect(firstAt >= before.timeIntervalSince1970 - 1)
             let add = env.app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
             let worker = env.startWorker()
             let sum = try await add.applyAsync(2, 3, options: CallOptions(taskID: UUID.v7(now: Date(timeIntervalSince1970: firstAt + 1))))
