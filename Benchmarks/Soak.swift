@@ -177,7 +177,11 @@ struct Soak {
         }
         let holding = samples.filter(\.holding)
         if let firstHeld = holding.first, let lastHeld = holding.last {
-            let before = warm.filter { $0.at < firstHeld.at && !$0.holding }
+            // The baseline: the samples before the hold, after warm-up when there are any (a
+            // hold placed inside the warm-up leaves only the first sample out).
+            let unheld = samples.filter { $0.at < firstHeld.at && !$0.holding }
+            let warmBefore = unheld.filter { $0.at >= settings.warmUp.seconds }
+            let before = warmBefore.isEmpty ? Array(unheld.dropFirst()) : warmBefore
             let after = samples.filter { $0.at > lastHeld.at }
             func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
             let ratio = mean(holding.map(\.finishedPerSecond)) / max(mean(before.map(\.finishedPerSecond)), 1)

@@ -23,7 +23,8 @@ import Testing
     static func claim(_ env: TestEnvironment, relaxed: [String], restore: String? = nil) -> SQL.Tasks.Claim {
         SQL.Tasks.Claim(
             queues: ["celery"], limit: 10, owner: "durability-test", leaseSeconds: 30, events: false,
-            eventsChannel: SchemaSQL(schema: env.schema).topics.events, relaxedNames: relaxed, restoreCommit: restore)
+            eventsChannel: SchemaSQL(schema: env.schema).topics.events, relaxedNames: relaxed, restoreCommit: restore,
+            afterQueues: [], afterPriorities: [], afterRunAts: [], afterIds: [])
     }
 
     @Test func aClaimOfRelaxedTasksOnlyCommitsWithoutWaitingForTheDisk() async throws {

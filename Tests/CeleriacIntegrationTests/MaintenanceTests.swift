@@ -281,13 +281,64 @@ extension MaintenanceTests {
     }
 }
 
+extension QueueVacuumTests {
+    @Test func aVacuumHeldBackByAnOpenTransactionComesLessOftenUntilItEnds() async throws {
+        try await TestEnvironment.with { env in
+            let s = env.schema
+            let dead = "SELECT pg_stat_get_dead_tuples('\(s).tasks'::regclass)"
+            let holder = DatabaseThread(url: try DatabaseURL(env.url), name: "test-held-transaction")
+            defer { holder.shutdown() }
+            // An application's forgotten transaction: its snapshot keeps every row version
+            // that is deleted after it began.
+            try await holder.run { connection in
+                _ = try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                _ = try connection.execute("SELECT count(*) FROM \(s).tasks")
+            }
+            try await env.sql("INSERT INTO \(s).tasks (id, name) SELECT \(s).uuid_v7(), 'tasks.add' FROM generate_series(1, 300)")
+            try await env.sql("WITH gone AS (DELETE FROM \(s).tasks RETURNING 1) SELECT pg_stat_force_next_flush(), count(*) FROM gone")
+            try await env.eventually("the statistics show the dead rows") { try await env.count(dead) >= 300 }
+
+            func turn(_ vacuum: QueueVacuum, at now: ContinuousClock.Instant) async throws -> (Bool, QueueVacuum) {
+                try await env.app.pool.run { connection in
+                    var part = vacuum
+                    let vacuumed = try part.runOnce(on: connection, now: now)
+                    return (vacuumed, part)
+                }
+            }
+            var vacuum = QueueVacuum(sql: SchemaSQL(schema: s))
+            vacuum.threshold = 100
+            let start = ContinuousClock.now
+            (_, vacuum) = try await turn(vacuum, at: start)
+            #expect(try await env.count(dead) >= 300)
+            #expect(vacuum.gap == .seconds(2))
+            let (tooSoon, _) = try await turn(vacuum, at: start + .milliseconds(1_500))
+            #expect(!tooSoon)
+            var held: Bool
+            (held, vacuum) = try await turn(vacuum, at: start + .seconds(2))
+            #expect(held)
+            #expect(vacuum.gap == .seconds(4))
+
+            // The transaction ends: the next vacuum (other tests' short transactions allowing)
+            // removes the rows, and the gap is back to a second.
+            try await holder.run { connection in _ = try connection.execute("COMMIT") }
+            var at = start + .seconds(6)
+            try await env.eventually("a vacuum removes the rows") {
+                (_, vacuum) = try await turn(vacuum, at: at)
+                at += vacuum.maximumGap
+                return vacuum.gap == vacuum.minimumGap
+            }
+            #expect(try await env.count(dead) < 300)
+        }
+    }
+}
+
 /// The partitions of results (0022): made ahead, dropped whole once expired, never while a
 /// task of their range waits; ids outside every range go to the default partition.
 @Suite struct TablePartitionsTests {
     @Test func partitionsAreMadeAheadAndDroppedWholeOnceExpired() async throws {
         try await TestEnvironment.with { env in
             let s = env.schema
-            var partitions = TablePartitions(sql: SchemaSQL(schema: s), expires: .seconds(3_600))
+            let partitions = TablePartitions(sql: SchemaSQL(schema: s), expires: .seconds(3_600))
             let before = Date()
             let made = try await env.app.pool.run { [partitions] connection in
                 var part = partitions
@@ -375,6 +426,39 @@ extension MaintenanceTests {
             await #expect(throws: PostgresError.self) {
                 try await env.sql("SELECT created FROM \(s).maintain_partitions('tasks', 1, 1, 1)")
             }
+        }
+    }
+
+    @Test func afterResultExpiresIsLoweredTheTimeBeforeTheWidePartitionsIsFilled() async throws {
+        try await TestEnvironment.with { env in
+            let s = env.schema
+            func round(expires: Duration) async throws -> (created: Int, dropped: Int) {
+                let partitions = TablePartitions(sql: SchemaSQL(schema: s), expires: expires)
+                return try await env.app.pool.run { [partitions] connection in
+                    var part = partitions
+                    return try part.runOnce(on: connection)
+                }
+            }
+            // A day's expiry: 2.4-hour partitions, from the next boundary (up to 2.4 hours ahead).
+            _ = try await round(expires: .seconds(86_400))
+            // Lowered to a minute: 6-second partitions up to a minute ahead, ending where the
+            // wide ones begin, so that a result made in 30 s has a partition of its own.
+            let made = try await round(expires: .seconds(60))
+            #expect(made.created >= 2)
+            let covering = """
+                SELECT count(*) FROM \(s).partitions
+                WHERE parent = '%@' AND lower_at <= now() + interval '30 seconds' AND upper_at > now() + interval '30 seconds'
+                """
+            for table in ["results", "events"] {
+                #expect(try await env.count(String(format: covering, table)) == 1)
+                // No two ranges overlap.
+                #expect(
+                    try await env.count(
+                        "SELECT count(*) FROM \(s).partitions AS a JOIN \(s).partitions AS b ON a.parent = b.parent AND a.name < b.name AND a.lower_at < b.upper_at AND b.lower_at < a.upper_at"
+                    ) == 0)
+            }
+            // A second round makes nothing new.
+            #expect(try await round(expires: .seconds(60)).created <= 2)
         }
     }
 

@@ -146,11 +146,12 @@ import Testing
             let plan = try await env.app.pool.run { connection -> [String] in
                 try connection.executeScript(text)
                 try connection.execute("SET plan_cache_mode = force_generic_plan")
-                let rows = try connection.execute("EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20, true, 'x.events', '{}', NULL)")
+                let rows = try connection.execute(
+                    "EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20, true, 'x.events', '{}', NULL, '{}', '{}', '{}', '{}')")
                 try connection.execute("DEALLOCATE tasks_claim")
                 return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
             }
-            #expect(plan.contains { $0.contains("tasks_runnable_idx") })
+            #expect(plan.contains { $0.contains("tasks_ready_idx") })
             let (unknownStatus, unknown) = try await Self.runOffPool(
                 "celeriac", ["sql", "show", "tasks.nope"], schema: env.schema, url: env.url)
             #expect(unknownStatus != 0)

@@ -235,6 +235,13 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- reach disk; `restore_commit` puts the session's synchronous_commit back when a relaxed
 -- completion before it in the same transaction turned it off and a claimed task is not
 -- relaxed.
+--
+-- `after_*` (one entry per queue, or none) make the claim read a queue's range after the key
+-- (-priority, run_at, id) given, not from its head: a worker passes the last key it claimed
+-- when claims from the head have turned slow (ClaimHints.swift). Rows that turn up before
+-- that key (a producer transaction committing late, a higher priority) wait for the next
+-- claim without them, at most a second later. Each queue's last key claimed comes back in
+-- `after_run_at` on that queue's last row, with `priority`.
 -- param queues: text[]
 -- param limit: int
 -- param owner: text
@@ -243,6 +250,10 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- param events_channel: text
 -- param relaxed_names: text[]
 -- param restore_commit: text?
+-- param after_queues: text[]
+-- param after_priorities: int[]
+-- param after_run_ats: text[]
+-- param after_ids: uuid[]
 -- column id: uuid
 -- column name: text
 -- column args: json
@@ -256,9 +267,16 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- column root_id: uuid?
 -- column parent_id: uuid?
 -- column wait: float8
+-- column priority: int
+-- column after_run_at: text?
 WITH open_queues AS (
-    -- A paused queue (paused_queues, 0015) gives nothing.
-    SELECT u.name FROM unnest($1::text[]) AS u(name)
+    -- A paused queue (paused_queues, 0015) gives nothing. Without a key, each queue is read
+    -- from before its first possible row.
+    SELECT u.name, coalesce(-a.priority, -256) AS after_rank, coalesce(a.run_at, '-infinity') AS after_run_at,
+           coalesce(a.id, '00000000-0000-0000-0000-000000000000') AS after_id
+    FROM unnest($1::text[]) AS u(name)
+    LEFT JOIN unnest($9::text[], $10::int[], $11::timestamptz[], $12::uuid[]) AS a(queue, priority, run_at, id)
+        ON a.queue = u.name
     WHERE NOT EXISTS (SELECT 1 FROM celeriac.paused_queues AS p WHERE p.queue = u.name)
 ),
 heads AS (
@@ -266,10 +284,11 @@ heads AS (
     CROSS JOIN LATERAL (
         SELECT queue, priority, run_at, id FROM celeriac.tasks
         WHERE state IN ('queued', 'retry') AND queue = q.name AND run_at <= now()
-        ORDER BY priority DESC, run_at, id
+          AND (-priority, run_at, id) > (q.after_rank, q.after_run_at, q.after_id)
+        ORDER BY -priority, run_at, id
         LIMIT $2
     ) AS h
-    ORDER BY h.priority DESC, h.run_at, h.id
+    ORDER BY -h.priority, h.run_at, h.id
     LIMIT $2
 ),
 shares (queue, take) AS (
@@ -278,15 +297,21 @@ shares (queue, take) AS (
     SELECT q.name, $2 FROM open_queues AS q WHERE cardinality($1::text[]) = 1
 ),
 picked AS (
-    SELECT c.id, c.name, c.queue, c.attempt
+    SELECT c.id, c.name, c.queue, c.attempt, c.priority, c.run_at
     FROM shares AS s
+    JOIN open_queues AS q ON q.name = s.queue
     CROSS JOIN LATERAL (
         SELECT id, priority, run_at, name, queue, attempt FROM celeriac.tasks
         WHERE state IN ('queued', 'retry') AND queue = s.queue AND run_at <= now()
-        ORDER BY priority DESC, run_at, id
+          AND (-priority, run_at, id) > (q.after_rank, q.after_run_at, q.after_id)
+        ORDER BY -priority, run_at, id
         LIMIT s.take
         FOR UPDATE SKIP LOCKED
     ) AS c
+),
+-- Each queue's last row claimed, in claim order.
+lasts AS (
+    SELECT DISTINCT ON (p.queue) p.id FROM picked AS p ORDER BY p.queue, -p.priority DESC, p.run_at DESC, p.id DESC
 ),
 listening AS (
     UPDATE celeriac.workers SET listening = NOT listening
@@ -324,20 +349,30 @@ RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.option
           t.retries, t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
           t.root_id, t.parent_id, extract(epoch FROM now() - t.run_at)::float8 AS wait,
           CASE WHEN $5 THEN (SELECT count(*) FROM announced) END AS announced,
-          (SELECT count(*) FROM commit_mode) AS commit_mode
+          (SELECT count(*) FROM commit_mode) AS commit_mode, t.priority::int AS priority,
+          CASE WHEN t.id = ANY (ARRAY(SELECT id FROM lasts)) THEN t.run_at::text END AS after_run_at
 
 -- name: next_due
 -- Seconds until the next waiting task of these queues is due (NULL if none), read from the
--- head of each queue's index range. With mixed priorities this may name a later task than the
--- earliest; the poll interval bounds the error.
+-- head of each queue's index range, or after the keys given as in `claim`. With mixed
+-- priorities this may name a later task than the earliest; the poll interval bounds the
+-- error.
 -- param queues: text[]
+-- param after_queues: text[]
+-- param after_priorities: int[]
+-- param after_run_ats: text[]
+-- param after_ids: uuid[]
 -- column seconds: float8?
 SELECT extract(epoch FROM min(head.run_at) - now())::float8 AS seconds
 FROM unnest($1::text[]) AS q(name)
+LEFT JOIN unnest($2::text[], $3::int[], $4::timestamptz[], $5::uuid[]) AS a(queue, priority, run_at, id)
+    ON a.queue = q.name
 CROSS JOIN LATERAL (
     SELECT run_at FROM celeriac.tasks
     WHERE state IN ('queued', 'retry') AND queue = q.name
-    ORDER BY priority DESC, run_at, id
+      AND (-priority, run_at, id) > (coalesce(-a.priority, -256), coalesce(a.run_at, '-infinity'),
+                                     coalesce(a.id, '00000000-0000-0000-0000-000000000000'))
+    ORDER BY -priority, run_at, id
     LIMIT 1
 ) AS head
 
@@ -674,6 +709,19 @@ woken AS (
 SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM lost)::int AS failed,
        (SELECT count(*) FROM woken) AS woken
 
+-- name: oldest_snapshot
+-- The session whose snapshot is oldest, which holds back what any vacuum may remove (as far as
+-- this role may see other sessions): its pid, how long its transaction has been open, and its
+-- application name. QueueVacuum names it when a vacuum of the queue removes little.
+-- column pid: int
+-- column seconds: float8
+-- column application: text
+SELECT a.pid, extract(epoch FROM now() - a.xact_start)::float8 AS seconds, coalesce(a.application_name, '') AS application
+FROM pg_stat_activity AS a
+WHERE a.backend_xmin IS NOT NULL AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()
+ORDER BY age(a.backend_xmin) DESC
+LIMIT 1
+
 -- name: dead_tuples
 -- The queue table's dead row versions (claims and completions leave one each), as the
 -- statistics last heard (backends report about once a second), and whether this role may
@@ -687,7 +735,7 @@ WHERE c.oid = to_regclass($1)
 
 -- name: vacuum
 -- Vacuums the queue table (QueueVacuum): removes the index entries of claimed and finished
--- tasks, which every claim would otherwise step over at the head of tasks_runnable_idx.
+-- tasks, which every claim would otherwise step over at the head of tasks_ready_idx.
 -- Outside a transaction; SKIP_LOCKED gives up at once if another vacuum holds the table.
 -- TRUNCATE false: giving empty pages at the end back to the system takes an exclusive lock
 -- that stops every claim and insert while it lasts (0021 sets the same for autovacuum).

@@ -3,9 +3,12 @@
 -- 0022, kept by the maintenance leader every second (TablePartitions).
 --
 -- Creates partitions of `width_seconds` each, one after another, until they reach
--- `ahead_seconds` past now; a new one starts where the last ended, or at the first boundary
--- after now when there is none or the last ended long ago (rows before it stay in the
--- default partition). So a new partition covers a range still to come, with no row yet.
+-- `ahead_seconds` past now; the first starts where the partition holding now ends, or at the
+-- first boundary after now when none holds it (rows before it stay in the default partition).
+-- So a new partition covers a range still to come, with no row yet. Ranges already covered
+-- are skipped and a new partition ends where the next one begins: after `result_expires` is
+-- lowered, the wide partitions made for the old value may begin hours ahead, and the time
+-- until then is filled with narrow ones rather than left to the default partition.
 -- Each is made outside the table and attached. Writes to the table wait for the attach
 -- (SHARE ROW EXCLUSIVE; reads go on), or one that began before it could put a row of the
 -- new range in the default partition, and fail. When rows of the range are already in the
@@ -39,6 +42,7 @@ DECLARE
     gone     integer := 0;
     low      timestamptz;
     high     timestamptz;
+    covered  timestamptz;
     part     text;
     recent   boolean;
     moving   boolean;
@@ -54,12 +58,21 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT max(p.upper_at) INTO low FROM partitions AS p WHERE p.parent = maintain_partitions.parent;
-    IF low IS NULL OR low < now() THEN
+    SELECT p.upper_at INTO low FROM partitions AS p
+    WHERE p.parent = maintain_partitions.parent AND p.lower_at <= now() AND p.upper_at > now();
+    IF low IS NULL THEN
         low := to_timestamp(ceil(extract(epoch FROM now()) / extract(epoch FROM width)) * extract(epoch FROM width));
     END IF;
     WHILE low < horizon LOOP
-        high := low + width;
+        SELECT p.upper_at INTO covered FROM partitions AS p
+        WHERE p.parent = maintain_partitions.parent AND p.lower_at <= low AND p.upper_at > low;
+        IF covered IS NOT NULL THEN
+            low := covered;
+            CONTINUE;
+        END IF;
+        SELECT min(p.lower_at) INTO high FROM partitions AS p
+        WHERE p.parent = maintain_partitions.parent AND p.lower_at > low;
+        high := least(low + width, high);
         part := maintain_partitions.parent || '_' || to_char(low AT TIME ZONE 'UTC', 'YYYYMMDD"_"HH24MISS"_"MS');
         BEGIN
             PERFORM set_config('lock_timeout', '100ms', true);

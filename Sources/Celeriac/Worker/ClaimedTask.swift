@@ -16,6 +16,9 @@ struct ClaimedTask: Sendable, Codable {
     let parentID: UUID?
     /// Seconds the task waited once due, until this claim (database clock).
     let wait: Double
+    /// The row's claim key when it is the last one this claim took from its queue
+    /// (``ClaimHints``).
+    var claimKey: ClaimHints.Key?
 
     init(
         id: UUID, name: String, queue: String, args: String = "[]", kwargs: String = "{}", options: String = "{}",
@@ -51,6 +54,7 @@ struct ClaimedTask: Sendable, Codable {
         rootID = row.rootId
         parentID = row.parentId
         wait = row.wait
+        claimKey = row.afterRunAt.map { ClaimHints.Key(priority: row.priority, runAt: $0, id: row.id) }
     }
 
     /// `tasks.add[0191…]`, as Celery prints it.

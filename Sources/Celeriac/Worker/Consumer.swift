@@ -113,6 +113,7 @@ final class Consumer: @unchecked Sendable {
             concurrency: settings.concurrency, claimBatch: settings.claimBatch, pollInterval: settings.pollInterval, now: .now)
         var leases = LeaseKeeper(heartbeatInterval: settings.heartbeatInterval, lease: settings.lease, now: .now)
         var buffer = CompletionBuffer(batchSize: settings.completionBatch)
+        var hints = ClaimHints()
 
         while true {
             let connection: Connection
@@ -174,14 +175,18 @@ final class Consumer: @unchecked Sendable {
                 let free = state.stop == .none ? state.free : 0
                 let wanted = policy.claimSize(free: free, running: state.running, now: now)
                 if buffer.shouldFlush(running: state.running, claiming: wanted != nil, now: now) || wanted != nil {
-                    let claim = wanted.map { claimStatement($0) }
+                    let keys = hints.keysForClaim(now: now)
+                    let asked = wanted.map { hints.claimSize($0, now: now) }
+                    let claim = asked.map { claimStatement($0, after: keys) }
                     let claimed = try writer.write(buffer.pending, on: connection, thenClaim: claim)
                     buffer.clear()
                     session.succeeded()
-                    if let wanted {
+                    if let asked {
+                        let after = ContinuousClock.now
+                        hints.claimed(used: keys, took: after - now, last: Self.lastKeys(claimed), now: after)
                         dispatch(claimed)
-                        if policy.claimed(asked: wanted, got: claimed.count, now: now) {
-                            let due = try connection.row(SQL.Tasks.NextDue(queues: queues), in: settings.sql)
+                        if policy.claimed(asked: asked, got: claimed.count, now: now) {
+                            let due = try connection.row(nextDueStatement(after: hints.keysForClaim(now: after)), in: settings.sql)
                             policy.scheduleNextPoll(dueIn: due?.seconds, now: .now)
                         }
                     }
@@ -189,6 +194,7 @@ final class Consumer: @unchecked Sendable {
                 }
 
                 var deadline = min(leases.nextHeartbeat, policy.deadline(free: free))
+                if let sweep = hints.sweepDue, free > 0, !policy.needClaim { deadline = min(deadline, sweep) }
                 if let flush = buffer.deadline { deadline = min(deadline, flush) }
                 if let asked = state.stopRequestedAt, state.stop != .none { deadline = min(deadline, asked + settings.shutdownGrace) }
                 let outcome = try connection.wait(timeout: max(.zero, deadline - now), wakeup: wakeup)
@@ -201,7 +207,8 @@ final class Consumer: @unchecked Sendable {
                     default: break
                     }
                 }
-                policy.woke(notified: notified, now: .now)
+                let woke = ContinuousClock.now
+                policy.woke(notified: notified || hints.sweepDue.map { woke >= $0 } == true, now: woke)
             } catch {
                 logger.error("consumer: \(error)")
                 let pause = session.failed(error)
@@ -211,11 +218,27 @@ final class Consumer: @unchecked Sendable {
         finish(session, writer: &writer)
     }
 
-    private func claimStatement(_ count: Int) -> SQL.Tasks.Claim {
-        SQL.Tasks.Claim(
+    private func claimStatement(_ count: Int, after keys: [String: ClaimHints.Key]) -> SQL.Tasks.Claim {
+        let after = ClaimHints.columns(keys)
+        return SQL.Tasks.Claim(
             queues: queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
             events: settings.sendEvents, eventsChannel: settings.sql.topics.events,
-            relaxedNames: settings.relaxedTasks.sorted(), restoreCommit: nil)
+            relaxedNames: settings.relaxedTasks.sorted(), restoreCommit: nil, afterQueues: after.queues,
+            afterPriorities: after.priorities, afterRunAts: after.runAts, afterIds: after.ids)
+    }
+
+    private func nextDueStatement(after keys: [String: ClaimHints.Key]) -> SQL.Tasks.NextDue {
+        let after = ClaimHints.columns(keys)
+        return SQL.Tasks.NextDue(
+            queues: queues, afterQueues: after.queues, afterPriorities: after.priorities, afterRunAts: after.runAts,
+            afterIds: after.ids)
+    }
+
+    /// The last key a claim took in each queue.
+    private static func lastKeys(_ claimed: [ClaimedTask]) -> [String: ClaimHints.Key] {
+        var keys: [String: ClaimHints.Key] = [:]
+        for task in claimed { if let key = task.claimKey { keys[task.queue] = key } }
+        return keys
     }
 
     /// Adds the outcomes counted since the last heartbeat to `task_stats` (0017).
