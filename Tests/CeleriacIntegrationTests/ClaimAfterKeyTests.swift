@@ -30,6 +30,8 @@ import Testing
             }
             let first = try await Self.claim(env, limit: 2)
             #expect(Set(first.map(\.id)) == Set(ids[0..<2]))
+            // Each row tells how long the claim took in the database.
+            #expect(first.allSatisfy { $0.seconds >= 0 && $0.seconds < 10 })
             // Only the queue's last row claimed carries the key.
             let keyed = first.filter { $0.afterRunAt != nil }
             #expect(keyed.map(\.id) == [ids[1]])

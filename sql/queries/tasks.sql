@@ -241,7 +241,8 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- when claims from the head have turned slow (ClaimHints.swift). Rows that turn up before
 -- that key (a producer transaction committing late, a higher priority) wait for the next
 -- claim without them, at most a second later. Each queue's last key claimed comes back in
--- `after_run_at` on that queue's last row, with `priority`.
+-- `after_run_at` on that queue's last row, with `priority`. `seconds` is how long the claim
+-- took in the database, without the completions written before it in the same round trip.
 -- param queues: text[]
 -- param limit: int
 -- param owner: text
@@ -269,6 +270,7 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- column wait: float8
 -- column priority: int
 -- column after_run_at: text?
+-- column seconds: float8
 WITH open_queues AS (
     -- A paused queue (paused_queues, 0015) gives nothing. Without a key, each queue is read
     -- from before its first possible row.
@@ -350,7 +352,8 @@ RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.option
           t.root_id, t.parent_id, extract(epoch FROM now() - t.run_at)::float8 AS wait,
           CASE WHEN $5 THEN (SELECT count(*) FROM announced) END AS announced,
           (SELECT count(*) FROM commit_mode) AS commit_mode, t.priority::int AS priority,
-          CASE WHEN t.id = ANY (ARRAY(SELECT id FROM lasts)) THEN t.run_at::text END AS after_run_at
+          CASE WHEN t.id = ANY (ARRAY(SELECT id FROM lasts)) THEN t.run_at::text END AS after_run_at,
+          extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 AS seconds
 
 -- name: next_due
 -- Seconds until the next waiting task of these queues is due (NULL if none), read from the
@@ -547,12 +550,17 @@ SELECT CASE WHEN count(*) = cardinality($1::uuid[]) THEN '{}'::uuid[]
 FROM owned
 
 -- name: renew_leases
--- Extend the leases of every task `owner` still holds, and its registry row. Returns the ids
--- renewed (a running task missing from them was taken over) and those of them revoked
--- (revocations, 0013), with their reasons: how a worker that missed the control message
--- still stops them. With `events` (worker -E), a worker-heartbeat event with the number of
--- tasks running and the worker's load is recorded and announced.
+-- Extend the leases of the tasks `held` that `owner` still holds, and its registry row.
+-- Returns the ids renewed (a running task missing from them was taken over) and those of them
+-- revoked (revocations, 0013), with their reasons: how a worker that missed the control
+-- message still stops them. With `events` (worker -E), a worker-heartbeat event with the
+-- number of tasks running and the worker's load is recorded and announced. The worker names
+-- its tasks, rather than the statement finding them by owner: one primary-key lookup each,
+-- where tasks_owner_idx holds an entry for every task the worker ran since the last vacuum
+-- (all of them while a transaction held open elsewhere keeps vacuum back). A task the worker
+-- does not know it holds (a claim whose answer was lost) is left to lapse and be rescued.
 -- param owner: text
+-- param held: uuid[]
 -- param lease_seconds: float8
 -- param events: bool
 -- param events_channel: text
@@ -563,8 +571,8 @@ FROM owned
 -- column reasons: text[]
 -- column terminate: text[]
 WITH renewed AS (
-    UPDATE celeriac.tasks SET lease_expires_at = now() + make_interval(secs => $2::float8)
-    WHERE owner = $1 AND state = 'started'
+    UPDATE celeriac.tasks SET lease_expires_at = now() + make_interval(secs => $3::float8)
+    WHERE id = ANY ($2::uuid[]) AND owner = $1 AND state = 'started'
     RETURNING id
 ),
 registry AS (
@@ -572,11 +580,11 @@ registry AS (
 ),
 logged AS (
     INSERT INTO celeriac.events (kind, worker, detail)
-    SELECT 'worker-heartbeat', $1, jsonb_build_object('active', $5::int, 'concurrency', $6::int)
-    WHERE $3
+    SELECT 'worker-heartbeat', $1, jsonb_build_object('active', $6::int, 'concurrency', $7::int)
+    WHERE $4
 ),
 announced AS (
-    SELECT pg_notify($4, $1) WHERE $3
+    SELECT pg_notify($5, $1) WHERE $4
 ),
 revoked AS (
     SELECT v.task_id, v.reason, v.terminate FROM celeriac.revocations AS v JOIN renewed AS r ON r.id = v.task_id
@@ -739,4 +747,7 @@ WHERE c.oid = to_regclass($1)
 -- Outside a transaction; SKIP_LOCKED gives up at once if another vacuum holds the table.
 -- TRUNCATE false: giving empty pages at the end back to the system takes an exclusive lock
 -- that stops every claim and insert while it lasts (0021 sets the same for autovacuum).
-VACUUM (SKIP_LOCKED, TRUNCATE false) celeriac.tasks
+-- PARALLEL 0: on one core. This vacuum comes often and is small; parallel workers for the
+-- indexes took the machine's other cores from the claims (a soak on 2 cores saw pickup p99
+-- rise while they ran).
+VACUUM (SKIP_LOCKED, TRUNCATE false, PARALLEL 0) celeriac.tasks

@@ -14,14 +14,16 @@
 -- new range in the default partition, and fail. When rows of the range are already in the
 -- default partition (an id made by a clock far ahead), they move over, and then reads wait
 -- too (ACCESS EXCLUSIVE): a read planned before the attach would miss them. Either lock is
--- waited for at most 100 ms, else the partition is made at the next round. (CREATE TABLE …
+-- waited for at most 20 ms, else the partition is made at the next round. (CREATE TABLE …
 -- PARTITION OF would lock out reads every time.)
 --
 -- With `expires_seconds` (NULL keeps everything), drops every partition whose range ended
 -- more than that long ago. A partition of results also waits until no task of its range is
 -- still in the queue and none of its results finished within that time (a task that waited
--- long, or ran again). A drop locks the table for a moment: it waits at most 100 ms for the
--- transactions using it, and if they are not done, gives up until the next round.
+-- long, or ran again). A drop locks the table for a moment: it waits at most 20 ms for the
+-- transactions using it, and if they are not done, gives up until the next round. (Reads and
+-- writes that come while a lock is waited for queue behind it: the wait is what they may
+-- lose. It was 100 ms, and pickup p99 reached 181 ms in a soak with a transaction held open.)
 --
 -- A role that does not own the table changes nothing (`allowed` is false); its rows then stay
 -- in the default partition, pruned row by row.
@@ -75,7 +77,7 @@ BEGIN
         high := least(low + width, high);
         part := maintain_partitions.parent || '_' || to_char(low AT TIME ZONE 'UTC', 'YYYYMMDD"_"HH24MISS"_"MS');
         BEGIN
-            PERFORM set_config('lock_timeout', '100ms', true);
+            PERFORM set_config('lock_timeout', '20ms', true);
             IF by_id THEN
                 EXECUTE 'SELECT EXISTS (SELECT 1 FROM results_default WHERE id >= $1 AND id < $2)'
                     INTO moving USING uuid_v7_at(low), uuid_v7_at(high);
@@ -122,7 +124,7 @@ BEGIN
                 CONTINUE WHEN recent;
             END IF;
             BEGIN
-                PERFORM set_config('lock_timeout', '100ms', true);
+                PERFORM set_config('lock_timeout', '20ms', true);
                 EXECUTE format('DROP TABLE %I', old.name);
                 DELETE FROM partitions WHERE name = old.name;
                 gone := gone + 1;

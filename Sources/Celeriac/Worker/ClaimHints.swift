@@ -29,7 +29,7 @@ struct ClaimHints: Sendable {
     typealias Instant = ContinuousClock.Instant
 
     /// A claim from the head slower than this turns keys on.
-    static let slowClaim: Duration = .milliseconds(20)
+    static let slowClaim: Duration = .milliseconds(10)
     /// While keys are on, a claim from the head comes this often, unless it is slow.
     static let sweepInterval: Duration = .seconds(1)
     /// The interval is at least this many times the last sweep's round trip.
@@ -37,7 +37,7 @@ struct ClaimHints: Sendable {
     /// The interval is never longer than this.
     static let longestSweepInterval: Duration = .seconds(10)
     /// The most tasks a sweep claims.
-    static let sweepBatch = 16
+    static let sweepBatch = 4
 
     /// The last key claimed in each queue.
     private(set) var keys: [String: Key] = [:]

@@ -19,6 +19,8 @@ struct ClaimedTask: Sendable, Codable {
     /// The row's claim key when it is the last one this claim took from its queue
     /// (``ClaimHints``).
     var claimKey: ClaimHints.Key?
+    /// How long the claim took in the database (every row of one claim has about the same).
+    var claimSeconds: Double = 0
 
     init(
         id: UUID, name: String, queue: String, args: String = "[]", kwargs: String = "{}", options: String = "{}",
@@ -55,6 +57,7 @@ struct ClaimedTask: Sendable, Codable {
         parentID = row.parentId
         wait = row.wait
         claimKey = row.afterRunAt.map { ClaimHints.Key(priority: row.priority, runAt: $0, id: row.id) }
+        claimSeconds = row.seconds
     }
 
     /// `tasks.add[0191…]`, as Celery prints it.

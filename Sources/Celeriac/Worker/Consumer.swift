@@ -162,7 +162,8 @@ final class Consumer: @unchecked Sendable {
                 }
                 if leases.heartbeatDue(now: now) {
                     let revoked = try leases.renew(
-                        on: connection, sql: settings.sql, owner: settings.owner, sendEvents: settings.sendEvents,
+                        on: connection, sql: settings.sql, owner: settings.owner, held: slots.heldIDs + buffer.ids,
+                        sendEvents: settings.sendEvents,
                         slots: slots, observers: observers, now: now)
                     for revocation in revoked {
                         revoke([revocation.id], reason: revocation.reason, terminate: revocation.terminate, again: true)
@@ -182,8 +183,10 @@ final class Consumer: @unchecked Sendable {
                     buffer.clear()
                     session.succeeded()
                     if let asked {
+                        // The claim's own time when it took rows; else the round trip's.
                         let after = ContinuousClock.now
-                        hints.claimed(used: keys, took: after - now, last: Self.lastKeys(claimed), now: after)
+                        let took = claimed.map { Duration.fromSeconds($0.claimSeconds) }.max() ?? (after - now)
+                        hints.claimed(used: keys, took: took, last: Self.lastKeys(claimed), now: after)
                         dispatch(claimed)
                         if policy.claimed(asked: asked, got: claimed.count, now: now) {
                             let due = try connection.row(nextDueStatement(after: hints.keysForClaim(now: after)), in: settings.sql)

@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 extension LeaseKeeper {
-    /// Renews every lease `owner` holds with `tasks.renew_leases`. A running task whose lease
+    /// Renews the leases of the tasks `held` (running, or with an outcome not written yet) with
+    /// `tasks.renew_leases`. A running task whose lease
     /// was not renewed was rescued while this worker was slow: it now runs elsewhere, so it is
     /// stopped here (its outcome would be refused anyway).
     /// Returns the running tasks found revoked (revocations), with their reasons: the control
@@ -13,6 +14,7 @@ extension LeaseKeeper {
         on connection: Connection,
         sql: SchemaSQL,
         owner: String,
+        held: [UUID],
         sendEvents: Bool,
         slots: SlotTable,
         observers: Observers,
@@ -21,7 +23,7 @@ extension LeaseKeeper {
         let running = slots.runningIDs
         let load = slots.snapshot
         let statement = SQL.Tasks.RenewLeases(
-            owner: owner, leaseSeconds: lease.seconds, events: sendEvents, eventsChannel: sql.topics.events,
+            owner: owner, held: held, leaseSeconds: lease.seconds, events: sendEvents, eventsChannel: sql.topics.events,
             running: load.running, concurrency: load.running + load.free)
         let row = try connection.row(statement, in: sql)
         let renewedIDs = row?.renewed ?? []

@@ -2,7 +2,7 @@ import Foundation
 
 /// Keeps this worker's leases: when to send a heartbeat, whether the leases have lapsed, and
 /// which running tasks were taken over. These decisions are pure and driven by the time passed
-/// in; ``renew(on:sql:owner:slots:observers:now:)`` and ``stopAll(_:observers:owner:)``
+/// in; ``renew(on:sql:owner:held:sendEvents:slots:observers:now:)`` and ``stopAll(_:observers:owner:)``
 /// (LeaseKeeper+Renewal.swift) run the heartbeat statement and stop the tasks whose lease was lost.
 struct LeaseKeeper: Sendable {
     typealias Instant = ContinuousClock.Instant
