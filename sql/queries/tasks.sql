@@ -730,6 +730,22 @@ WHERE a.backend_xmin IS NOT NULL AND a.xact_start IS NOT NULL AND a.pid <> pg_ba
 ORDER BY age(a.backend_xmin) DESC
 LIMIT 1
 
+-- name: horizon
+-- The oldest transaction id any snapshot may still need, as text: the older of this
+-- session's snapshot xmin (the oldest transaction still running, one that has written) and
+-- the snapshots of the sessions this role may see. No vacuum removes a row version deleted
+-- after it. QueueVacuum compares it across vacuums: unchanged for a whole gap, on a
+-- busy database, means a transaction held open.
+-- column horizon: text
+SELECT h.xmin::text AS horizon
+FROM (
+    SELECT (txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)::text::xid AS xmin
+    UNION ALL
+    SELECT a.backend_xmin FROM pg_stat_activity AS a WHERE a.backend_xmin IS NOT NULL
+) AS h
+ORDER BY age(h.xmin) DESC
+LIMIT 1
+
 -- name: dead_tuples
 -- The queue table's dead row versions (claims and completions leave one each), as the
 -- statistics last heard (backends report about once a second), and whether this role may
@@ -747,7 +763,4 @@ WHERE c.oid = to_regclass($1)
 -- Outside a transaction; SKIP_LOCKED gives up at once if another vacuum holds the table.
 -- TRUNCATE false: giving empty pages at the end back to the system takes an exclusive lock
 -- that stops every claim and insert while it lasts (0021 sets the same for autovacuum).
--- PARALLEL 0: on one core. This vacuum comes often and is small; parallel workers for the
--- indexes took the machine's other cores from the claims (a soak on 2 cores saw pickup p99
--- rise while they ran).
-VACUUM (SKIP_LOCKED, TRUNCATE false, PARALLEL 0) celeriac.tasks
+VACUUM (SKIP_LOCKED, TRUNCATE false) celeriac.tasks

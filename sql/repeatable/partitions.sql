@@ -3,9 +3,12 @@
 -- 0022, kept by the maintenance leader every second (TablePartitions).
 --
 -- Creates partitions of `width_seconds` each, one after another, until they reach
--- `ahead_seconds` past now; the first starts where the partition holding now ends, or at the
--- first boundary after now when none holds it (rows before it stay in the default partition).
--- So a new partition covers a range still to come, with no row yet. Ranges already covered
+-- `ahead_seconds` past now, on boundaries that are multiples of the width; the first starts
+-- where the partition holding now ends, or, when none holds it, at the second after next and
+-- ends at the next boundary (rows before it stay in the default partition). So a new partition
+-- covers a range still to come, with no row yet. (Starting at the next boundary instead left
+-- up to a whole width in the default partition: 2.4 hours with result_expires at a day, every
+-- result of them deleted one by one, by a scan of the whole partition each round.) Ranges already covered
 -- are skipped and a new partition ends where the next one begins: after `result_expires` is
 -- lowered, the wide partitions made for the old value may begin hours ahead, and the time
 -- until then is filled with narrow ones rather than left to the default partition.
@@ -45,6 +48,7 @@ DECLARE
     low      timestamptz;
     high     timestamptz;
     covered  timestamptz;
+    boundary timestamptz;
     part     text;
     recent   boolean;
     moving   boolean;
@@ -63,7 +67,7 @@ BEGIN
     SELECT p.upper_at INTO low FROM partitions AS p
     WHERE p.parent = maintain_partitions.parent AND p.lower_at <= now() AND p.upper_at > now();
     IF low IS NULL THEN
-        low := to_timestamp(ceil(extract(epoch FROM now()) / extract(epoch FROM width)) * extract(epoch FROM width));
+        low := to_timestamp(ceil(extract(epoch FROM now())) + 1);
     END IF;
     WHILE low < horizon LOOP
         SELECT p.upper_at INTO covered FROM partitions AS p
@@ -74,7 +78,11 @@ BEGIN
         END IF;
         SELECT min(p.lower_at) INTO high FROM partitions AS p
         WHERE p.parent = maintain_partitions.parent AND p.lower_at > low;
-        high := least(low + width, high);
+        boundary := to_timestamp(ceil(extract(epoch FROM low) / extract(epoch FROM width)) * extract(epoch FROM width));
+        IF boundary <= low THEN
+            boundary := low + width;
+        END IF;
+        high := least(boundary, high);
         part := maintain_partitions.parent || '_' || to_char(low AT TIME ZONE 'UTC', 'YYYYMMDD"_"HH24MISS"_"MS');
         BEGIN
             PERFORM set_config('lock_timeout', '20ms', true);

@@ -15,11 +15,14 @@ import Logging
 /// once per ``minimumGap``. A vacuum of a table most of whose pages are untouched since the
 /// last one reads little beyond its indexes.
 ///
-/// A vacuum that removes less than half the dead rows is being held back: a transaction open
-/// somewhere still sees them. Vacuuming again changes nothing until it ends, so the gap doubles
-/// after each such vacuum, up to ``maximumGap``, and the log names the oldest transaction it
-/// can see, once per episode. The gap is back to ``minimumGap`` after the first vacuum that
-/// removes most of them.
+/// A vacuum is held back when a transaction open somewhere still sees the dead rows: the
+/// oldest transaction any snapshot needs (`tasks.horizon`) is the same as at the vacuum
+/// before, and the statistics show less than half of them gone. Vacuuming again changes
+/// nothing until it ends, so the gap doubles after each such vacuum, up to ``maximumGap``,
+/// and the log names the oldest transaction it can see, once per episode. The gap is back to
+/// ``minimumGap`` after the first vacuum that is not. (The statistics alone mislead: other
+/// sessions report their counts up to a second late, so after a vacuum during a fast drain
+/// they show rows it removed.)
 ///
 /// It needs to own the table; a role that does not is told once, and autovacuum remains.
 package struct QueueVacuum: Sendable {
@@ -36,6 +39,8 @@ package struct QueueVacuum: Sendable {
 
     private let sql: SchemaSQL
     private var lastVacuum: ContinuousClock.Instant?
+    /// The horizon at the last vacuum.
+    private var lastHorizon: String?
     private var warned = false
     private let logger = Logger(label: "Maintenance")
 
@@ -59,10 +64,13 @@ package struct QueueVacuum: Sendable {
             }
             return false
         }
+        let horizon = try connection.row(SQL.Tasks.Horizon(), in: sql)?.horizon
         try connection.run(SQL.Tasks.Vacuum(), in: sql)
         lastVacuum = now
         let remaining = try connection.row(SQL.Tasks.DeadTuples(table: "\(sql.schema).tasks"), in: sql)?.dead ?? 0
-        try heldBack(remaining * 2 > stats.dead, before: stats.dead, remaining: remaining, on: connection)
+        let stuck = horizon != nil && horizon == lastHorizon
+        lastHorizon = horizon
+        try heldBack(stuck && remaining * 2 > stats.dead, before: stats.dead, remaining: remaining, on: connection)
         return true
     }
 
