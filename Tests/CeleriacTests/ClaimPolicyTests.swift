@@ -30,6 +30,14 @@ import Testing
         #expect(policy.claimSize(free: 1, running: 0, now: start + .milliseconds(1)) == 1)
     }
 
+    @Test func aShortClaimThatMayHaveMoreClaimsAgainRatherThanWait() {
+        var policy = ClaimPolicy(concurrency: 128, claimBatch: 100, pollInterval: .seconds(1), now: start)
+        let waiting = policy.claimed(asked: 100, got: 40, more: true, now: start)
+        #expect(!waiting)
+        #expect(!policy.listening)
+        #expect(policy.claimSize(free: 60, running: 68, now: start) == 60)
+    }
+
     @Test func aShortClaimWaitsForANotifyThePollOrARecheck() {
         var policy = ClaimPolicy(concurrency: 4, claimBatch: 100, pollInterval: .seconds(1), now: start)
         do {

@@ -54,12 +54,14 @@ struct ClaimPolicy: Sendable {
         return min(free, claimBatch)
     }
 
-    /// Records a claim that asked for `asked` tasks and got `got`. Returns true when the
-    /// worker now waits for work: the caller then looks up the next scheduled task and calls
+    /// Records a claim that asked for `asked` tasks and got `got`; `more` when the database
+    /// says a queue may hold more although the claim came back short (a worker of several
+    /// queues shares its claim among them). Returns true when the worker now waits for work:
+    /// the caller then looks up the next scheduled task and calls
     /// ``scheduleNextPoll(dueIn:now:)``.
-    mutating func claimed(asked: Int, got: Int, now: Instant) -> Bool {
+    mutating func claimed(asked: Int, got: Int, more: Bool = false, now: Instant) -> Bool {
         lastClaim = now
-        needClaim = got == asked
+        needClaim = got == asked || more
         if needClaim {
             listening = false
             rechecks.removeAll()

@@ -21,6 +21,8 @@ struct ClaimedTask: Sendable, Codable {
     var claimKey: ClaimHints.Key?
     /// How long the claim took in the database (every row of one claim has about the same).
     var claimSeconds: Double = 0
+    /// Whether the claim came back short while a queue may hold more (`tasks.claim`).
+    var claimMayHaveMore = false
 
     init(
         id: UUID, name: String, queue: String, args: String = "[]", kwargs: String = "{}", options: String = "{}",
@@ -58,6 +60,7 @@ struct ClaimedTask: Sendable, Codable {
         wait = row.wait
         claimKey = row.afterRunAt.map { ClaimHints.Key(priority: row.priority, runAt: $0, id: row.id) }
         claimSeconds = row.seconds
+        claimMayHaveMore = row.more
     }
 
     /// `tasks.add[0191…]`, as Celery prints it.

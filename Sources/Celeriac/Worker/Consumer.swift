@@ -114,6 +114,8 @@ final class Consumer: @unchecked Sendable {
         var leases = LeaseKeeper(heartbeatInterval: settings.heartbeatInterval, lease: settings.lease, now: .now)
         var buffer = CompletionBuffer(batchSize: settings.completionBatch)
         var hints = ClaimHints()
+        /// Claims made: which queues get the remainder of a claim's shares turns with it.
+        var claims = 0
 
         while true {
             let connection: Connection
@@ -178,7 +180,7 @@ final class Consumer: @unchecked Sendable {
                 if buffer.shouldFlush(running: state.running, claiming: wanted != nil, now: now) || wanted != nil {
                     let keys = hints.keysForClaim(now: now)
                     let asked = wanted.map { hints.claimSize($0, now: now) }
-                    let claim = asked.map { claimStatement($0, after: keys) }
+                    let claim = asked.map { claimStatement($0, after: keys, turn: claims) }
                     let claimed = try writer.write(buffer.pending, on: connection, thenClaim: claim)
                     buffer.clear()
                     session.succeeded()
@@ -188,7 +190,9 @@ final class Consumer: @unchecked Sendable {
                         let took = claimed.map { Duration.fromSeconds($0.claimSeconds) }.max() ?? (after - now)
                         hints.claimed(used: keys, took: took, last: Self.lastKeys(claimed), now: after)
                         dispatch(claimed)
-                        if policy.claimed(asked: asked, got: claimed.count, now: now) {
+                        claims &+= 1
+                        let more = claimed.contains { $0.claimMayHaveMore }
+                        if policy.claimed(asked: asked, got: claimed.count, more: more, now: now) {
                             let due = try connection.row(nextDueStatement(after: hints.keysForClaim(now: after)), in: settings.sql)
                             policy.scheduleNextPoll(dueIn: due?.seconds, now: .now)
                         }
@@ -221,13 +225,13 @@ final class Consumer: @unchecked Sendable {
         finish(session, writer: &writer)
     }
 
-    private func claimStatement(_ count: Int, after keys: [String: ClaimHints.Key]) -> SQL.Tasks.Claim {
+    private func claimStatement(_ count: Int, after keys: [String: ClaimHints.Key], turn: Int) -> SQL.Tasks.Claim {
         let after = ClaimHints.columns(keys)
         return SQL.Tasks.Claim(
             queues: queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
             events: settings.sendEvents, eventsChannel: settings.sql.topics.events,
             relaxedNames: settings.relaxedTasks.sorted(), restoreCommit: nil, afterQueues: after.queues,
-            afterPriorities: after.priorities, afterRunAts: after.runAts, afterIds: after.ids)
+            afterPriorities: after.priorities, afterRunAts: after.runAts, afterIds: after.ids, turn: turn % 1_000_000)
     }
 
     private func nextDueStatement(after keys: [String: ClaimHints.Key]) -> SQL.Tasks.NextDue {
