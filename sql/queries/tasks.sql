@@ -455,12 +455,15 @@ retried AS (
     SET state = 'retry', owner = NULL, lease_expires_at = NULL, retries = t.retries + 1,
         last_error = o.payload, run_at = now() + make_interval(secs => o.countdown)
     FROM owned AS o
-    WHERE t.id = o.id AND o.outcome = 'retry'
+    -- The ids as an array as well: with `tasks` thought empty (vacuumed or analyzed while the
+    -- queue was, its pages kept), a generic plan put it outside the join and read all of
+    -- tasks_pkey for every batch (16 s a batch at a million waiting).
+    WHERE t.id = o.id AND o.outcome = 'retry' AND t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome = 'retry'))
     RETURNING t.id, t.name, t.queue, t.attempt, t.started_at, o.outcome, o.payload, o.runtime, o.countdown
 ),
 finished AS (
     DELETE FROM celeriac.tasks AS t USING owned AS o
-    WHERE t.id = o.id AND o.outcome <> 'retry'
+    WHERE t.id = o.id AND o.outcome <> 'retry' AND t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome <> 'retry'))
     RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at, o.outcome, o.payload, o.runtime
 ),
@@ -691,12 +694,13 @@ requeued AS (
         last_error = jsonb_build_object('type', 'WorkerLostError',
             'message', format('worker %s lost its lease during attempt %s', t.owner, t.attempt))
     FROM expired AS e
-    WHERE t.id = e.id AND e.requeue
+    -- The ids as an array as well, as in `complete`: a plan must not read all of tasks_pkey.
+    WHERE t.id = e.id AND e.requeue AND t.id = ANY (ARRAY(SELECT id FROM expired WHERE requeue))
     RETURNING t.queue
 ),
 lost AS (
     DELETE FROM celeriac.tasks AS t USING expired AS e
-    WHERE t.id = e.id AND NOT e.requeue
+    WHERE t.id = e.id AND NOT e.requeue AND t.id = ANY (ARRAY(SELECT id FROM expired WHERE NOT requeue))
     RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at,
               CASE WHEN e.revoked_reason IS NOT NULL THEN 'revoked' ELSE 'failed' END AS state,
