@@ -22,6 +22,14 @@ final class ListeningConnection {
         "SET plan_cache_mode = force_generic_plan",
     ]
 
+    /// The worker's consumer session: as ``workerSessionSetup``, without bitmap scans. A
+    /// vacuum or analyze of `tasks` while the queue was empty leaves it thought empty (its
+    /// pages are kept), and the claim then read a whole queue through a bitmap scan and sorted
+    /// it, instead of walking `tasks_ready_idx` in order to its limit: a second per claim at
+    /// 100,000 waiting. The consumer's statements all look rows up by key or walk an index in
+    /// order. (Maintenance keeps them: pruning reads BRIN indexes, which only bitmap scans use.)
+    static let consumerSessionSetup = workerSessionSetup + ["SET enable_bitmapscan = off"]
+
     let url: DatabaseURL
     let applicationName: String
     let channels: [String]

@@ -105,7 +105,7 @@ final class Consumer: @unchecked Sendable {
         let session = ListeningConnection(
             url: settings.url, applicationName: settings.applicationName,
             channels: [settings.sql.topics.wakeup, settings.sql.topics.control],
-            sessionSetup: ListeningConnection.workerSessionSetup, logger: logger)
+            sessionSetup: ListeningConnection.consumerSessionSetup, logger: logger)
         var writer = CompletionWriter(
             sql: settings.sql, owner: settings.owner, batchSize: settings.completionBatch, sendEvents: settings.sendEvents,
             relaxedTasks: settings.relaxedTasks, synchronousCommit: settings.synchronousCommit, observers: observers)
