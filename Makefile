@@ -9,6 +9,10 @@ export CELERIAC_DATABASE_URL ?= $(shell scripts/pg.sh url)
 export CELERIAC_TEST_DATABASE_URL ?= $(CELERIAC_DATABASE_URL)
 # The same database through a throwaway pgbouncer in transaction mode (pooled-producer tests).
 export CELERIAC_TEST_POOLER_URL ?= $(shell scripts/pgbouncer.sh url)
+# How many tests run at once. Every integration test starts workers with their own sessions:
+# with no bound, all 269 start together, open ~270 connections and starve two cores until
+# timeouts fire. Twelve at a time finishes sooner (about 30 s) and keeps ~55 connections.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH ?= 12
 
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Examples Package.swift)
 
