@@ -92,6 +92,31 @@ import Testing
         }
     }
 
+    /// Short tasks open the prefetch window: more tasks are claimed than there are slots. A warm
+    /// stop gives those not started back to the queue; none is left claimed, none is lost.
+    @Test func aWarmStopGivesBackTheTasksWaitingForASlot() async throws {
+        try await TestEnvironment.with { env in
+            _ = env.app.task("tasks.quick") { () async throws -> Int in
+                try? await Task.sleep(for: .milliseconds(5))
+                return 1
+            }
+            let total = 3_000
+            try await env.sql(
+                "INSERT INTO \(env.schema).tasks (id, name, queue) SELECT \(env.schema).uuid_v7(), 'tasks.quick', 'celery' FROM generate_series(1, \(total))"
+            )
+            let worker = env.startWorker(concurrency: 4)
+            try await env.eventually("more claimed than the 4 slots") {
+                try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state = 'started'") > 4
+            }
+            try await worker.stop()
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).tasks WHERE state <> 'queued' OR owner IS NOT NULL") == 0)
+            let finished = try await env.count("SELECT count(*) FROM \(env.schema).results WHERE state = 'succeeded'")
+            let queued = try await env.count("SELECT count(*) FROM \(env.schema).tasks")
+            #expect(finished > 0)
+            #expect(finished + queued == total)
+        }
+    }
+
     @Test func migrationsAreIdempotentSerialisedAndRequiredByWorkers() async throws {
         try await TestEnvironment.with(migrate: false) { env in
             _ = env.app.task("tasks.noop") { () async throws -> Int in 0 }

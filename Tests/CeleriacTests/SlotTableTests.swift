@@ -98,3 +98,52 @@ import Testing
         #expect(slots.revoke([id], reason: "kill", terminate: true).isEmpty)
     }
 }
+
+/// Claimed tasks waiting for a slot (the prefetch window).
+@Suite struct SlotTableWaitingTests {
+    static func task(_ id: UUID = UUID()) -> ClaimedTask { ClaimedTask(id: id, name: "tasks.add", queue: "celery") }
+
+    @Test func waitingTasksTakeFreedSlotsInClaimOrder() {
+        let slots = SlotTable(concurrency: 1)
+        let (first, second, third) = (Self.task(), Self.task(), Self.task())
+        slots.wait([first, second])
+        slots.wait([third])
+        let running = slots.nextWaiting()
+        #expect(running?.task.id == first.id)
+        #expect(slots.nextWaiting() == nil)
+        #expect(slots.snapshot.waiting == 2 && slots.snapshot.running == 1)
+        // Held while waiting: their leases are renewed and a give-back keeps them.
+        #expect(Set(slots.heldIDs) == [second.id, third.id])
+        slots.deliver(Completion(first, .succeeded, payload: "1", runtime: 0), slot: running?.slot)
+        #expect(slots.nextWaiting()?.task.id == second.id)
+    }
+
+    @Test func aRevokedWaitingTaskNeverRunsAndEndsRevoked() {
+        let slots = SlotTable(concurrency: 1)
+        let (waiting, other) = (Self.task(), Self.task())
+        _ = slots.occupy()
+        slots.wait([waiting, other])
+        let stopping = slots.revoke([waiting.id], reason: "revoked by the test")
+        #expect(stopping.isEmpty)
+        let (outcomes, state) = slots.take()
+        #expect(outcomes.map(\.id) == [waiting.id])
+        #expect(outcomes.first?.outcome == .revoked)
+        #expect(outcomes.first?.payload.contains("revoked by the test") == true)
+        #expect(state.waiting == 1)
+    }
+
+    @Test func aStopLeavesWaitingTasksToBeGivenBack() {
+        let slots = SlotTable(concurrency: 2)
+        let task = Self.task()
+        slots.wait([task])
+        slots.requestStop(.warm)
+        #expect(slots.nextWaiting() == nil)
+        #expect(slots.dropWaiting().map(\.id) == [task.id])
+        #expect(slots.heldIDs.isEmpty)
+        // Leases lost: running tasks are abandoned and waiting ones forgotten.
+        let lost = SlotTable(concurrency: 1)
+        lost.wait([Self.task()])
+        _ = lost.abandonAll()
+        #expect(lost.heldIDs.isEmpty)
+    }
+}

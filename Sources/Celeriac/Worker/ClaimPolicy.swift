@@ -48,9 +48,11 @@ struct ClaimPolicy: Sendable {
     }
 
     /// How many tasks to claim now, or nil not to claim. `free` is 0 while stopping.
-    func claimSize(free: Int, running: Int, now: Instant) -> Int? {
+    /// `threshold` replaces the quarter of the slots (the consumer's prefetch window claims
+    /// once half of it is free).
+    func claimSize(free: Int, running: Int, now: Instant, threshold: Int? = nil) -> Int? {
         guard needClaim, free > 0 else { return nil }
-        guard free >= threshold || running == 0 || now - lastClaim >= Self.claimDelay else { return nil }
+        guard free >= (threshold ?? self.threshold) || running == 0 || now - lastClaim >= Self.claimDelay else { return nil }
         return min(free, claimBatch)
     }
 

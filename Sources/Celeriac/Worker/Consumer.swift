@@ -9,7 +9,10 @@ import Synchronization
 ///
 /// - ``ListeningConnection``: connect, LISTEN, back off, reconnect;
 /// - ``ClaimPolicy``: when to claim and how many, when to look again;
-/// - ``SlotTable``: free slots, running tasks, delivered outcomes, the stop asked for;
+/// - ``PrefetchWindow``: how many claimed tasks wait for a slot, so a finishing task's slot
+///   starts the next at once;
+/// - ``SlotTable``: free slots, running and waiting tasks, delivered outcomes, the stop asked
+///   for;
 /// - ``CompletionBuffer`` and ``CompletionWriter``: batching and fenced writes (with the
 ///   next claim in the same round trip);
 /// - ``LeaseKeeper``: heartbeats, and stopping tasks whose lease was lost.
@@ -114,6 +117,7 @@ final class Consumer: @unchecked Sendable {
         var leases = LeaseKeeper(heartbeatInterval: settings.heartbeatInterval, lease: settings.lease, now: .now)
         var buffer = CompletionBuffer(batchSize: settings.completionBatch)
         var hints = ClaimHints()
+        var prefetch = PrefetchWindow(now: .now)
         /// Claims made: which queues get the remainder of a claim's shares turns with it.
         var claims = 0
 
@@ -144,10 +148,14 @@ final class Consumer: @unchecked Sendable {
                 let (arrived, state) = slots.take()
                 let now = ContinuousClock.now
                 buffer.add(arrived, now: now)
+                prefetch.finished(arrived.count, now: now)
 
                 if state.stop != .none {
                     try writer.write(buffer.pending, on: connection, thenClaim: nil)
                     buffer.clear()
+                    if !slots.dropWaiting().isEmpty {
+                        try giveBack(on: connection, keeping: [], reason: "claimed but not started before shutdown")
+                    }
                     if state.running == 0 { break }
                     let graceOver = state.stopRequestedAt.map { now - $0 >= settings.shutdownGrace } ?? false
                     if state.stop == .cold || graceOver {
@@ -174,9 +182,13 @@ final class Consumer: @unchecked Sendable {
                     try pendingControl(on: connection, firstTime: false)
                 }
 
-                // One round trip writes every gathered outcome and claims for the free slots.
-                let free = state.stop == .none ? state.free : 0
-                let wanted = policy.claimSize(free: free, running: state.running, now: now)
+                // One round trip writes every gathered outcome and claims for the free slots and
+                // the prefetch window (then claiming once half the window is free).
+                startWaiting()
+                let window = prefetch.size(concurrency: slots.capacity, claimBatch: settings.claimBatch)
+                let free = state.stop == .none ? max(0, state.free + window - state.waiting) : 0
+                let wanted = policy.claimSize(
+                    free: free, running: state.running, now: now, threshold: window > 0 ? max(1, window / 2) : nil)
                 if buffer.shouldFlush(running: state.running, claiming: wanted != nil, now: now) || wanted != nil {
                     let keys = hints.keysForClaim(now: now)
                     let asked = wanted.map { hints.claimSize($0, now: now) }
@@ -187,6 +199,7 @@ final class Consumer: @unchecked Sendable {
                     if let asked {
                         // The claim's own time when it took rows; else the round trip's.
                         let after = ContinuousClock.now
+                        prefetch.claimed(took: after - now)
                         let took = claimed.map { Duration.fromSeconds($0.claimSeconds) }.max() ?? (after - now)
                         hints.claimed(used: keys, took: took, last: Self.lastKeys(claimed), now: after)
                         dispatch(claimed)
@@ -383,32 +396,55 @@ final class Consumer: @unchecked Sendable {
         }
     }
 
-    /// Hands claimed tasks to the pool, one slot each; an expired task is revoked instead.
+    /// Hands claimed tasks to the slots, in claim order, behind those already waiting for one;
+    /// an expired task is revoked instead.
     private func dispatch(_ tasks: [ClaimedTask]) {
+        var runnable: [ClaimedTask] = []
         for task in tasks {
             logger.info("Task \(task.label) received")
-            observers.emit(event(.claimed, task))
+            observers.emit(Launcher.event(.claimed, task, worker: settings.owner))
             if task.expired {
                 logger.info("Discarding revoked task: \(task.label) (expired)")
                 let error = ErrorInfo(type: "TaskRevokedError", message: "expired")
                 slots.deliver(Completion(task, .revoked, payload: error.json, runtime: 0), slot: nil)
                 continue
             }
-            let slot = slots.occupy()
-            observers.emit(event(.started, task))
-            let (pool, slots, wakeup) = (self.pool, self.slots, self.wakeup)
-            let handle = Task.detached {
+            runnable.append(task)
+        }
+        slots.wait(runnable)
+        startWaiting()
+    }
+
+    /// Starts waiting tasks while slots are free.
+    private func startWaiting() {
+        let launcher = Launcher(pool: pool, slots: slots, wakeup: wakeup, observers: observers, worker: settings.owner)
+        while let next = slots.nextWaiting() { launcher.launch(next.task, slot: next.slot) }
+    }
+
+    /// Runs a task in a slot taken for it. When it ends, the same slot starts the next task
+    /// waiting, without waiting for the consumer's thread (busy with a round trip, perhaps).
+    private struct Launcher: Sendable {
+        let pool: any ExecutionPool
+        let slots: SlotTable
+        let wakeup: WakeupPipe
+        let observers: Observers
+        let worker: String
+
+        func launch(_ task: ClaimedTask, slot: Int) {
+            observers.emit(Self.event(.started, task, worker: worker))
+            let handle = Task.detached { [self] in
                 let completion = await pool.execute(task, slot: slot)
                 // A slot retired by pool_shrink while its task ran stops here.
                 if let retired = slots.deliver(completion, slot: slot).retiredSlot { pool.removeSlots([retired]) }
+                if let next = slots.nextWaiting() { launch(next.task, slot: next.slot) }
                 wakeup.signal()
             }
             slots.started(task.id, handle: handle)
         }
-    }
 
-    private func event(_ kind: LifecycleEvent.Kind, _ task: ClaimedTask) -> LifecycleEvent {
-        LifecycleEvent(kind: kind, worker: settings.owner, taskID: task.id, taskName: task.name, queue: task.queue, attempt: task.attempt)
+        static func event(_ kind: LifecycleEvent.Kind, _ task: ClaimedTask, worker: String) -> LifecycleEvent {
+            LifecycleEvent(kind: kind, worker: worker, taskID: task.id, taskName: task.name, queue: task.queue, attempt: task.attempt)
+        }
     }
 
     /// Cold stop, or a warm one past its grace: stop taking outcomes from the tasks still

@@ -8,15 +8,17 @@ enum StopMode: Int, Comparable, Sendable {
     static func < (lhs: StopMode, rhs: StopMode) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// The worker's slots: which are free, which task runs in each, the outcomes they delivered,
-/// and the stop requested. Shared between the consumer's thread and the pool's tasks, behind
-/// one lock; no database.
+/// The worker's slots: which are free, which task runs in each, the claimed tasks waiting for
+/// one (``PrefetchWindow``), the outcomes they delivered, and the stop requested. Shared between
+/// the consumer's thread and the pool's tasks, behind one lock; no database.
 ///
 /// A task whose lease was lost or given back is *abandoned*: its pool task is cancelled, and
 /// its outcome, if it still arrives, is dropped (rescue or the next claimer decides).
 final class SlotTable: Sendable {
     private struct State {
         var completions: [Completion] = []
+        /// Claimed tasks waiting for a free slot, in claim order.
+        var waiting: [ClaimedTask] = []
         /// The pool tasks running claimed work, to cancel them when the lease is lost.
         var handles: [UUID: Task<Void, Never>] = [:]
         /// Tasks that finished before their handle was recorded.
@@ -43,6 +45,8 @@ final class SlotTable: Sendable {
     struct Snapshot: Sendable {
         var free: Int
         var running: Int
+        /// Claimed tasks waiting for a slot.
+        var waiting: Int = 0
         var stop: StopMode
         var stopRequestedAt: ContinuousClock.Instant?
     }
@@ -88,6 +92,31 @@ final class SlotTable: Sendable {
             state.freeSlots.sort(by: >)
             state.retiring += count - now
             return removed
+        }
+    }
+
+    /// Queues claimed tasks for the slots, behind those already waiting.
+    func wait(_ tasks: [ClaimedTask]) {
+        guard !tasks.isEmpty else { return }
+        state.withLock { $0.waiting += tasks }
+    }
+
+    /// The first waiting task and a free slot taken for it, unless none waits, no slot is free
+    /// or a stop was asked for.
+    func nextWaiting() -> (task: ClaimedTask, slot: Int)? {
+        state.withLock { state in
+            guard state.stop == .none, !state.waiting.isEmpty, let slot = state.freeSlots.popLast() else { return nil }
+            state.running += 1
+            return (state.waiting.removeFirst(), slot)
+        }
+    }
+
+    /// Removes every waiting task (a stop, or leases lost): the caller gives them back.
+    @discardableResult
+    func dropWaiting() -> [ClaimedTask] {
+        state.withLock { state in
+            defer { state.waiting.removeAll() }
+            return state.waiting
         }
     }
 
@@ -151,7 +180,9 @@ final class SlotTable: Sendable {
             state.completions.removeAll(keepingCapacity: true)
             return (
                 taken,
-                Snapshot(free: state.freeSlots.count, running: state.running, stop: state.stop, stopRequestedAt: state.stopRequestedAt)
+                Snapshot(
+                    free: state.freeSlots.count, running: state.running, waiting: state.waiting.count, stop: state.stop,
+                    stopRequestedAt: state.stopRequestedAt)
             )
         }
     }
@@ -159,19 +190,26 @@ final class SlotTable: Sendable {
     /// The slots' state, leaving delivered outcomes where they are.
     var snapshot: Snapshot {
         state.withLock { state in
-            Snapshot(free: state.freeSlots.count, running: state.running, stop: state.stop, stopRequestedAt: state.stopRequestedAt)
+            Snapshot(
+                free: state.freeSlots.count, running: state.running, waiting: state.waiting.count, stop: state.stop,
+                stopRequestedAt: state.stopRequestedAt)
         }
     }
 
     /// The tasks running now.
     var runningIDs: Set<UUID> { state.withLock { Set($0.handles.keys) } }
 
-    /// Tasks this worker still answers for: running, or with an outcome not yet taken.
-    var heldIDs: [UUID] { state.withLock { Array($0.handles.keys) + $0.completions.map(\.id) } }
+    /// Tasks this worker still answers for: running, waiting for a slot, or with an outcome not
+    /// yet taken.
+    var heldIDs: [UUID] {
+        state.withLock { Array($0.handles.keys) + $0.waiting.map(\.id) + $0.completions.map(\.id) }
+    }
 
-    /// Abandons every running task; returns their pool tasks to cancel.
+    /// Abandons every running task, and forgets the waiting ones; returns the pool tasks to
+    /// cancel.
     func abandonAll() -> [Task<Void, Never>] {
         state.withLock { state in
+            state.waiting.removeAll()
             state.abandoned.formUnion(state.handles.keys)
             defer { state.handles.removeAll() }
             return Array(state.handles.values)
@@ -194,10 +232,19 @@ final class SlotTable: Sendable {
     /// Revokes those of `ids` that run here: their pool tasks are returned to be stopped
     /// (cooperatively, or with `terminate` by force), and their outcome will be written as
     /// revoked with `reason`. Each task is returned once, however often it is revoked, and
-    /// once more when a later revoke asks to terminate it.
+    /// once more when a later revoke asks to terminate it. Those waiting for a slot never run:
+    /// their outcome is revoked at once.
     func revoke(_ ids: [UUID], reason: String, terminate: Bool = false) -> [UUID: Task<Void, Never>] {
         state.withLock { state in
             var taken: [UUID: Task<Void, Never>] = [:]
+            let revoked = Set(ids)
+            if state.waiting.contains(where: { revoked.contains($0.id) }) {
+                let error = ErrorInfo(type: "TaskRevokedError", message: reason).json
+                for task in state.waiting where revoked.contains(task.id) {
+                    state.completions.append(Completion(task, .revoked, payload: error, runtime: 0))
+                }
+                state.waiting.removeAll { revoked.contains($0.id) }
+            }
             for id in ids {
                 guard let handle = state.handles[id] else { continue }
                 let first = state.revoked[id] == nil
