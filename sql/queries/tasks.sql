@@ -412,7 +412,7 @@ CROSS JOIN LATERAL (
 
 -- name: complete
 -- Write a batch of outcomes, fenced by `owner` and attempt: a worker that lost its lease
--- cannot overwrite anything. Succeeded, failed and revoked rows move to results; retries go
+-- cannot overwrite anything. Succeeded, failed and revoked rows move to results; retries and snoozes go
 -- back to the queue; the next chain step is inserted by this same statement (unless its
 -- arguments exceed max_payload_bytes: then it and the rest of the chain fail), and the
 -- remaining steps of a failed chain are recorded as failed (ChainAborted), so waiting on a
@@ -455,12 +455,18 @@ owned AS (
 -- (with `tasks` thought empty after a vacuum of an empty queue: 16 s a batch at a million
 -- waiting) or probe the whole id array once per row (74 x 74 probes, 10,000 buffers a batch,
 -- a third of the drain's database time). Each outcome's own values join the rows afterwards.
+-- A snoozed task (TaskContext.snooze) goes back the same way with its retries and last error
+-- unchanged.
 retried_rows AS (
     UPDATE celeriac.tasks AS t
-    SET state = 'retry', owner = NULL, lease_expires_at = NULL, retries = t.retries + 1,
-        last_error = (SELECT o.payload FROM owned AS o WHERE o.id = t.id),
-        run_at = now() + make_interval(secs => (SELECT o.countdown FROM owned AS o WHERE o.id = t.id))
-    WHERE t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome = 'retry'))
+    SET owner = NULL, lease_expires_at = NULL,
+        (state, retries, last_error, run_at) = (
+            SELECT CASE WHEN o.outcome = 'snoozed' AND t.retries = 0 THEN 'queued' ELSE 'retry' END,
+                   t.retries + CASE WHEN o.outcome = 'retry' THEN 1 ELSE 0 END,
+                   CASE WHEN o.outcome = 'retry' THEN o.payload ELSE t.last_error END,
+                   now() + make_interval(secs => o.countdown)
+            FROM owned AS o WHERE o.id = t.id)
+    WHERE t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome IN ('retry', 'snoozed')))
     RETURNING t.id, t.name, t.queue, t.attempt, t.started_at
 ),
 retried AS (
@@ -469,7 +475,7 @@ retried AS (
 ),
 finished_rows AS (
     DELETE FROM celeriac.tasks AS t
-    WHERE t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome <> 'retry'))
+    WHERE t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome NOT IN ('retry', 'snoozed')))
     RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at
 ),
@@ -482,13 +488,14 @@ logged AS (
     INSERT INTO celeriac.events (kind, worker, task_ids, names, queues, attempts, runtimes, errors, detail)
     SELECT e.kind, $7, array_agg(e.id), array_agg(e.name), array_agg(e.queue), array_agg(e.attempt),
            array_agg(e.runtime), CASE WHEN e.kind <> 'succeeded' THEN array_agg(e.payload) END,
-           CASE WHEN e.kind = 'retried' THEN jsonb_build_object('countdown', array_agg(e.countdown),
+           CASE WHEN e.kind IN ('retried', 'snoozed') THEN jsonb_build_object('countdown', array_agg(e.countdown),
                                                                 'started_at', array_agg(e.started_at)) END
     FROM (SELECT CASE f.outcome WHEN 'ignored' THEN 'succeeded' ELSE f.outcome END AS kind,
                  f.id, f.name, f.queue, f.attempt, f.runtime, f.payload, 0::float8 AS countdown, f.started_at
           FROM finished AS f
           UNION ALL
-          SELECT 'retried', r.id, r.name, r.queue, r.attempt, r.runtime, r.payload, r.countdown, r.started_at
+          SELECT CASE r.outcome WHEN 'snoozed' THEN 'snoozed' ELSE 'retried' END, r.id, r.name, r.queue, r.attempt,
+                 r.runtime, r.payload, r.countdown, r.started_at
           FROM retried AS r) AS e
     WHERE $9
     GROUP BY e.kind

@@ -23,7 +23,7 @@ WHERE e.task_ids IS NULL;
 COMMENT ON VIEW task_events IS 'The event log (worker -E), one row per task and event, plus worker events.';
 
 -- task_history(id): every event of one task, oldest first: each attempt's claim (received,
--- started), its outcome (retried, failed, succeeded, revoked, rejected, lease-lost), its
+-- started), its outcome (retried, snoozed, failed, succeeded, revoked, rejected, lease-lost), its
 -- worker, runtime and error. Found without an index per task: an event's time is the time its
 -- statement also wrote into the task's rows (tasks.started_at, results and task_attempts
 -- started_at/finished_at), and the events after which a task runs again are indexed with the
@@ -40,7 +40,7 @@ BEGIN ATOMIC
         SELECT e.at, (e.detail -> 'started_at' ->> (u.i::integer - 1))::timestamptz AS started_at
         FROM events AS e
         CROSS JOIN LATERAL unnest(e.task_ids) WITH ORDINALITY AS u(id, i)
-        WHERE e.kind IN ('retried', 'lease-lost', 'rejected') AND e.task_ids @> ARRAY[task_history.task_id]
+        WHERE e.kind IN ('retried', 'snoozed', 'lease-lost', 'rejected') AND e.task_ids @> ARRAY[task_history.task_id]
           AND u.id = task_history.task_id
     ),
     instants (at) AS (

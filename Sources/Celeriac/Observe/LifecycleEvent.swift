@@ -15,6 +15,8 @@ public struct LifecycleEvent: Sendable, Hashable {
         case failed
         /// A retry was scheduled.
         case retried
+        /// It was put off (``TaskContext/snooze(for:)``) without using up a retry.
+        case snoozed
         /// It was revoked instead of run (e.g. expired).
         case revoked
         /// Its lease was lost while it ran here (it was rescued or given back): it is stopped

@@ -44,4 +44,11 @@ public struct TaskContext: Sendable {
     public func retry(because cause: (any Error)? = nil, countdown: Duration? = nil, maxRetries: Int? = nil) -> RetryRequest {
         RetryRequest(because: cause, countdown: countdown, maxRetries: maxRetries)
     }
+
+    /// A request to put this task off without using up a retry (as Oban's and River's
+    /// snooze): `throw task.snooze(for: .seconds(30))`. It is queued again after `delay`;
+    /// ``retries`` stays as it is and ``attempt`` counts the next run.
+    public func snooze(for delay: Duration) -> SnoozeRequest {
+        SnoozeRequest(delay: delay)
+    }
 }

@@ -8,6 +8,9 @@ public struct TaskOptions: Sendable {
     public var maxRetries: Int?
     /// `default_retry_delay`.
     public var defaultRetryDelay: Duration?
+    /// Exponential waits between retries, with a cap and jitter (Celery's `retry_backoff`);
+    /// when set it replaces ``defaultRetryDelay``.
+    public var retryBackoff: RetryBackoff?
     /// `acks_late`: run again rather than fail when the worker dies mid-task.
     public var acksLate: Bool?
     /// `time_limit`: the hard limit of one attempt.
@@ -34,7 +37,8 @@ public struct TaskOptions: Sendable {
         softTimeLimit: Duration? = nil,
         ignoreResult: Bool = false,
         argumentNames: [String] = [],
-        durability: Durability = .durable
+        durability: Durability = .durable,
+        retryBackoff: RetryBackoff? = nil
     ) {
         self.queue = queue
         self.priority = priority
@@ -46,5 +50,6 @@ public struct TaskOptions: Sendable {
         self.ignoreResult = ignoreResult
         self.argumentNames = argumentNames
         self.durability = durability
+        self.retryBackoff = retryBackoff
     }
 }

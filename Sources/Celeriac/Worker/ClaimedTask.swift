@@ -76,6 +76,9 @@ struct Completion: Sendable, Codable {
         /// Succeeded; `ignored` when the task has ignore_result: the value still goes down the
         /// chain, but no results row is kept.
         case succeeded, ignored, failed, retry, revoked
+        /// Put off by the task itself (``SnoozeRequest``): queued again after `countdown`,
+        /// with no retry used up.
+        case snoozed
     }
 
     let id: UUID

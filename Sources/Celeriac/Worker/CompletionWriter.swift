@@ -151,6 +151,7 @@ struct CompletionWriter: Sendable {
         case .succeeded, .ignored: kind = .succeeded
         case .failed: kind = .failed
         case .retry: kind = .retried
+        case .snoozed: kind = .snoozed
         case .revoked: kind = .revoked
         }
         return LifecycleEvent(

@@ -65,14 +65,20 @@ struct TaskRunner: Sendable {
                 return failure(task, error, runtime: runtime)
             }
             // At most ten years: the database refuses timestamps it cannot represent.
-            let countdown = min(
-                max(0, (retry.countdown ?? options.defaultRetryDelay ?? configuration.taskDefaultRetryDelay).seconds), 315_360_000)
+            let delay =
+                retry.countdown ?? options.retryBackoff?.delay(afterRetries: task.retries) ?? options.defaultRetryDelay
+                ?? configuration.taskDefaultRetryDelay
+            let countdown = min(max(0, delay.seconds), 315_360_000)
             let reason = cause.map { ": \($0)" } ?? ""
             logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
             return Completion(
                 task, .retry, payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
                 countdown: countdown, runtime: runtime
             )
+        } catch let snooze as SnoozeRequest {
+            let countdown = min(max(0, snooze.delay.seconds), 315_360_000)
+            logger.info("Task \(task.label) snoozed: again in \(Self.format(countdown))s")
+            return Completion(task, .snoozed, payload: "null", countdown: countdown, runtime: elapsed())
         } catch is CancellationError where Task.isCancelled {
             // Stopped from outside: revoked, a cold shutdown or a lost lease. A revoked task ends
             // revoked (the slot table says so); otherwise the outcome is not written (the task

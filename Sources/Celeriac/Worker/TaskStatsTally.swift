@@ -45,6 +45,8 @@ struct TaskStatsTally: Sendable {
         case .revoked:
             metric = "revoked"
             revoked += 1
+        case .snoozed:
+            metric = "snoozed"
         }
         let queue = completion.queue
         let name = completion.name
