@@ -62,6 +62,13 @@ import Testing
             let sent = try await add.delay(2, 3)
             let viaSQL = try #require(try await producer.sendQuery("SELECT \(s).enqueue('tasks.add', '[4, 5]')"))
             #expect(try await producer.sendQuery("SELECT state FROM \(s).task_result('\(viaSQL)')") == "queued")
+            // Unique tasks: the producer learns the holder of a key, from Swift and from SQL.
+            let once = CallOptions(unique: Uniqueness(key: "roles:once"))
+            let unique = try await add.applyAsync(1, 1, options: once)
+            #expect(try await add.applyAsync(1, 2, options: once).id == unique.id)
+            let uniqueViaSQL = try await producer.sendQuery(
+                "SELECT \(s).enqueue('tasks.add', '[1, 3]', options => '{\"unique_key\": \"roles:once\"}')")
+            #expect(uniqueViaSQL == unique.id.celeryString)
             #expect(await Self.failure(producer, "UPDATE \(s).tasks SET priority = 9") == denied)
             #expect(await Self.failure(producer, "DELETE FROM \(s).tasks") == denied)
             #expect(await Self.failure(producer, "SELECT * FROM \(s).events") == denied)
@@ -77,6 +84,7 @@ import Testing
             let running = Worker(app: worker, options: options)
             let loop = Task { try await running.run(handleSignals: false, printBanner: false) }
             #expect(try await sent.get(timeout: .seconds(10)) == 5)
+            #expect(try await unique.get(timeout: .seconds(10)) == 2)
             try await env.eventually("the SQL task finished") {
                 try await producer.sendQuery("SELECT state FROM \(s).task_result('\(viaSQL)')") == "succeeded"
             }

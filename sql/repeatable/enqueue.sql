@@ -22,7 +22,8 @@ CREATE OR REPLACE FUNCTION enqueue(
     eta         timestamptz DEFAULT NULL,
     expires     timestamptz DEFAULT NULL,
     task_id     uuid        DEFAULT NULL,
-    max_retries integer     DEFAULT NULL
+    max_retries integer     DEFAULT NULL,
+    options     jsonb       DEFAULT '{}'
 ) RETURNS uuid
 LANGUAGE plpgsql
 -- With its owner's rights: the producer role (roles.sql) may call it with no right on the tables.
@@ -35,6 +36,7 @@ DECLARE
     start_at timestamptz := coalesce(eta, now()) + coalesce(countdown, interval '0');
     size     bigint;
     limit_bytes bigint;
+    inserted uuid;
 BEGIN
     IF task_name IS NULL OR btrim(task_name) = '' THEN
         RAISE EXCEPTION 'celeriac.enqueue: task_name must not be empty' USING ERRCODE = '22023';
@@ -58,22 +60,31 @@ BEGIN
         RAISE EXCEPTION 'celeriac.enqueue: invalid queue name "%"', target
             USING ERRCODE = '22023', HINT = 'queue names use letters, digits and _ . : @ - (1 to 100 characters)';
     END IF;
+    IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'celeriac.enqueue: options must be a JSON object, got %', coalesce(jsonb_typeof(options), 'NULL')
+            USING ERRCODE = '22023', HINT = 'for example ''{"unique_key": "report:42"}''';
+    END IF;
     IF priority IS NOT NULL AND (priority < 0 OR priority > 255) THEN
         RAISE EXCEPTION 'celeriac.enqueue: priority must be between 0 and 255, got %', priority USING ERRCODE = '22023';
     END IF;
 
-    WITH task_input (id, name, queue, priority, args, kwargs, eta, countdown, expires_at, max_retries) AS (
-        VALUES (new_id, task_name, target, coalesce(priority, 0)::smallint, args, kwargs, eta, countdown, expires,
-                max_retries)
+    WITH task_input (id, name, queue, priority, args, kwargs, options, eta, countdown, expires_at, max_retries) AS (
+        VALUES (new_id, task_name, target, coalesce(priority, 0)::smallint, args, kwargs, options, eta, countdown,
+                expires, max_retries)
     )
     -- derive: tasks.insert_row
-    INSERT INTO tasks (id, name, queue, priority, args, kwargs, run_at, expires_at, max_retries)
-    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs,
+    INSERT INTO tasks (id, name, queue, priority, args, kwargs, options, run_at, expires_at, max_retries)
+    SELECT i.id, i.name, i.queue, i.priority, i.args, i.kwargs, i.options,
            coalesce(i.eta, now()) + coalesce(i.countdown, interval '0'), i.expires_at, i.max_retries
     FROM task_input AS i
     -- end derive
-    ;
+    RETURNING id INTO inserted;
 
+    -- A unique task whose key is held (0025) was not inserted: the holder's id is the answer.
+    IF inserted IS NULL THEN
+        RETURN (SELECT u.task_id FROM unique_keys AS u
+                WHERE u.key = unique_task_key(task_name, args, kwargs, options));
+    END IF;
     IF start_at <= now() THEN
         PERFORM pg_notify(topic_channel('tasks'), target);
     END IF;
@@ -81,7 +92,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION enqueue(text, jsonb, jsonb, text, integer, interval, timestamptz, timestamptz, uuid, integer) IS
+COMMENT ON FUNCTION enqueue(text, jsonb, jsonb, text, integer, interval, timestamptz, timestamptz, uuid, integer, jsonb) IS
     'Enqueue a task inside the caller''s transaction; returns its id. Rolled back with the transaction.';
 
 -- task_queue(task_name): the queue a task goes to when the caller names none, as Swift's

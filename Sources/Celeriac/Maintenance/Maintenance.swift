@@ -84,6 +84,7 @@ package struct Maintenance: Sendable {
         try connection.run(SQL.Workers.Prune(), in: sql)
         try connection.run(SQL.Revocations.Prune(), in: sql)
         try connection.run(SQL.ControlMessages.Prune(), in: sql)
+        try connection.run(SQL.UniqueKeys.Prune(limit: Self.pruneBatch), in: sql)
         return report
     }
 }

@@ -35,7 +35,10 @@ extension CeleriacApp {
         // The task's own options (acks_late, retries, limits) are the workers' to say: they
         // register them in task_types, and the rescuer reads them there. The row carries only
         // what this call overrides (the retry limit goes to its own column).
-        return TaskMessage(
+        if let key = (call.unique ?? options?.unique)?.key, key.isEmpty || key.count > 1_000 {
+            throw EnqueueError("a unique key must have 1 to 1000 characters, this one has \(key.count)")
+        }
+        var message = TaskMessage(
             id: call.taskID ?? UUID.v7(),
             name: name,
             args: args,
@@ -47,19 +50,35 @@ extension CeleriacApp {
             expires: call.expires,
             maxRetries: call.maxRetries
         )
+        message.options.unique = call.unique ?? options?.unique
+        return message
     }
 
-    /// Inserts one task in its own transaction and wakes a worker. Returns at once.
-    public func enqueue(_ message: TaskMessage) async throws {
+    /// Inserts one task in its own transaction and wakes a worker. Returns at once, with the
+    /// task's id: the message's, or for a unique task whose key is held, the holder's.
+    @discardableResult
+    public func enqueue(_ message: TaskMessage) async throws -> UUID {
         let sql = try self.sql
-        try await insertRetrying { connection in try message.insert(on: connection, sql: sql, inTransaction: false) }
+        let id = Mutex(message.id)
+        try await insertRetrying { connection in
+            let inserted = try message.insert(on: connection, sql: sql, inTransaction: false)
+            id.withLock { $0 = inserted }
+        }
+        return id.withLock { $0 }
     }
 
     /// Inserts many tasks with one statement (one round trip, one commit, one NOTIFY per queue).
-    public func enqueue(_ messages: [TaskMessage]) async throws {
-        guard !messages.isEmpty else { return }
+    /// Returns their ids in order (for unique tasks whose key is held, the holders').
+    @discardableResult
+    public func enqueue(_ messages: [TaskMessage]) async throws -> [UUID] {
+        guard !messages.isEmpty else { return [] }
         let sql = try self.sql
-        try await insertRetrying { connection in try TaskMessage.insert(messages, on: connection, sql: sql) }
+        let ids = Mutex(messages.map(\.id))
+        try await insertRetrying { connection in
+            let inserted = try TaskMessage.insert(messages, on: connection, sql: sql)
+            ids.withLock { $0 = inserted }
+        }
+        return ids.withLock { $0 }
     }
 
     /// Enqueues on a connection the caller already holds, inside whatever transaction it
@@ -71,7 +90,8 @@ extension CeleriacApp {
     ///     try app.enqueue(add.message(2, 3), on: connection)
     /// }
     /// ```
-    public func enqueue(_ message: TaskMessage, on connection: Connection) throws {
+    @discardableResult
+    public func enqueue(_ message: TaskMessage, on connection: Connection) throws -> UUID {
         try message.insert(on: connection, sql: try self.sql, inTransaction: true)
     }
 
@@ -107,8 +127,7 @@ extension CeleriacApp {
             do { try registered.check(args, options.kwargs ?? "{}") } catch { throw EnqueueError("\(error)") }
         }
         let message = try message(task: name, args: args, options: options)
-        try await enqueue(message)
-        return AsyncResult(id: message.id, app: self)
+        return AsyncResult(id: try await enqueue(message), app: self)
     }
 
     /// Runs an insert, retrying across reconnects. Task ids are unique: after a retry, a
@@ -164,7 +183,6 @@ public struct Transaction {
     /// (read it after the commit, e.g. `AsyncResult<Int>(id: handle.id, app: app)` for a typed one).
     @discardableResult
     public func enqueue(_ message: TaskMessage) throws -> AsyncResult<JSONValue> {
-        try message.insert(on: connection, sql: sql, inTransaction: true)
-        return AsyncResult(id: message.id, app: app)
+        AsyncResult(id: try message.insert(on: connection, sql: sql, inTransaction: true), app: app)
     }
 }

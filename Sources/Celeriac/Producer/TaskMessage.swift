@@ -62,6 +62,8 @@ public struct CallOptions: Sendable {
     public var maxRetries: Int?
     /// Keyword arguments, as a JSON object (for tasks declaring `argumentNames`).
     public var kwargs: String?
+    /// Makes this call's task unique (``Uniqueness``), overriding the task's own.
+    public var unique: Uniqueness?
 
     public init(
         countdown: Duration? = nil,
@@ -71,7 +73,8 @@ public struct CallOptions: Sendable {
         priority: Int? = nil,
         taskID: UUID? = nil,
         maxRetries: Int? = nil,
-        kwargs: String? = nil
+        kwargs: String? = nil,
+        unique: Uniqueness? = nil
     ) {
         self.countdown = countdown
         self.eta = eta
@@ -81,5 +84,6 @@ public struct CallOptions: Sendable {
         self.taskID = taskID
         self.maxRetries = maxRetries
         self.kwargs = kwargs
+        self.unique = unique
     }
 }

@@ -28,8 +28,7 @@ public struct TaskDefinition<each Argument: Codable & Sendable, Output: Codable 
         options call: CallOptions
     ) async throws -> AsyncResult<Output> {
         let message = try message(repeat each arguments, options: call)
-        try await app.enqueue(message)
-        return AsyncResult(id: message.id, app: app)
+        return AsyncResult(id: try await app.enqueue(message), app: app)
     }
 
     /// The row a call would insert, for bulk or transactional enqueue.

@@ -11,6 +11,8 @@ public struct TaskOptions: Sendable {
     /// Exponential waits between retries, with a cap and jitter (Celery's `retry_backoff`);
     /// when set it replaces ``defaultRetryDelay``.
     public var retryBackoff: RetryBackoff?
+    /// Makes every call of the task unique (``Uniqueness``) unless the call says otherwise.
+    public var unique: Uniqueness?
     /// `acks_late`: run again rather than fail when the worker dies mid-task.
     public var acksLate: Bool?
     /// `time_limit`: the hard limit of one attempt.
@@ -38,7 +40,8 @@ public struct TaskOptions: Sendable {
         ignoreResult: Bool = false,
         argumentNames: [String] = [],
         durability: Durability = .durable,
-        retryBackoff: RetryBackoff? = nil
+        retryBackoff: RetryBackoff? = nil,
+        unique: Uniqueness? = nil
     ) {
         self.queue = queue
         self.priority = priority
@@ -51,5 +54,6 @@ public struct TaskOptions: Sendable {
         self.argumentNames = argumentNames
         self.durability = durability
         self.retryBackoff = retryBackoff
+        self.unique = unique
     }
 }

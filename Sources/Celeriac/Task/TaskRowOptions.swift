@@ -18,6 +18,9 @@ public struct TaskRowOptions: Sendable, Hashable {
     public var softTimeLimit: Double?
     /// `periodic_task`: the schedule that enqueued it (written by beat).
     public var periodicTask: String?
+    /// `unique_key` (or `unique_by_args`), `unique_policy`, `unique_for`: the task is unique
+    /// (``Uniqueness``, migration 0025).
+    public var unique: Uniqueness?
 
     public init(
         acksLate: Bool? = nil,
@@ -48,6 +51,15 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let timeLimit { field("time_limit", String(timeLimit)) }
         if let softTimeLimit { field("soft_time_limit", String(softTimeLimit)) }
         if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
+        if let unique {
+            if let key = unique.key, let quoted = try? JSONCoding.encode(key) {
+                field("unique_key", quoted)
+            } else {
+                field("unique_by_args", "true")
+            }
+            if unique.policy != .reject { field("unique_policy", "\"" + unique.policy.rawValue + "\"") }
+            if let window = unique.window { field("unique_for", String(max(0, window.seconds))) }
+        }
         return text + "}"
     }
 
@@ -65,5 +77,13 @@ public struct TaskRowOptions: Sendable, Hashable {
         timeLimit = number("time_limit")
         softTimeLimit = number("soft_time_limit")
         if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
+        let key: String? = if case .string(let value)? = fields["unique_key"] { value } else { nil }
+        if key != nil || fields["unique_by_args"] == .bool(true) {
+            var policy = Uniqueness.Policy.reject
+            if case .string(let value)? = fields["unique_policy"], let given = Uniqueness.Policy(rawValue: value) {
+                policy = given
+            }
+            unique = Uniqueness(key: key, policy: policy, window: number("unique_for").map { .fromSeconds($0) })
+        }
     }
 }
