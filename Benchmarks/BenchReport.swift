@@ -91,6 +91,9 @@ struct BenchReport {
     var rawSingleInsertBesideSQL = 0.0
     /// delay() from 8 concurrent callers.
     var concurrentDelay = 0.0
+    /// delay() of a unique task (a new key each call), and plain delay() in the same pass.
+    var uniqueDelay = 0.0
+    var plainDelayBesideUnique = 0.0
     var drains: [DrainFigure] = []
     var sleepDrain: DrainFigure?
     var idleLatency: LatencyFigure?
@@ -135,6 +138,8 @@ struct BenchReport {
             "raw_single_insert_beside_sql_per_s": rawSingleInsertBesideSQL.rounded(),
             "sql_function_enqueue_ratio": round3(sqlFunctionEnqueue / rawSingleInsertBesideSQL),
             "concurrent_enqueue_8_per_s": concurrentDelay.rounded(),
+            "unique_enqueue_per_s": uniqueDelay.rounded(),
+            "unique_enqueue_ratio": round3(uniqueDelay / plainDelayBesideUnique),
             "single_enqueue_ratio": round3(singleDelay / rawSingleInsert),
             "bulk_enqueue_ratio": round3(bulkEnqueue / rawBulkInsert),
             "history_claim_ratio": round3(historyRatio),
@@ -213,6 +218,9 @@ struct BenchReport {
             "SQL celeriac.enqueue(), single statements", rate(sqlFunctionEnqueue),
             times(sqlFunctionEnqueue / rawSingleInsertBesideSQL) + " of raw (\(rate(rawSingleInsertBesideSQL)) in its pass)")
         row("delay(), 8 callers at once", rate(concurrentDelay), times(concurrentDelay / rawSingleInsert) + " of raw (1 connection)")
+        row(
+            "delay() of a unique task, a new key each", rate(uniqueDelay),
+            times(uniqueDelay / plainDelayBesideUnique) + " of plain delay() (\(rate(plainDelayBesideUnique)) in its pass)")
         for drain in drains {
             let cpu =
                 String(format: "cpu/10k: worker %.2fs", drain.workerCPUPer10k)

@@ -397,6 +397,17 @@ struct Benchmark {
             report.rawSingleInsertBesideSQL = rate(second[0])
             report.sqlFunctionEnqueue = rate(second[2])
             report.concurrentDelay = try await concurrentDelayRate(callers: 8)
+            // A unique task's delay(): its key taken in a trigger, its holder read in the same
+            // round trip; against plain delay() in the same pass.
+            let uniqueDelay: @Sendable () async throws -> Double = {
+                try await timed {
+                    _ = try await noop.applyAsync(options: CallOptions(unique: Uniqueness(key: UUID().uuidString)))
+                }
+            }
+            try await app.purge()
+            let third = try await interleave([delay, uniqueDelay], runs: runs)
+            report.plainDelayBesideUnique = rate(third[0])
+            report.uniqueDelay = rate(third[1])
         }
         try await raw.truncate()
         try await app.purge()

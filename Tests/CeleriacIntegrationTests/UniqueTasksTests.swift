@@ -46,7 +46,9 @@ import Testing
             // Within the window the finished task still holds the key.
             #expect(try await ping.delay().id == first.id)
             // Once the window is over (moved into the past here), the key is free.
-            try await env.sql("UPDATE \(env.schema).unique_keys SET until = now() - interval '1 second'")
+            try await env.sql(
+                "UPDATE \(env.schema).results SET finished_at = now() - interval '61 seconds' WHERE id = $1",
+                [first.id.uuidString])
             let second = try await ping.delay()
             #expect(second.id != first.id)
             #expect(try await second.get(timeout: .seconds(10)) == 1)
@@ -68,6 +70,25 @@ import Testing
             // reject leaves the holder as it is.
             _ = try await sync.applyAsync(3, options: CallOptions(unique: Uniqueness(key: "sync:1")))
             #expect(try await env.sql("SELECT args::text FROM \(env.schema).tasks") == ["[2]"])
+        }
+    }
+
+    @Test func aKeyWhoseTaskIsGoneIsTakenAgainAndForgotten() async throws {
+        try await TestEnvironment.with { env in
+            let report = env.app.task("reports.gone") { (account: Int) async throws -> Int in account }
+            let unique = CallOptions(unique: Uniqueness())
+            let kept = try await report.applyAsync(1, options: unique)
+            let gone = try await report.applyAsync(2, options: unique)
+            // Removed without any worker (as a TRUNCATE or a purge would): the key is free.
+            try await env.sql("DELETE FROM \(env.schema).tasks WHERE id = $1", [gone.id.uuidString])
+            let again = try await report.applyAsync(2, options: unique)
+            #expect(again.id != gone.id)
+            try await env.sql("DELETE FROM \(env.schema).tasks WHERE id = $1", [again.id.uuidString])
+            // Maintenance forgets keys no task holds, and only those.
+            try await env.sql("UPDATE \(env.schema).unique_keys SET taken_at = now() - interval '1 minute'")
+            #expect(try await env.count("SELECT \(env.schema).prune_unique_keys(100)") == 1)
+            let left = try await env.sql("SELECT task_id::text FROM \(env.schema).unique_keys")
+            #expect(left == [kept.id.celeryString])
         }
     }
 

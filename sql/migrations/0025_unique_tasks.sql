@@ -2,18 +2,24 @@
 -- `unique_by_args` for a key made of its name and arguments) exists at most once among the
 -- unfinished tasks (queued, scheduled, started, retry) and, with `unique_for` seconds, for
 -- that long after it finished. The key's holder is a row of `unique_keys`, whose primary key
--- is the constraint: a second producer's insert of the same key conflicts with it, waits for
--- the first to commit, and sees the row as it then is (ON CONFLICT), so eight producers
--- racing make one task. Options `unique_policy`: `reject` (the default) keeps the task that
--- holds the key; `replace` also gives it the new arguments and options while it has not
--- started. Either way the caller is given the holder's id (tasks.insert_unique).
+-- is the constraint: a second producer's insert of the same key conflicts with it and waits
+-- for the first to commit, so producers racing make one task. Options `unique_policy`:
+-- `reject` (the default) keeps the task that holds the key; `replace` also gives it the new
+-- arguments and options while it has not started. Either way the caller is given the holder's
+-- id (unique_keys.holders, enqueue()).
+--
+-- Nothing happens when a task finishes: whether the holder still holds its key is looked up
+-- when another task wants it (unique_key_held). The queue's claim and completion statements
+-- pay nothing for unique tasks, and a task removed by any path (TRUNCATE included) frees its
+-- key. The window reads the holder's results row, so it lasts at most result_expires, and a
+-- task with ignore_result has none.
 CREATE TABLE unique_keys (
-    key     text        PRIMARY KEY,
-    -- The task holding the key.
-    task_id uuid        NOT NULL,
-    -- NULL while that task is unfinished; then the end of its uniqueness window (its
-    -- finishing time when it has none), after which the key is free.
-    until   timestamptz
+    key            text             PRIMARY KEY,
+    -- The task holding the key, or that last held it.
+    task_id        uuid             NOT NULL,
+    -- How long the key stays held after that task finished (unique_for).
+    window_seconds double precision NOT NULL DEFAULT 0,
+    taken_at       timestamptz      NOT NULL DEFAULT now()
 );
 
 -- The key of a task: the one given, else, with `unique_by_args`, its name and a digest of its
@@ -24,8 +30,19 @@ RETURN coalesce(options ->> 'unique_key',
                 CASE WHEN options ->> 'unique_by_args' = 'true'
                      THEN name || '(' || md5(args::text || kwargs::text) || ')' END);
 
+-- Whether a task still holds its key: it is unfinished, or finished less than
+-- `window_seconds` ago.
+CREATE FUNCTION unique_key_held(holder uuid, window_seconds double precision) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+RETURN EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = holder)
+    OR (window_seconds > 0
+        AND EXISTS (SELECT 1 FROM results AS r
+                    WHERE r.id = holder AND r.finished_at > now() - make_interval(secs => window_seconds)));
+
 -- Before a keyed task is inserted: take the key, or leave the insert out (and, with `replace`,
--- update the holder while it waits).
+-- update the holder while it waits). Each statement of a PL/pgSQL function sees what was
+-- committed before it began: after waiting for the row lock, the holder's state is current.
 CREATE FUNCTION unique_tasks_insert() RETURNS trigger
 LANGUAGE plpgsql
 -- With its owner's rights: a producer role needs no right on unique_keys.
@@ -33,9 +50,10 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 DECLARE
-    k      text := unique_task_key(NEW.name, NEW.args, NEW.kwargs, NEW.options);
-    taken  uuid;
-    holder uuid;
+    k       text := unique_task_key(NEW.name, NEW.args, NEW.kwargs, NEW.options);
+    held    double precision := 0;
+    holder  uuid;
+    keep_for double precision;
 BEGIN
     IF k IS NULL THEN
         RETURN NEW;
@@ -53,53 +71,64 @@ BEGIN
         RAISE EXCEPTION 'celeriac: unique_for must be a number of seconds, at least 0, got %', NEW.options -> 'unique_for'
             USING ERRCODE = '22023';
     END IF;
+    keep_for := coalesce((NEW.options ->> 'unique_for')::float8, 0);
     NEW.options := NEW.options - 'unique_by_args' || jsonb_build_object('unique_key', k);
-    INSERT INTO unique_keys AS u (key, task_id, until) VALUES (k, NEW.id, NULL)
-    ON CONFLICT (key) DO UPDATE SET task_id = EXCLUDED.task_id, until = NULL
-        WHERE u.until IS NOT NULL AND u.until <= now()
-    RETURNING u.task_id INTO taken;
-    IF taken IS NOT NULL THEN
-        RETURN NEW;
+    LOOP
+        INSERT INTO unique_keys (key, task_id, window_seconds) VALUES (k, NEW.id, keep_for)
+        ON CONFLICT (key) DO NOTHING
+        RETURNING task_id INTO holder;
+        IF FOUND THEN
+            RETURN NEW;
+        END IF;
+        -- Waits for a producer that took it and has not committed yet.
+        SELECT u.task_id, u.window_seconds INTO holder, held FROM unique_keys AS u WHERE u.key = k FOR UPDATE;
+        EXIT WHEN FOUND;
+        -- Pruned in between: take it again.
+    END LOOP;
+    IF unique_key_held(holder, held) THEN
+        IF NEW.options ->> 'unique_policy' = 'replace' THEN
+            UPDATE tasks AS t
+            SET queue = NEW.queue, priority = NEW.priority, args = NEW.args, kwargs = NEW.kwargs,
+                options = NEW.options, chain = NEW.chain, run_at = NEW.run_at, expires_at = NEW.expires_at,
+                max_retries = NEW.max_retries
+            WHERE t.id = holder AND t.state IN ('queued', 'retry');
+        END IF;
+        RETURN NULL;
     END IF;
-    -- The row is locked now (ON CONFLICT locks it even when it does not update it).
-    SELECT u.task_id INTO holder FROM unique_keys AS u WHERE u.key = k;
-    -- Held by a task that is gone without releasing it (a TRUNCATE fires no trigger): take it.
-    IF NOT EXISTS (SELECT 1 FROM unique_keys AS u WHERE u.key = k AND u.until IS NOT NULL)
-       AND NOT EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = holder) THEN
-        UPDATE unique_keys SET task_id = NEW.id, until = NULL WHERE key = k;
-        RETURN NEW;
-    END IF;
-    IF NEW.options ->> 'unique_policy' = 'replace' THEN
-        UPDATE tasks AS t
-        SET queue = NEW.queue, priority = NEW.priority, args = NEW.args, kwargs = NEW.kwargs, options = NEW.options,
-            chain = NEW.chain, run_at = NEW.run_at, expires_at = NEW.expires_at, max_retries = NEW.max_retries
-        WHERE t.id = holder AND t.state IN ('queued', 'retry');
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
--- After a keyed task leaves `tasks` (finished, failed, revoked, purged, rescued as lost): its
--- key stays taken for its `unique_for` seconds, or is free at once.
-CREATE FUNCTION unique_tasks_release() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path FROM CURRENT
-AS $$
-BEGIN
-    UPDATE unique_keys
-    SET until = now() + make_interval(secs => greatest(0, coalesce((OLD.options ->> 'unique_for')::float8, 0)))
-    WHERE key = OLD.options ->> 'unique_key' AND task_id = OLD.id;
-    RETURN NULL;
+    UPDATE unique_keys SET task_id = NEW.id, window_seconds = keep_for, taken_at = now() WHERE key = k;
+    RETURN NEW;
 END;
 $$;
 
 CREATE TRIGGER tasks_unique_insert BEFORE INSERT ON tasks
     FOR EACH ROW WHEN (NEW.options ? 'unique_key' OR NEW.options ? 'unique_by_args')
     EXECUTE FUNCTION unique_tasks_insert();
-CREATE TRIGGER tasks_unique_release AFTER DELETE ON tasks
-    FOR EACH ROW WHEN (OLD.options ? 'unique_key')
-    EXECUTE FUNCTION unique_tasks_release();
+
+-- Forgets up to `batch` keys whose task no longer holds them (maintenance). Rows a producer is
+-- taking are locked and skipped; the holders of the rows locked here are checked by a later
+-- statement, which sees every commit before it.
+CREATE FUNCTION prune_unique_keys(batch integer) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    candidates text[];
+    pruned     integer;
+BEGIN
+    SELECT array_agg(c.key) INTO candidates FROM (
+        SELECT u.key FROM unique_keys AS u
+        WHERE u.taken_at < now() - interval '1 second'
+          AND NOT EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = u.task_id)
+        LIMIT batch
+        FOR UPDATE OF u SKIP LOCKED
+    ) AS c;
+    DELETE FROM unique_keys AS u
+    WHERE u.key = ANY (coalesce(candidates, '{}')) AND NOT unique_key_held(u.task_id, u.window_seconds);
+    GET DIAGNOSTICS pruned = ROW_COUNT;
+    RETURN pruned;
+END;
+$$;
 
 -- enqueue() gains `options` (unique_key, unique_policy, unique_for, acks_late, …): the old
 -- signature goes, and repeatable/enqueue.sql makes the new one.

@@ -15,13 +15,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS m
 ORDER BY m.i
 
 -- name: prune
--- Forgets keys whose window is over (they are free already), at most `limit` a round.
+-- Forgets up to `limit` keys whose task no longer holds them (prune_unique_keys(), 0025).
 -- param limit: int
 -- column pruned: int
-WITH pruned AS (
-    DELETE FROM celeriac.unique_keys
-    WHERE key IN (SELECT key FROM celeriac.unique_keys WHERE until < now() LIMIT $1)
-      AND until < now()
-    RETURNING 1
-)
-SELECT count(*)::int AS pruned FROM pruned
+SELECT celeriac.prune_unique_keys($1) AS pruned

@@ -29,7 +29,8 @@ public struct Uniqueness: Sendable, Hashable {
     /// What a call does when its key is held.
     public var policy: Policy
     /// How long the key stays held after the task finished (succeeded, failed or revoked);
-    /// nil frees it at once.
+    /// nil frees it at once. It is read from the task's results row: at most the app's
+    /// `result_expires`, and none for a task with `ignoreResult`.
     public var window: Duration?
 
     /// - Parameters:
