@@ -69,6 +69,9 @@ import Testing
             let uniqueViaSQL = try await producer.sendQuery(
                 "SELECT \(s).enqueue('tasks.add', '[1, 3]', options => '{\"unique_key\": \"roles:once\"}')")
             #expect(uniqueViaSQL == unique.id.celeryString)
+            // Groups: saved with their members, restored by id.
+            let pair = try await group(add.s(3, 3), add.s(4, 4)).delay()
+            #expect(try await GroupResult<Int>.restore(pair.id, app: producer)?.ids == pair.ids)
             #expect(await Self.failure(producer, "UPDATE \(s).tasks SET priority = 9") == denied)
             #expect(await Self.failure(producer, "DELETE FROM \(s).tasks") == denied)
             #expect(await Self.failure(producer, "SELECT * FROM \(s).events") == denied)
@@ -85,6 +88,7 @@ import Testing
             let loop = Task { try await running.run(handleSignals: false, printBanner: false) }
             #expect(try await sent.get(timeout: .seconds(10)) == 5)
             #expect(try await unique.get(timeout: .seconds(10)) == 2)
+            #expect(try await pair.get(timeout: .seconds(10)) == [6, 8])
             try await env.eventually("the SQL task finished") {
                 try await producer.sendQuery("SELECT state FROM \(s).task_result('\(viaSQL)')") == "succeeded"
             }

@@ -32,6 +32,29 @@ FROM celeriac.tasks AS t LEFT JOIN celeriac.workers AS w ON w.id = t.owner
 WHERE t.id = $1
 LIMIT 1
 
+-- name: statuses
+-- The states of many tasks in one statement, in the order given (a group's members), each as
+-- `status` reads it; a task the database does not know reads as `pending`.
+-- param ids: uuid[]
+-- column id: uuid
+-- column state: text
+-- column result: json?
+-- column error: json?
+-- column track_started: bool
+SELECT m.id, coalesce(s.state, 'pending') AS state, s.result, s.error, coalesce(s.track_started, false) AS track_started
+FROM unnest($1::uuid[]) WITH ORDINALITY AS m(id, i)
+LEFT JOIN LATERAL (
+    SELECT r.state, r.result::text AS result, r.error::text AS error, false AS track_started
+    FROM celeriac.results AS r WHERE r.id = m.id
+    UNION ALL
+    SELECT CASE WHEN t.state = 'queued' AND t.run_at > now() THEN 'scheduled' ELSE t.state END,
+           NULL, t.last_error::text, coalesce(w.track_started, false)
+    FROM celeriac.tasks AS t LEFT JOIN celeriac.workers AS w ON w.id = t.owner
+    WHERE t.id = m.id
+    LIMIT 1
+) AS s ON true
+ORDER BY m.i
+
 -- name: forget
 -- Delete one stored result (Celery's AsyncResult.forget).
 -- param id: uuid

@@ -54,6 +54,8 @@ BEGIN
     EXECUTE format('GRANT SELECT (id, listening, queues, track_started) ON %I.workers TO %I', s, producer);
     -- The holder of a unique task's key (0025), which a rejected insert answers with.
     EXECUTE format('GRANT SELECT ON %I.unique_keys TO %I', s, producer);
+    -- Groups (0026): saved with their members, restored by id.
+    EXECUTE format('GRANT SELECT, INSERT ON %I.groups TO %I', s, producer);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.unique_task_key(text, jsonb, jsonb, jsonb) TO %I', s, producer);
 
     -- worker (rows reach the partitions of results and events through the parents, whose rights
@@ -62,7 +64,7 @@ BEGIN
         'GRANT SELECT, INSERT, UPDATE, DELETE ON %1$I.tasks, %1$I.results, %1$I.workers, %1$I.leaders, %1$I.events, '
         '%1$I.task_stats, %1$I.revocations, %1$I.task_types, %1$I.settings, %1$I.periodic_tasks, %1$I.periodic_ticks, '
         '%1$I.task_attempts, %1$I.paused_queues, %1$I.results_default, %1$I.events_default TO %2$I', s, worker);
-    EXECUTE format('GRANT SELECT, DELETE ON %1$I.control_messages, %1$I.unique_keys TO %2$I', s, worker);
+    EXECUTE format('GRANT SELECT, DELETE ON %1$I.control_messages, %1$I.unique_keys, %1$I.groups TO %2$I', s, worker);
     EXECUTE format('GRANT SELECT ON %1$I.schema_migrations, %1$I.schema_repeatables TO %2$I', s, worker);
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', s, worker);
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s, %I.grant_roles(text, text, text, text) FROM %I',

@@ -77,6 +77,7 @@ package struct Maintenance: Sendable {
             report.prunedResults = try connection.row(pruned, in: sql)?.pruned ?? 0
             let events = SQL.Events.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch)
             report.prunedEvents = try connection.row(events, in: sql)?.pruned ?? 0
+            try connection.run(SQL.Groups.Prune(expiresSeconds: resultExpires.seconds), in: sql)
         }
         try connection.run(SQL.PeriodicTicks.Prune(), in: sql)
         try connection.run(SQL.TaskStats.Prune(), in: sql)

@@ -132,7 +132,7 @@ extension CeleriacApp {
 
     /// Runs an insert, retrying across reconnects. Task ids are unique: after a retry, a
     /// unique violation means an earlier attempt committed before its answer was lost.
-    private func insertRetrying(_ insert: @escaping @Sendable (Connection) throws -> Void) async throws {
+    func insertRetrying(_ insert: @escaping @Sendable (Connection) throws -> Void) async throws {
         let attempts = Mutex(0)
         do {
             try await retryingRun { connection in

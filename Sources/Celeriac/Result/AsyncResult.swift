@@ -115,7 +115,7 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable, CustomStringC
         try await app.retryingRun { connection in try connection.run(SQL.Results.Forget(id: id), in: sql) }
     }
 
-    private func decode(_ snapshot: Snapshot) throws -> Output {
+    func decode(_ snapshot: Snapshot) throws -> Output {
         switch snapshot.state {
         case .success:
             let json = snapshot.resultJSON ?? "null"

@@ -21,6 +21,8 @@ public struct TaskRowOptions: Sendable, Hashable {
     /// `unique_key` (or `unique_by_args`), `unique_policy`, `unique_for`: the task is unique
     /// (``Uniqueness``, migration 0025).
     public var unique: Uniqueness?
+    /// `group_id`: the group the task was sent in (``Group``, migration 0026).
+    public var group: UUID?
 
     public init(
         acksLate: Bool? = nil,
@@ -51,6 +53,7 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let timeLimit { field("time_limit", String(timeLimit)) }
         if let softTimeLimit { field("soft_time_limit", String(softTimeLimit)) }
         if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
+        if let group { field("group_id", "\"" + group.celeryString + "\"") }
         if let unique {
             if let key = unique.key, let quoted = try? JSONCoding.encode(key) {
                 field("unique_key", quoted)
@@ -77,6 +80,7 @@ public struct TaskRowOptions: Sendable, Hashable {
         timeLimit = number("time_limit")
         softTimeLimit = number("soft_time_limit")
         if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
+        if case .string(let value)? = fields["group_id"] { group = UUID(uuidString: value) }
         let key: String? = if case .string(let value)? = fields["unique_key"] { value } else { nil }
         if key != nil || fields["unique_by_args"] == .bool(true) {
             var policy = Uniqueness.Policy.reject
