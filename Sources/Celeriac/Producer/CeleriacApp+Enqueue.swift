@@ -51,6 +51,12 @@ extension CeleriacApp {
             maxRetries: call.maxRetries
         )
         message.options.unique = call.unique ?? options?.unique
+        // Per-call overrides of the task's own options travel in the row, for the worker and
+        // the rescuer.
+        message.options.acksLate = call.acksLate
+        message.options.timeLimit = call.timeLimit.map { max(0, $0.seconds) }
+        message.options.softTimeLimit = call.softTimeLimit.map { max(0, $0.seconds) }
+        message.options.ignoreResult = call.ignoreResult
         return message
     }
 

@@ -64,6 +64,22 @@ public struct CallOptions: Sendable {
     public var kwargs: String?
     /// Makes this call's task unique (``Uniqueness``), overriding the task's own.
     public var unique: Uniqueness?
+    /// Overrides the task's `acks_late` for this call.
+    public var acksLate: Bool?
+    /// Overrides the task's hard time limit for this call (prefork pool).
+    public var timeLimit: Duration?
+    /// Overrides the task's soft time limit for this call.
+    public var softTimeLimit: Duration?
+    /// Overrides the task's `ignore_result` for this call.
+    public var ignoreResult: Bool?
+
+    /// Expires `duration` from now (Celery's `expires=60`): after that the task is never
+    /// started and ends REVOKED with reason "expired".
+    public static func expiring(in duration: Duration, _ options: CallOptions = CallOptions()) -> CallOptions {
+        var copy = options
+        copy.expires = Date().addingTimeInterval(duration.seconds)
+        return copy
+    }
 
     public init(
         countdown: Duration? = nil,
@@ -74,7 +90,11 @@ public struct CallOptions: Sendable {
         taskID: UUID? = nil,
         maxRetries: Int? = nil,
         kwargs: String? = nil,
-        unique: Uniqueness? = nil
+        unique: Uniqueness? = nil,
+        acksLate: Bool? = nil,
+        timeLimit: Duration? = nil,
+        softTimeLimit: Duration? = nil,
+        ignoreResult: Bool? = nil
     ) {
         self.countdown = countdown
         self.eta = eta
@@ -85,5 +105,9 @@ public struct CallOptions: Sendable {
         self.maxRetries = maxRetries
         self.kwargs = kwargs
         self.unique = unique
+        self.acksLate = acksLate
+        self.timeLimit = timeLimit
+        self.softTimeLimit = softTimeLimit
+        self.ignoreResult = ignoreResult
     }
 }

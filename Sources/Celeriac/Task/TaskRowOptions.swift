@@ -18,6 +18,8 @@ public struct TaskRowOptions: Sendable, Hashable {
     public var softTimeLimit: Double?
     /// `periodic_task`: the schedule that enqueued it (written by beat).
     public var periodicTask: String?
+    /// `ignore_result`: keep no results row for a success (``TaskOptions/ignoreResult``).
+    public var ignoreResult: Bool?
     /// `unique_key` (or `unique_by_args`), `unique_policy`, `unique_for`: the task is unique
     /// (``Uniqueness``, migration 0025).
     public var unique: Uniqueness?
@@ -53,6 +55,7 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let timeLimit { field("time_limit", String(timeLimit)) }
         if let softTimeLimit { field("soft_time_limit", String(softTimeLimit)) }
         if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
+        if let ignoreResult { field("ignore_result", ignoreResult ? "true" : "false") }
         if let group { field("group_id", "\"" + group.celeryString + "\"") }
         if let unique {
             if let key = unique.key, let quoted = try? JSONCoding.encode(key) {
@@ -70,7 +73,8 @@ public struct TaskRowOptions: Sendable, Hashable {
     /// so a row written by hand can never stop a worker.
     public init(json: String) {
         self.init()
-        guard case .object(let fields)? = try? JSONValue(json: json) else { return }
+        // What almost every row holds: nothing to parse.
+        guard json != "{}", case .object(let fields)? = try? JSONValue(json: json) else { return }
         func number(_ key: String) -> Double? {
             if case .number(let value)? = fields[key], value.isFinite { return value }
             return nil
@@ -80,6 +84,7 @@ public struct TaskRowOptions: Sendable, Hashable {
         timeLimit = number("time_limit")
         softTimeLimit = number("soft_time_limit")
         if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
+        if case .bool(let value)? = fields["ignore_result"] { ignoreResult = value }
         if case .string(let value)? = fields["group_id"] { group = UUID(uuidString: value) }
         let key: String? = if case .string(let value)? = fields["unique_key"] { value } else { nil }
         if key != nil || fields["unique_by_args"] == .bool(true) {

@@ -292,7 +292,8 @@ final class PreforkPool: ExecutionPool, @unchecked Sendable {
     // MARK: - Outcomes
 
     private func hardLimit(for task: ClaimedTask) -> Duration? {
-        app.registeredTask(named: task.name)?.options.timeLimit ?? configuration.taskTimeLimit
+        task.rowOptions.timeLimit.map(Duration.fromSeconds) ?? app.registeredTask(named: task.name)?.options.timeLimit
+            ?? configuration.taskTimeLimit
     }
 
     private func outcome(ofLost inFlight: InFlight, status: Int32) -> Completion {

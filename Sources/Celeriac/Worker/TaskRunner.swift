@@ -24,6 +24,7 @@ struct TaskRunner: Sendable {
             return failure(task, info, runtime: 0)
         }
         let options = registered.options
+        let row = task.rowOptions
         let maxRetries = task.maxRetries ?? options.maxRetries ?? configuration.taskDefaultMaxRetries
         let context = TaskContext(
             id: task.id,
@@ -39,7 +40,8 @@ struct TaskRunner: Sendable {
             logger: logger
         )
         do {
-            let raw = try await withSoftTimeLimit(options.softTimeLimit ?? configuration.taskSoftTimeLimit) {
+            let softLimit = row.softTimeLimit.map(Duration.fromSeconds) ?? options.softTimeLimit ?? configuration.taskSoftTimeLimit
+            let raw = try await withSoftTimeLimit(softLimit) {
                 try await registered.body(context, task.args, task.kwargs)
             }
             let runtime = elapsed()
@@ -54,7 +56,8 @@ struct TaskRunner: Sendable {
                 return failure(task, error, runtime: runtime)
             }
             logger.info("Task \(task.label) succeeded in \(Self.format(runtime))s: \(output)")
-            return Completion(task, options.ignoreResult ? .ignored : .succeeded, payload: output, runtime: runtime)
+            let ignore = row.ignoreResult ?? options.ignoreResult
+            return Completion(task, ignore ? .ignored : .succeeded, payload: output, runtime: runtime)
         } catch let retry as RetryRequest {
             let runtime = elapsed()
             let limit = retry.maxRetries ?? maxRetries
