@@ -98,6 +98,7 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.viewsWaitingTasks = 20_000
             settings.depthShallowTasks = 20_000
             settings.depthDeepTasks = 200_000
+            settings.depthRounds = 1
             settings.latencyProbes = 200
         }
         var benchmark = Benchmark(app: app, url: url, settings: settings)

@@ -26,25 +26,21 @@ struct DurabilityFigure {
 
 /// Drains from deep backlogs, each against the shallow one of the same run.
 struct DepthFigures {
-    /// 100,000 waiting in one queue.
-    var shallow: DrainFigure
-    /// 1,000,000 waiting in one queue.
-    var deep: DrainFigure
-    /// 1,000,000 over 10 queues and 5 priorities, the first 200,000 timed.
-    var spread: DrainFigure
-    /// 100,000 over 10 queues, workers consuming all ten.
-    var tenQueues: DrainFigure
-    /// 100,000 due with 1,000,000 scheduled for later in the same queue.
-    var withScheduled: DrainFigure
-
-    var rows: [(key: String, label: String, drain: DrainFigure)] {
-        [
-            ("depth_deep", "\(deep.tasks.formatted()) waiting, one queue", deep),
-            ("depth_spread", "\(spread.tasks.formatted()) of a deep backlog over 10 queues x 5 priorities", spread),
-            ("depth_ten_queues", "\(tenQueues.tasks.formatted()) over 10 queues", tenQueues),
-            ("depth_with_scheduled", "\(withScheduled.tasks.formatted()) due beside a deep scheduled backlog", withScheduled),
-        ]
+    /// One deep case: its drain rate and its ratio to the shallow drain made just before it,
+    /// each the median over the paired rounds.
+    struct Case {
+        var key: String
+        var label: String
+        var rate: Double
+        var ratio: Double
     }
+
+    /// The shallow drains (100,000 waiting in one queue): their median rate.
+    var shallowTasks: Int
+    var shallowRate: Double
+    /// Rounds of (shallow drain, deep drain) per case.
+    var rounds: Int
+    var cases: [Case]
 }
 
 /// Percentiles of a set of milliseconds.
@@ -185,10 +181,10 @@ struct BenchReport {
             figures["relaxed_drain_\(key)_ratio"] = round3(figure.ratio)
         }
         if let depth {
-            figures["depth_shallow_per_s"] = depth.shallow.rate.rounded()
-            for (key, _, drain) in depth.rows {
-                figures["\(key)_per_s"] = drain.rate.rounded()
-                figures["\(key)_ratio"] = round3(drain.rate / depth.shallow.rate)
+            figures["depth_shallow_per_s"] = depth.shallowRate.rounded()
+            for item in depth.cases {
+                figures["\(item.key)_per_s"] = item.rate.rounded()
+                figures["\(item.key)_ratio"] = round3(item.ratio)
             }
         }
         return figures
@@ -240,9 +236,9 @@ struct BenchReport {
             row("  from its return", latency.fromReturn.text)
         }
         if let depth {
-            row("drain \(depth.shallow.tasks.formatted()) waiting, one queue (2x128)", rate(depth.shallow.rate), "depth baseline")
-            for (_, label, drain) in depth.rows {
-                row("  " + label, rate(drain.rate), times(drain.rate / depth.shallow.rate) + " of the baseline")
+            row("drain \(depth.shallowTasks.formatted()) waiting, one queue (2x128)", rate(depth.shallowRate), "depth baseline")
+            for item in depth.cases {
+                row("  " + item.label, rate(item.rate), times(item.ratio) + " of the baseline (median of \(depth.rounds) paired)")
             }
         }
         for figure in durability {

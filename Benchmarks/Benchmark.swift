@@ -17,6 +17,8 @@ struct Benchmark {
         /// The depth part's backlogs.
         var depthShallowTasks = 100_000
         var depthDeepTasks = 1_000_000
+        /// Paired rounds per depth case.
+        var depthRounds = 3
         /// Leave the views part's data in place at the end.
         var keepViewsData = false
         /// Drains per side in the events measurement (2x128, with and without -E in turns).
@@ -180,32 +182,45 @@ struct Benchmark {
     /// Drains from deep backlogs against a shallow one, each at 2 workers x 128: a million
     /// tasks waiting in one queue; a million over 10 queues and 5 priorities (timed over its
     /// first 200,000), with workers consuming all ten; 100,000 over 10 queues; and 100,000 due
-    /// with a million scheduled for later in the same queue.
+    /// with a million scheduled for later in the same queue. A single drain here swings by a
+    /// third from one minute to the next, so each case runs ``Settings/depthRounds`` times,
+    /// each time right after a shallow drain, and the figure is the median of those ratios.
     private mutating func measureDepth() async throws {
         let shallow = settings.depthShallowTasks
         let deep = settings.depthDeepTasks
         let queues = (0..<10).map { "bench\($0)" }
-        progress("depth: drain \(shallow) no-op tasks from one queue (the baseline)")
-        let base = try await measureDrain(task: "bench.noop", backlog: Backlog(count: shallow), workers: 2, concurrency: 128)
-        progress(String(format: "  %.0f/s", base.rate))
-        progress("depth: drain \(deep) from one queue")
-        let deepDrain = try await measureDrain(task: "bench.noop", backlog: Backlog(count: deep), workers: 2, concurrency: 128)
-        progress(String(format: "  %.0f/s", deepDrain.rate))
-        progress("depth: \(deep) over 10 queues and 5 priorities, the first \(deep / 5) timed")
-        let spread = try await measureDrain(
-            task: "bench.noop", backlog: Backlog(count: deep, queues: queues, priorities: 5, measured: deep / 5), workers: 2,
-            concurrency: 128)
-        progress(String(format: "  %.0f/s", spread.rate))
-        progress("depth: \(shallow) over 10 queues")
-        let tenQueues = try await measureDrain(
-            task: "bench.noop", backlog: Backlog(count: shallow, queues: queues), workers: 2, concurrency: 128)
-        progress(String(format: "  %.0f/s", tenQueues.rate))
-        progress("depth: \(shallow) due with \(deep) scheduled for later")
-        let scheduled = try await measureDrain(
-            task: "bench.noop", backlog: Backlog(count: shallow, scheduled: deep), workers: 2, concurrency: 128)
-        progress(String(format: "  %.0f/s", scheduled.rate))
+        let cases: [(key: String, label: String, backlog: Backlog)] = [
+            ("depth_deep", "\(deep.formatted()) waiting, one queue", Backlog(count: deep)),
+            (
+                "depth_spread", "\((deep / 5).formatted()) of a deep backlog over 10 queues x 5",
+                Backlog(count: deep, queues: queues, priorities: 5, measured: deep / 5)
+            ),
+            ("depth_ten_queues", "\(shallow.formatted()) over 10 queues", Backlog(count: shallow, queues: queues)),
+            (
+                "depth_with_scheduled", "\(shallow.formatted()) due beside a deep scheduled backlog",
+                Backlog(count: shallow, scheduled: deep)
+            ),
+        ]
+        var baselines: [Double] = []
+        var figures: [DepthFigures.Case] = []
+        for item in cases {
+            var rates: [Double] = []
+            var ratios: [Double] = []
+            for round in 1...settings.depthRounds {
+                progress("depth: \(item.label), round \(round): \(shallow) from one queue, then the case")
+                let base = try await measureDrain(task: "bench.noop", backlog: Backlog(count: shallow), workers: 2, concurrency: 128)
+                let drain = try await measureDrain(task: "bench.noop", backlog: item.backlog, workers: 2, concurrency: 128)
+                progress(String(format: "  %.0f/s against %.0f/s: %.2fx", drain.rate, base.rate, drain.rate / base.rate))
+                baselines.append(base.rate)
+                rates.append(drain.rate)
+                ratios.append(drain.rate / base.rate)
+            }
+            figures.append(
+                DepthFigures.Case(
+                    key: item.key, label: item.label, rate: Percentiles(rates).median, ratio: Percentiles(ratios).median))
+        }
         report.depth = DepthFigures(
-            shallow: base, deep: deepDrain, spread: spread, tenQueues: tenQueues, withScheduled: scheduled)
+            shallowTasks: shallow, shallowRate: Percentiles(baselines).median, rounds: settings.depthRounds, cases: figures)
     }
 
     /// Times every monitoring view (and task_history) with a million finished tasks (1% failed,
