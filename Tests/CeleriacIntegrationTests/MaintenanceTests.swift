@@ -75,10 +75,23 @@ import Testing
                 FROM generate_series(1, 120, 10) AS n
                 """
             )
+            // Archived attempts (retried by hand) and groups go with them.
+            try await env.sql(
+                """
+                INSERT INTO \(env.schema).task_attempts (id, name, queue, state, finished_at)
+                SELECT \(env.schema).uuid_v7(), 'tasks.add', 'celery', 'failed', now() - (n || ' minutes')::interval
+                FROM generate_series(1, 120, 10) AS n
+                """
+            )
+            try await env.sql(
+                "INSERT INTO \(env.schema).groups (id, task_ids, created_at) VALUES (\(env.schema).uuid_v7(), '{}', now() - interval '2 hours'), (\(env.schema).uuid_v7(), '{}', now())"
+            )
             let maintenance = Maintenance(configuration: env.app.conf, holder: "pruner")
             let report = try await env.app.pool.run { try maintenance.runOnce(on: $0) }
             #expect(report.prunedResults == 6)  // 61, 71, …, 111 minutes old
             #expect(try await env.count("SELECT count(*) FROM \(env.schema).results") == 6)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).task_attempts") == 6)
+            #expect(try await env.count("SELECT count(*) FROM \(env.schema).groups") == 1)
         }
     }
 

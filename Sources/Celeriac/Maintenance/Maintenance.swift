@@ -78,6 +78,7 @@ package struct Maintenance: Sendable {
             let events = SQL.Events.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch)
             report.prunedEvents = try connection.row(events, in: sql)?.pruned ?? 0
             try connection.run(SQL.Groups.Prune(expiresSeconds: resultExpires.seconds), in: sql)
+            try connection.run(SQL.TaskAttempts.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch), in: sql)
         }
         try connection.run(SQL.PeriodicTicks.Prune(), in: sql)
         try connection.run(SQL.TaskStats.Prune(), in: sql)
