@@ -191,7 +191,7 @@ extension CoreFlowTests {
             let join = env.app.task("tasks.join") { (a: String, b: String) async throws -> Int in a.count + b.count }
             let worker = env.startWorker()
             // Each part fits; together they do not.
-            let built = try await (text.s(600) | join.s(String(repeating: "y", count: 600)) | join.s("z")).delay()
+            let built = try await (text.s(600) | join.s(String(repeating: "y", count: 600)) | join.si("z", "w")).delay()
             let error = await #expect(throws: TaskFailedError.self) { try await built.get(timeout: .seconds(10)) }
             #expect(error?.info.type == "ChainAborted")
             #expect(

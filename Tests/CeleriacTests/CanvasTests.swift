@@ -38,4 +38,55 @@ import Testing
         #expect(first.chain == nil)
         #expect(first.id == lastID)
     }
+
+    @Test func stepsThatDoNotFitTogetherAreRefusedBeforeSending() throws {
+        let add = app.task("tasks.add") { (x: Int, y: Int) -> Int in x + y }
+        let concat = app.task("tasks.concat") { (a: String, b: String) -> String in a + b }
+        let tsum = app.task("tasks.tsum") { (values: [Int]) -> Int in values.reduce(0, +) }
+        let maybe = app.task("tasks.maybe") { (x: Int?) -> Int in x ?? 0 }
+
+        #expect((add.s(1, 2) | add.s(3)).problem == nil)
+        #expect((add.s(1, 2) | maybe.s()).problem == nil)
+        // si() ignores the result: no check.
+        #expect((add.s(1, 2) | concat.si("a", "b")).problem == nil)
+        let wrongType = try #require((add.s(1, 2) | concat.s("x")).problem)
+        #expect(wrongType.message == "tasks.concat takes String as its first argument, but the step before it returns Int")
+        let tooMany = try #require((add.s(1, 2) | add.s(3, 4)).problem)
+        #expect(tooMany.message.hasPrefix("tasks.add takes 2 arguments, but it was given 2"))
+        #expect(throws: EnqueueError.self) { try (add.s(1, 2) | concat.s("x")).firstMessage() }
+
+        // A chord's body receives the list of the header's results.
+        #expect(chord([add.s(1, 1), add.s(2, 2)], tsum.s()).problem == nil)
+        let notAList = try #require(chord([add.s(1, 1)], add.s(1)).problem)
+        #expect(notAList.message == "tasks.add takes Int as its first argument, but the step before it returns Array<Int>")
+        // A group's members each receive the step before it.
+        #expect((add.s(1, 1) | group(add.s(1), add.s(2))).problem == nil)
+        #expect((add.s(1, 1) | group(concat.s("x"), concat.s("y"))).problem != nil)
+        // A later problem travels through further composition.
+        #expect(((add.s(1, 2) | concat.s("x")) | concat.s("y")).problem != nil)
+    }
+
+    @Test func aGroupsMemberCannotEndInAGroup() throws {
+        let add = app.task("tasks.add") { (x: Int, y: Int) -> Int in x + y }
+        let inner = add.s(1, 1) | group(add.s(1), add.s(2))
+        let outer = Group<Int>(chains: [Chain(app: app, canvas: inner.canvas, problem: nil)])
+        #expect(throws: EnqueueError.self) { try CanvasPlan([.group(outer.step)], app: app) }
+    }
+
+    @Test func aChordPlansItsMembersAndItsRow() throws {
+        let add = app.task("tasks.add") { (x: Int, y: Int) -> Int in x + y }
+        let tsum = app.task("tasks.tsum") { (values: [Int]) -> Int in values.reduce(0, +) }
+        let chained = chord([add.s(1, 1), add.s(2, 2)], tsum.s()) | add.s(5)
+        let plan = try CanvasPlan(chained.canvas, app: app)
+        #expect(plan.messages.count == 2)
+        #expect(plan.groups.count == 1)
+        let row = try #require(plan.groups.first)
+        #expect(row.taskIDs == plan.messages.map(\.id))
+        #expect(plan.messages.allSatisfy { $0.options.group == row.id && $0.rootID == row.id })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data((row.body ?? "").utf8)) as? [String: Any])
+        #expect(body["task"] as? String == "tasks.tsum")
+        let rest = try #require(try JSONSerialization.jsonObject(with: Data((row.rest ?? "").utf8)) as? [[String: Any]])
+        #expect(rest.map { $0["task"] as? String } == ["tasks.add"])
+        #expect(plan.finalID?.celeryString == rest.first?["id"] as? String)
+    }
 }

@@ -43,9 +43,10 @@ import Testing
             }
         }
         // Only the template writes the statement out; every path derives it: single (3),
-        // bulk (2), the chain step, the beat tick, enqueue() and retry().
+        // bulk (2), the chain step, the beat tick, enqueue(), retry() and a canvas step
+        // (start_step: a group's members, a chord's body, callbacks).
         #expect(writtenOut.count == 1, "\(writtenOut)")
-        #expect(derived == 9)
+        #expect(derived == 10)
     }
 
     @Test func statementsNameTheSchemaOnlyThroughTheQualifier() {

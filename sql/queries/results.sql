@@ -5,11 +5,12 @@
 -- kind: template
 -- The one definition of "record a final outcome": completion, rescue and aborted chain steps
 -- write results through blocks derived from this one, from their own
--- `result_input (fields) AS` relation.
+-- `result_input (fields) AS` relation. `group_id` and `callbacks` (0027) come from the task's
+-- options (option_group, option_callbacks): the trigger on results reads them.
 INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker,
-                              parent_id, root_id, created_at, started_at, runtime)
+                              parent_id, root_id, created_at, started_at, runtime, group_id, callbacks)
 SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.result, r.error, r.attempt, r.retries, r.worker,
-       r.parent_id, r.root_id, r.created_at, r.started_at, r.runtime
+       r.parent_id, r.root_id, r.created_at, r.started_at, r.runtime, r.group_id, r.callbacks
 FROM result_input AS r
 
 -- name: status

@@ -476,12 +476,12 @@ retried AS (
 finished_rows AS (
     DELETE FROM celeriac.tasks AS t
     WHERE t.id = ANY (ARRAY(SELECT id FROM owned WHERE outcome NOT IN ('retry', 'snoozed')))
-    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
+    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.options, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at
 ),
 finished AS (
-    SELECT f.id, f.name, f.queue, f.args, f.kwargs, f.chain, f.attempt, f.retries, f.owner, f.parent_id, f.root_id,
-           f.created_at, f.started_at, o.outcome, o.payload, o.runtime
+    SELECT f.id, f.name, f.queue, f.args, f.kwargs, f.options, f.chain, f.attempt, f.retries, f.owner, f.parent_id,
+           f.root_id, f.created_at, f.started_at, o.outcome, o.payload, o.runtime
     FROM finished_rows AS f JOIN owned AS o ON o.id = f.id
 ),
 logged AS (
@@ -518,16 +518,20 @@ next_steps AS (
     WHERE f.outcome IN ('succeeded', 'ignored') AND jsonb_typeof(f.chain) = 'array' AND jsonb_array_length(f.chain) > 0
       AND celeriac.valid_chain_step(first.step)
 ),
+-- A group's member, or a task with callbacks, keeps its row even with ignore_result: the
+-- trigger on results (repeatable/chords.sql) counts the chord down and sends the callbacks from it.
 result_input (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker, parent_id, root_id,
-              created_at, started_at, runtime) AS (
-    SELECT id, name, queue, outcome, args, kwargs,
-           CASE WHEN outcome = 'succeeded' THEN payload END, CASE WHEN outcome <> 'succeeded' THEN payload END,
-           attempt, retries, owner, parent_id, root_id, created_at, started_at, runtime
+              created_at, started_at, runtime, group_id, callbacks) AS (
+    SELECT id, name, queue, CASE WHEN outcome = 'ignored' THEN 'succeeded' ELSE outcome END, args, kwargs,
+           CASE WHEN outcome IN ('succeeded', 'ignored') THEN payload END,
+           CASE WHEN outcome NOT IN ('succeeded', 'ignored') THEN payload END,
+           attempt, retries, owner, parent_id, root_id, created_at, started_at, runtime,
+           celeriac.option_group(options), celeriac.option_callbacks(options)
     FROM finished
-    WHERE outcome <> 'ignored'
+    WHERE outcome <> 'ignored' OR celeriac.option_keeps_result(options)
     UNION ALL
     SELECT a.id, a.name, a.queue, CASE WHEN f.outcome = 'revoked' THEN 'revoked' ELSE 'failed' END, a.args, a.kwargs,
-           NULL, a.error, 0, 0, NULL, a.parent_id, a.root_id, now(), NULL, NULL
+           NULL, a.error, 0, 0, NULL, a.parent_id, a.root_id, now(), NULL, NULL, a.group_id, a.callbacks
     FROM finished AS f
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(f.id, f.name, f.queue, f.root_id, f.chain, f.payload) AS a
     WHERE f.outcome NOT IN ('succeeded', 'ignored')
@@ -544,7 +548,7 @@ result_input (id, name, queue, state, args, kwargs, result, error, attempt, retr
                 ELSE jsonb_build_object('type', 'ChainAborted',
                                         'message', format('an earlier step of the chain, %s[%s], could not be sent: its arguments are too large',
                                                           n.step->>'task', n.step->>'id')) END,
-           0, 0, NULL, a.parent_id, a.root_id, now(), NULL, NULL
+           0, 0, NULL, a.parent_id, a.root_id, now(), NULL, NULL, a.group_id, a.callbacks
     FROM next_steps AS n
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(n.id, n.name, n.queue, n.root_id, n.chain, NULL) AS a
     WHERE n.too_large
@@ -552,9 +556,9 @@ result_input (id, name, queue, state, args, kwargs, result, error, attempt, retr
 stored AS (
     -- derive: results.insert_row
     INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker,
-                                  parent_id, root_id, created_at, started_at, runtime)
+                                  parent_id, root_id, created_at, started_at, runtime, group_id, callbacks)
     SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.result, r.error, r.attempt, r.retries, r.worker,
-           r.parent_id, r.root_id, r.created_at, r.started_at, r.runtime
+           r.parent_id, r.root_id, r.created_at, r.started_at, r.runtime, r.group_id, r.callbacks
     FROM result_input AS r
     -- end derive
     ON CONFLICT (id) DO NOTHING
@@ -583,6 +587,14 @@ successors AS (
     ON CONFLICT (id) DO NOTHING
     RETURNING queue
 ),
+-- A chain whose next step is a group (repeatable/chords.sql): its members and its row, a chord
+-- when a step follows it. Rare: checked only for chains that go on.
+started_groups AS (
+    SELECT celeriac.start_step(f.chain -> 0, f.chain - 0, f.payload, f.id, coalesce(f.root_id, f.id))
+    FROM finished AS f
+    WHERE f.outcome IN ('succeeded', 'ignored') AND jsonb_typeof(f.chain) = 'array'
+      AND jsonb_typeof(f.chain -> 0 -> 'group') = 'array' AND celeriac.valid_group_step(f.chain -> 0)
+),
 woken AS (
     SELECT pg_notify($8, queue) FROM (
         SELECT queue FROM successors
@@ -598,7 +610,8 @@ commit_mode AS (
 -- stays a single reference the planner can fold into `owned`).
 SELECT CASE WHEN count(*) = cardinality($1::uuid[]) THEN '{}'::uuid[]
             ELSE ARRAY(SELECT unnest($1::uuid[]) EXCEPT SELECT id FROM owned) END AS refused,
-       (SELECT count(*) FROM woken) AS woken, (SELECT count(*) FROM commit_mode) AS commit_mode
+       (SELECT count(*) FROM woken) AS woken, (SELECT count(*) FROM commit_mode) AS commit_mode,
+       (SELECT count(*) FROM started_groups) AS started_groups
 FROM owned
 
 -- name: renew_leases
@@ -719,12 +732,12 @@ requeued AS (
 lost_rows AS (
     DELETE FROM celeriac.tasks AS t
     WHERE t.id = ANY (ARRAY(SELECT id FROM expired WHERE NOT requeue))
-    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.owner,
+    RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.options, t.chain, t.attempt, t.retries, t.owner,
               t.parent_id, t.root_id, t.created_at, t.started_at
 ),
 lost AS (
-    SELECT l.id, l.name, l.queue, l.args, l.kwargs, l.chain, l.attempt, l.retries, l.owner, l.parent_id, l.root_id,
-           l.created_at, l.started_at,
+    SELECT l.id, l.name, l.queue, l.args, l.kwargs, l.options, l.chain, l.attempt, l.retries, l.owner, l.parent_id,
+           l.root_id, l.created_at, l.started_at,
            CASE WHEN e.revoked_reason IS NOT NULL THEN 'revoked' ELSE 'failed' END AS state,
            CASE WHEN e.revoked_reason IS NOT NULL
                 THEN jsonb_build_object('type', 'TaskRevokedError', 'message', e.revoked_reason)
@@ -734,22 +747,22 @@ lost AS (
     FROM lost_rows AS l JOIN expired AS e ON e.id = l.id
 ),
 result_input (id, name, queue, state, args, kwargs, error, attempt, retries, worker, parent_id, root_id,
-              created_at, started_at) AS (
+              created_at, started_at, group_id, callbacks) AS (
     SELECT id, name, queue, state, args, kwargs, error, attempt, retries, owner, parent_id, root_id,
-           created_at, started_at
+           created_at, started_at, celeriac.option_group(options), celeriac.option_callbacks(options)
     FROM lost
     UNION ALL
     SELECT a.id, a.name, a.queue, l.state, a.args, a.kwargs, a.error, 0, 0, NULL, a.parent_id, a.root_id,
-           now(), NULL
+           now(), NULL, a.group_id, a.callbacks
     FROM lost AS l
     CROSS JOIN LATERAL celeriac.aborted_chain_steps(l.id, l.name, l.queue, l.root_id, l.chain, l.error) AS a
 ),
 stored AS (
     -- derive: results.insert_row
     INSERT INTO celeriac.results (id, name, queue, state, args, kwargs, error, attempt, retries, worker, parent_id,
-                                  root_id, created_at, started_at)
+                                  root_id, created_at, started_at, group_id, callbacks)
     SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.worker, r.parent_id,
-           r.root_id, r.created_at, r.started_at
+           r.root_id, r.created_at, r.started_at, r.group_id, r.callbacks
     FROM result_input AS r
     -- end derive
     ON CONFLICT (id) DO NOTHING

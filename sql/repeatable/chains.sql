@@ -32,12 +32,75 @@ BEGIN ATOMIC
        AND coalesce(step->>'max_retries', '0') ~ '^[0-9]{1,9}$';
 END;
 
+-- Group steps and the options that say what happens after a task (0027; chords.sql).
+
+-- Whether `value` is a UUID in its text form: a cast of anything else would fail the batch.
+CREATE OR REPLACE FUNCTION is_uuid(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+RETURN length(coalesce(value, '')) = 36
+   AND value LIKE '________-____-____-____-____________'
+   AND replace(value, '-', '') !~ '[^0-9a-fA-F]' AND length(replace(value, '-', '')) = 32;
+
+-- The group a task was sent in (option `group_id`), if it is a valid id.
+CREATE OR REPLACE FUNCTION option_group(options jsonb) RETURNS uuid
+LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN options ? 'group_id' AND is_uuid(options ->> 'group_id') THEN (options ->> 'group_id')::uuid END;
+
+-- The callbacks a task was sent with (options `link`, `link_error`: arrays of chain steps),
+-- as the results row keeps them; NULL for almost every task.
+CREATE OR REPLACE FUNCTION option_callbacks(options jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN options ?| ARRAY['link', 'link_error']
+            THEN jsonb_strip_nulls(jsonb_build_object(
+                     'link', CASE WHEN jsonb_typeof(options -> 'link') = 'array' THEN options -> 'link' END,
+                     'link_error', CASE WHEN jsonb_typeof(options -> 'link_error') = 'array' THEN options -> 'link_error' END))
+       END;
+
+-- Whether a task keeps its results row even with ignore_result: a group's member (its chord
+-- counts it) or a task with callbacks (the trigger sends them from it).
+CREATE OR REPLACE FUNCTION option_keeps_result(options jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+RETURN options ?| ARRAY['group_id', 'link', 'link_error'];
+
+-- A group step usable by the statements (see the top of this file).
+CREATE OR REPLACE FUNCTION valid_group_step(step jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+RETURN jsonb_typeof(step) = 'object' AND jsonb_typeof(step -> 'group') = 'array'
+   AND is_uuid(step ->> 'id') AND jsonb_typeof(step -> 'task_ids') = 'array'
+   AND coalesce(jsonb_typeof(step -> 'allowed_failures'), 'number') = 'number'
+   AND coalesce(step ->> 'allowed_failures', '0') ~ '^[0-9]{1,9}$'
+   AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(step -> 'task_ids') AS i
+                   WHERE jsonb_typeof(i) <> 'string' OR NOT is_uuid(i #>> '{}'))
+   AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(step -> 'group') AS m WHERE jsonb_typeof(m) <> 'array');
+
+-- Every task step of a chain, group steps opened (recursively), in order of appearance.
+CREATE OR REPLACE FUNCTION canvas_task_steps(chain jsonb) RETURNS SETOF jsonb
+LANGUAGE sql IMMUTABLE
+BEGIN ATOMIC
+    WITH RECURSIVE walk (step, path) AS (
+        SELECT s.step, ARRAY[s.n]
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(chain) = 'array' THEN chain ELSE '[]' END)
+            WITH ORDINALITY AS s(step, n)
+        UNION ALL
+        SELECT m.step, w.path || ARRAY[g.n, m.n]
+        FROM walk AS w
+        CROSS JOIN LATERAL jsonb_array_elements(w.step -> 'group') WITH ORDINALITY AS g(member, n)
+        CROSS JOIN LATERAL jsonb_array_elements(g.member) WITH ORDINALITY AS m(step, n)
+        WHERE jsonb_typeof(w.step -> 'group') = 'array' AND jsonb_typeof(g.member) = 'array'
+    )
+    SELECT step FROM walk WHERE jsonb_typeof(step -> 'group') IS DISTINCT FROM 'array' ORDER BY path;
+END;
+
 -- The remaining steps of a chain whose task `failed_id` did not succeed, as failed results
 -- (ChainAborted, naming the step that failed and its error), so waiting on a chain's last
--- result never hangs.
-CREATE OR REPLACE FUNCTION aborted_chain_steps(
+-- result never hangs. The members of a group step (repeatable/chords.sql) are among them, with
+-- their group and callbacks (the trigger on results counts them and sends their link_error).
+-- (Its result type grew in 0027: it is dropped and made again.)
+DROP FUNCTION IF EXISTS aborted_chain_steps(uuid, text, text, uuid, jsonb, jsonb);
+CREATE FUNCTION aborted_chain_steps(
     failed_id uuid, failed_name text, failed_queue text, failed_root uuid, chain jsonb, failure jsonb
-) RETURNS TABLE (id uuid, name text, queue text, args jsonb, kwargs jsonb, error jsonb, parent_id uuid, root_id uuid)
+) RETURNS TABLE (id uuid, name text, queue text, args jsonb, kwargs jsonb, error jsonb, parent_id uuid, root_id uuid,
+                 group_id uuid, callbacks jsonb)
 LANGUAGE sql IMMUTABLE
 BEGIN ATOMIC
     SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', failed_queue),
@@ -45,7 +108,8 @@ BEGIN ATOMIC
            jsonb_build_object('type', 'ChainAborted',
                               'message', format('an earlier step of the chain, %s[%s], did not succeed: %s',
                                                 failed_name, failed_id, failure->>'message')),
-           failed_id, coalesce(failed_root, failed_id)
-    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(chain) = 'array' THEN chain ELSE '[]' END) AS step
+           failed_id, coalesce(failed_root, failed_id),
+           option_group(step->'options'), option_callbacks(step->'options')
+    FROM canvas_task_steps(chain) AS step
     WHERE valid_chain_step(step);
 END;

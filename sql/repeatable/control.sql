@@ -75,26 +75,28 @@ BEGIN
     WITH gone AS (
         DELETE FROM tasks AS t
         WHERE t.id = ANY (ids) AND t.state IN ('queued', 'retry') AND NOT (t.id = ANY (handled))
-        RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.parent_id, t.root_id,
-                  t.created_at
+        RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.options, t.chain, t.attempt, t.retries, t.parent_id,
+                  t.root_id, t.created_at
     ),
-    result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at) AS (
+    result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at,
+                  group_id, callbacks) AS (
         SELECT g.id, g.name, g.queue, 'revoked', g.args, g.kwargs,
                jsonb_build_object('type', 'TaskRevokedError', 'message', reason), g.attempt, g.retries, g.parent_id,
-               g.root_id, g.created_at
+               g.root_id, g.created_at, option_group(g.options), option_callbacks(g.options)
         FROM gone AS g
         UNION ALL
         SELECT a.id, a.name, a.queue, 'revoked', a.args, a.kwargs,
-               jsonb_build_object('type', 'TaskRevokedError', 'message', reason), 0, 0, a.parent_id, a.root_id, now()
+               jsonb_build_object('type', 'TaskRevokedError', 'message', reason), 0, 0, a.parent_id, a.root_id, now(),
+               a.group_id, a.callbacks
         FROM gone AS g
         CROSS JOIN LATERAL aborted_chain_steps(g.id, g.name, g.queue, g.root_id, g.chain, NULL) AS a
     ),
     stored AS (
         -- derive: results.insert_row
         INSERT INTO results (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id,
-                             created_at)
+                             created_at, group_id, callbacks)
         SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.parent_id, r.root_id,
-               r.created_at
+               r.created_at, r.group_id, r.callbacks
         FROM result_input AS r
         -- end derive
         ON CONFLICT (id) DO NOTHING
@@ -142,7 +144,8 @@ $$;
 --   retried      it was failed or revoked: it is queued again (its queue is woken);
 --   not failed   it succeeded, or has not finished: nothing changes;
 --   unknown      no such task: nothing changes.
--- The rest of a chain that the failure aborted is not re-created: retry its steps too.
+-- The rest of a chain that the failure aborted is not re-created: retry its steps too. A retried
+-- task comes back without its group and callbacks: a chord already counted its failure.
 CREATE OR REPLACE FUNCTION retry(ids uuid[])
 RETURNS TABLE (task_id uuid, outcome text)
 LANGUAGE plpgsql
@@ -165,7 +168,11 @@ BEGIN
             DELETE FROM results AS r WHERE r.id = ANY (ids) AND r.state IN ('failed', 'revoked') RETURNING r.*
         ),
         archived AS (
-            INSERT INTO task_attempts SELECT o.*, now() FROM old AS o
+            INSERT INTO task_attempts (id, name, queue, state, args, kwargs, result, error, attempt, retries, worker,
+                                       parent_id, root_id, created_at, started_at, finished_at, runtime)
+            SELECT o.id, o.name, o.queue, o.state, o.args, o.kwargs, o.result, o.error, o.attempt, o.retries, o.worker,
+                   o.parent_id, o.root_id, o.created_at, o.started_at, o.finished_at, o.runtime
+            FROM old AS o
         ),
         task_input (id, name, queue, args, kwargs, parent_id, root_id) AS (
             SELECT o.id, o.name, o.queue, o.args, o.kwargs, o.parent_id, o.root_id FROM old AS o
@@ -259,26 +266,28 @@ BEGIN
     WITH gone AS (
         DELETE FROM tasks AS t
         WHERE t.state IN ('queued', 'retry') AND (purge.queue IS NULL OR t.queue = purge.queue)
-        RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.chain, t.attempt, t.retries, t.parent_id, t.root_id,
-                  t.created_at
+        RETURNING t.id, t.name, t.queue, t.args, t.kwargs, t.options, t.chain, t.attempt, t.retries, t.parent_id,
+                  t.root_id, t.created_at
     ),
-    result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at) AS (
+    result_input (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id, created_at,
+                  group_id, callbacks) AS (
         SELECT g.id, g.name, g.queue, 'revoked', g.args, g.kwargs,
                jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), g.attempt, g.retries, g.parent_id,
-               g.root_id, g.created_at
+               g.root_id, g.created_at, option_group(g.options), option_callbacks(g.options)
         FROM gone AS g
         UNION ALL
         SELECT a.id, a.name, a.queue, 'revoked', a.args, a.kwargs,
-               jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), 0, 0, a.parent_id, a.root_id, now()
+               jsonb_build_object('type', 'TaskRevokedError', 'message', 'purged'), 0, 0, a.parent_id, a.root_id, now(),
+               a.group_id, a.callbacks
         FROM gone AS g
         CROSS JOIN LATERAL aborted_chain_steps(g.id, g.name, g.queue, g.root_id, g.chain, NULL) AS a
     ),
     stored AS (
         -- derive: results.insert_row
         INSERT INTO results (id, name, queue, state, args, kwargs, error, attempt, retries, parent_id, root_id,
-                             created_at)
+                             created_at, group_id, callbacks)
         SELECT r.id, r.name, r.queue, r.state, r.args, r.kwargs, r.error, r.attempt, r.retries, r.parent_id, r.root_id,
-               r.created_at
+               r.created_at, r.group_id, r.callbacks
         FROM result_input AS r
         -- end derive
         ON CONFLICT (id) DO NOTHING

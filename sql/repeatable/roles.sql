@@ -65,6 +65,8 @@ BEGIN
         '%1$I.task_stats, %1$I.revocations, %1$I.task_types, %1$I.settings, %1$I.periodic_tasks, %1$I.periodic_ticks, '
         '%1$I.task_attempts, %1$I.paused_queues, %1$I.results_default, %1$I.events_default TO %2$I', s, worker);
     EXECUTE format('GRANT SELECT, DELETE ON %1$I.control_messages, %1$I.unique_keys, %1$I.groups TO %2$I', s, worker);
+    -- A chain's next step may be a group (0027: its row, then its chord's count).
+    EXECUTE format('GRANT INSERT, UPDATE ON %1$I.groups TO %2$I', s, worker);
     EXECUTE format('GRANT SELECT ON %1$I.schema_migrations, %1$I.schema_repeatables TO %2$I', s, worker);
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', s, worker);
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s, %I.grant_roles(text, text, text, text) FROM %I',

@@ -8,19 +8,40 @@ public struct Signature<Output: Codable & Sendable>: Sendable {
     /// The untyped step.
     public var step: ChainStep
 
-    init(app: CeleriacApp, task: String, arguments: [any Encodable & Sendable], immutable: Bool, taskOptions: TaskOptions) {
+    init(
+        app: CeleriacApp, task: String, arguments: [any Encodable & Sendable], immutable: Bool, taskOptions: TaskOptions,
+        shape: ArgumentShape? = nil
+    ) {
         self.app = app
         let args: Result<String, EnqueueError>
         do { args = .success(try ArgumentCoding.encode(list: arguments)) } catch {
             args = .failure(EnqueueError("could not encode the arguments of \(task) as JSON: \(error)"))
         }
         step = ChainStep(task: task, args: args, immutable: immutable, options: CallOptions(), taskOptions: taskOptions)
+        step.shape = shape
     }
 
     /// The same signature with call options (queue, priority, countdown…).
     public func set(_ options: CallOptions) -> Signature {
         var copy = self
         copy.step.options = options
+        return copy
+    }
+
+    /// The same signature with a callback sent when it succeeds, given its result first
+    /// (Celery's `link`). Several may be added; each runs once.
+    public func link<B>(_ callback: Signature<B>) -> Signature {
+        var copy = self
+        copy.step.link = (copy.step.link ?? []) + [.task(callback.step)]
+        return copy
+    }
+
+    /// The same signature with a callback sent when it fails or is revoked (Celery's
+    /// `link_error`), given the failed task's id (a string) first: read its error with
+    /// `AsyncResult`.
+    public func linkError<B>(_ callback: Signature<B>) -> Signature {
+        var copy = self
+        copy.step.linkError = (copy.step.linkError ?? []) + [.task(callback.step)]
         return copy
     }
 
@@ -42,6 +63,11 @@ public struct ChainStep: Sendable {
     public var options: CallOptions
     /// The task's own options (queue, priority).
     var taskOptions: TaskOptions
+    /// The task's parameter types, when the step was made from a typed task.
+    var shape: ArgumentShape?
+    /// Callbacks on success (`link`) and on failure (`link_error`).
+    var link: [CanvasStep]?
+    var linkError: [CanvasStep]?
 
     /// Builds the step from JSON text (for callers without the task's code).
     public init(task: String, argsJSON: String, immutable: Bool = false, options: CallOptions = CallOptions()) {

@@ -45,12 +45,27 @@ public struct TaskDefinition<each Argument: Codable & Sendable, Output: Codable 
     /// A signature with some or all arguments: in a chain, the previous task's result is
     /// prepended to these (Celery's `s`).
     public func s(_ arguments: any Encodable & Sendable...) -> Signature<Output> {
-        Signature(app: app, task: name, arguments: arguments, immutable: false, taskOptions: options)
+        Signature(
+            app: app, task: name, arguments: arguments, immutable: false, taskOptions: options,
+            shape: shape(given: arguments.count))
     }
 
     /// An immutable signature: in a chain it ignores the previous result (Celery's `si`).
     public func si(_ arguments: any Encodable & Sendable...) -> Signature<Output> {
-        Signature(app: app, task: name, arguments: arguments, immutable: true, taskOptions: options)
+        Signature(
+            app: app, task: name, arguments: arguments, immutable: true, taskOptions: options,
+            shape: shape(given: arguments.count))
+    }
+
+    /// The task's parameter types, for the checks made when steps are put together.
+    func shape(given: Int) -> ArgumentShape {
+        var types: [ObjectIdentifier] = []
+        var names: [String] = []
+        for type in repeat (each Argument).self {
+            types.append(ObjectIdentifier(type))
+            names.append(String(describing: type))
+        }
+        return ArgumentShape(types: types, names: names, given: given)
     }
 }
 

@@ -23,8 +23,13 @@ public struct TaskRowOptions: Sendable, Hashable {
     /// `unique_key` (or `unique_by_args`), `unique_policy`, `unique_for`: the task is unique
     /// (``Uniqueness``, migration 0025).
     public var unique: Uniqueness?
-    /// `group_id`: the group the task was sent in (``Group``, migration 0026).
+    /// `group_id`: the group the task was sent in (``Group``, migration 0026); on a member
+    /// chain, its last task.
     public var group: UUID?
+    /// `link`: chain steps sent with the result when the task succeeds (a JSON array).
+    public var link: String?
+    /// `link_error`: chain steps sent with the task's id when it fails or is revoked.
+    public var linkError: String?
 
     public init(
         acksLate: Bool? = nil,
@@ -57,6 +62,8 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
         if let ignoreResult { field("ignore_result", ignoreResult ? "true" : "false") }
         if let group { field("group_id", "\"" + group.celeryString + "\"") }
+        if let link { field("link", link) }
+        if let linkError { field("link_error", linkError) }
         if let unique {
             if let key = unique.key, let quoted = try? JSONCoding.encode(key) {
                 field("unique_key", quoted)
@@ -86,6 +93,8 @@ public struct TaskRowOptions: Sendable, Hashable {
         if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
         if case .bool(let value)? = fields["ignore_result"] { ignoreResult = value }
         if case .string(let value)? = fields["group_id"] { group = UUID(uuidString: value) }
+        if case .array? = fields["link"] { link = fields["link"].flatMap { try? JSONCoding.encode($0) } }
+        if case .array? = fields["link_error"] { linkError = fields["link_error"].flatMap { try? JSONCoding.encode($0) } }
         let key: String? = if case .string(let value)? = fields["unique_key"] { value } else { nil }
         if key != nil || fields["unique_by_args"] == .bool(true) {
             var policy = Uniqueness.Policy.reject
