@@ -113,6 +113,9 @@ struct BenchReport {
     var pageTimings: [(String, Double)] = []
     /// Drains from deep backlogs (the depth part).
     var depth: DepthFigures?
+    /// A chord's members against a plain drain of as many tasks, and the body's delay (the
+    /// canvas part).
+    var chord: ChordFigure?
     /// Drains of relaxed-durability tasks and of durable ones, per configuration.
     var durability: [DurabilityFigure] = []
 
@@ -180,6 +183,12 @@ struct BenchReport {
             figures["durable_drain_\(key)_per_s"] = figure.durable.rounded()
             figures["relaxed_drain_\(key)_ratio"] = round3(figure.ratio)
         }
+        if let chord {
+            figures["chord_member_per_s"] = chord.memberRate.rounded()
+            figures["chord_plain_drain_per_s"] = chord.plainRate.rounded()
+            figures["chord_member_ratio"] = round3(chord.ratio)
+            figures["chord_body_delay_ms"] = round3(chord.bodyDelayMilliseconds)
+        }
         if let depth {
             figures["depth_shallow_per_s"] = depth.shallowRate.rounded()
             for item in depth.cases {
@@ -235,6 +244,12 @@ struct BenchReport {
             row("  from before the enqueue call", latency.fromCall.text, "as bench-peers measures")
             row("  from its return", latency.fromReturn.text)
         }
+        if let chord {
+            row(
+                "chord: \(chord.members.formatted()) no-op members (2x128)", rate(chord.memberRate),
+                times(chord.ratio) + " of a plain drain of as many (median of \(chord.rounds) paired)")
+            row("  last member to the body's start", String(format: "%.1f ms", chord.bodyDelayMilliseconds), "median")
+        }
         if let depth {
             row("drain \(depth.shallowTasks.formatted()) waiting, one queue (2x128)", rate(depth.shallowRate), "depth baseline")
             for item in depth.cases {
@@ -278,4 +293,15 @@ extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
+}
+
+/// The canvas part: a chord's members drained beside a plain drain of as many tasks.
+struct ChordFigure {
+    var members: Int
+    var rounds: Int
+    /// Medians over the rounds.
+    var memberRate: Double
+    var plainRate: Double
+    var ratio: Double
+    var bodyDelayMilliseconds: Double
 }

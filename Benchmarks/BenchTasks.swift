@@ -16,6 +16,8 @@ struct BenchTasks: Sendable {
     /// A no-op with relaxed durability (acks_late): claims and completions that do not wait
     /// for the disk.
     let relaxed: TaskDefinition<Int>
+    /// Adds up a chord's results: the body of the canvas part.
+    let sum: TaskDefinition<[Int], Int>
 
     init(app: CeleriacApp) {
         noop = app.task("bench.noop") { () async throws -> Int in 0 }
@@ -28,6 +30,7 @@ struct BenchTasks: Sendable {
             if task.retries == 0 { throw task.retry(countdown: .seconds(1)) }
             return task.retries
         }
+        sum = app.task("bench.sum") { (values: [Int]) async throws -> Int in values.reduce(0, +) }
         relaxed = app.task("bench.relaxed", options: TaskOptions(acksLate: true, durability: .relaxed)) { () async throws -> Int in 0 }
     }
 }

@@ -23,7 +23,8 @@ struct Benchmark {
         var keepViewsData = false
         /// Drains per side in the events measurement (2x128, with and without -E in turns).
         var eventsDrainTasks = 50_000
-        /// Run only these parts (raw, enqueue, drain, events, sleep, latency, history, views); nil runs all.
+        /// Run only these parts (raw, enqueue, drain, depth, canvas, events, durability, sleep, latency,
+        /// history, views); nil runs all.
         var only: Set<String>?
         /// Drain configurations (workers, concurrency).
         var drainConfigurations = [(1, 1), (2, 1), (1, 16), (2, 16), (1, 128), (2, 128)]
@@ -71,6 +72,7 @@ struct Benchmark {
         }
 
         if settings.includes("depth") { try await measureDepth() }
+        if settings.includes("canvas") { try await measureChord() }
         if settings.includes("events") { try await measureEvents() }
         if settings.includes("durability") { try await measureDurability() }
         if settings.includes("sleep") {
@@ -221,6 +223,50 @@ struct Benchmark {
         }
         report.depth = DepthFigures(
             shallowTasks: shallow, shallowRate: Percentiles(baselines).median, rounds: settings.depthRounds, cases: figures)
+    }
+
+    /// A chord of 10,000 no-op members and a body that adds their results, drained by 2x128,
+    /// each round right after a plain drain of as many tasks: the members' rate (first start to
+    /// last finish) against the plain drain's, and the time from the last member's outcome (its
+    /// statement's clock) to the body's start (its claim's).
+    private mutating func measureChord() async throws {
+        let members = 10_000
+        var memberRates: [Double] = []
+        var plainRates: [Double] = []
+        var ratios: [Double] = []
+        var delays: [Double] = []
+        for round in 1...settings.depthRounds {
+            progress("canvas, round \(round): \(members) plain, then a chord of \(members)")
+            let plain = try await measureDrain(task: "bench.noop", count: members, workers: 2, concurrency: 128)
+            try await execute("TRUNCATE \(schema).results, \(schema).groups")
+            let onBench = CallOptions(queue: "bench")
+            let header = Group(Array(repeating: tasks.noop.s().set(onBench), count: members))
+            let body = try await chord(header, tasks.sum.s().set(onBench)).delay()
+            let pool = try WorkerProcesses(count: 2, concurrency: 128, url: url, schema: schema, queues: ["bench"])
+            defer { pool.stop() }
+            try await pool.waitUntilReady(timeout: .seconds(30))
+            _ = try await body.get(timeout: .seconds(600))
+            pool.stop()
+            let timings = "SELECT extract(epoch FROM max(m.finished_at) - min(m.started_at)) || ' ' || "
+                + "extract(epoch FROM (SELECT b.started_at FROM \(schema).results AS b WHERE b.id = $1) - max(m.finished_at)) "
+                + "FROM \(schema).results AS m WHERE m.group_id IS NOT NULL"
+            let row = try await scalar(timings, [body.id.uuidString])
+            let parts = (row ?? "").split(separator: " ").compactMap { Double($0) }
+            guard parts.count == 2, parts[0] > 0 else { throw BenchError("the chord's timings could not be read: \(row ?? "none")") }
+            let rate = Double(members) / parts[0]
+            progress(
+                String(
+                    format: "  members %.0f/s against %.0f/s: %.2fx; body %.1f ms after the last", rate, plain.rate,
+                    rate / plain.rate, parts[1] * 1_000))
+            memberRates.append(rate)
+            plainRates.append(plain.rate)
+            ratios.append(rate / plain.rate)
+            delays.append(parts[1] * 1_000)
+        }
+        report.chord = ChordFigure(
+            members: members, rounds: settings.depthRounds, memberRate: Percentiles(memberRates).median,
+            plainRate: Percentiles(plainRates).median, ratio: Percentiles(ratios).median,
+            bodyDelayMilliseconds: Percentiles(delays).median)
     }
 
     /// Times every monitoring view (and task_history) with a million finished tasks (1% failed,
