@@ -104,9 +104,9 @@ public final class CeleriacApp: Sendable {
         tasks.withLock { $0[task.name] = task }
     }
 
-    /// The registered task called `name`.
+    /// The registered task called `name` (or the built-in ``Starmap``, which every app runs).
     func registeredTask(named name: String) -> RegisteredTask? {
-        tasks.withLock { $0[name] }
+        tasks.withLock { $0[name] } ?? (name == Starmap.name ? Starmap.task(in: self) : nil)
     }
 
     /// Every registered task, by name.
