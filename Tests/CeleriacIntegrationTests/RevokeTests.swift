@@ -52,6 +52,8 @@ import Testing
             let error = await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
             #expect(error?.state == .revoked)
             #expect(error?.info.message == "operator said so")
+            // Observers hear of the outcome after it is written: the result may come first.
+            try await env.eventually("the revoked event") { !events.of(.revoked).isEmpty }
             #expect(events.of(.revoked).map(\.taskID) == [result.id])
             try await worker.stop()
         }

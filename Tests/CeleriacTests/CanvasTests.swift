@@ -90,3 +90,36 @@ import Testing
         #expect(plan.finalID?.celeryString == rest.first?["id"] as? String)
     }
 }
+
+@Suite struct TaskLimitOptionsTests {
+    @Test func ratesAreReadAsCeleryWritesThem() throws {
+        #expect(try RateLimit("10/m").interval == 6)
+        #expect(try RateLimit("2/s").interval == 0.5)
+        #expect(try RateLimit("1/h").interval == 3_600)
+        #expect(try RateLimit("4").interval == 0.25)
+        #expect(RateLimit.perMinute(30).rate == "30/m")
+        for bad in ["", "10/d", "0/m", "-1/s", "ten/m", "10/m/s"] {
+            #expect(throws: EnqueueError.self, "\(bad)") { try RateLimit(bad) }
+        }
+        #expect(throws: EnqueueError.self) { try ConcurrencyLimit(0) }
+    }
+
+    @Test func eachCallSpendsTheBudgetOfItsKey() throws {
+        #expect(LimitKey.task.key(task: "t", args: "[1]", kwargs: "{}") == "t")
+        #expect(LimitKey.argument(0).key(task: "t", args: #"["acme", 2]"#, kwargs: "{}") == #"t:"acme""#)
+        #expect(LimitKey.argument(1).key(task: "t", args: #"["acme", 2]"#, kwargs: "{}") == "t:2")
+        #expect(LimitKey.argument(5).key(task: "t", args: "[1]", kwargs: "{}") == "t")
+        #expect(LimitKey.keyword("customer").key(task: "t", args: "[]", kwargs: #"{"customer": 7}"#) == "t:7")
+        #expect(LimitKey.fixed("stripe").key(task: "t", args: "[1]", kwargs: "{}") == "stripe")
+        let app = CeleriacApp("limits", database: "postgres://localhost/unused")
+        let sync = app.task(
+            "tasks.sync",
+            options: TaskOptions(rateLimit: try RateLimit("10/m"), concurrencyLimit: try ConcurrencyLimit(2, per: .argument(0)))
+        ) { (customer: Int) -> Int in customer }
+        let message = try sync.message(42)
+        #expect(
+            message.options.json
+                == #"{"rate_limit":"10/m","rate_key":"tasks.sync","concurrency_limit":2,"concurrency_key":"tasks.sync:42"}"#)
+        #expect(TaskRowOptions(json: message.options.json) == message.options)
+    }
+}

@@ -240,7 +240,8 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- durability, acks_late: Durability.swift), the claim commits without waiting for its WAL to
 -- reach disk; `restore_commit` puts the session's synchronous_commit back when a relaxed
 -- completion before it in the same transaction turned it off and a claimed task is not
--- relaxed.
+-- relaxed. A task under a rate or concurrency limit (0028) is claimed only when its limit lets
+-- it start (admit_tasks, repeatable/limits.sql).
 --
 -- `after_*` (one entry per queue, or none) make the claim read a queue's range after the key
 -- (-priority, run_at, id) given, not from its head: a worker passes the last key it claimed
@@ -295,10 +296,10 @@ shares AS (
     FROM open_queues AS q
 ),
 first_picked AS (
-    SELECT c.id, c.name, c.queue, c.attempt, c.priority, c.run_at
+    SELECT c.id, c.name, c.queue, c.attempt, c.priority, c.run_at, c.options
     FROM shares AS s
     CROSS JOIN LATERAL (
-        SELECT id, priority, run_at, name, queue, attempt FROM celeriac.tasks
+        SELECT id, priority, run_at, name, queue, attempt, options FROM celeriac.tasks
         WHERE state IN ('queued', 'retry') AND queue = s.name AND run_at <= now()
           AND (-priority, run_at, id) > (s.after_rank, s.after_run_at, s.after_id)
         ORDER BY -priority, run_at, id
@@ -320,11 +321,11 @@ rest AS (
     SELECT $2 - (SELECT count(*) FROM first_picked)::int AS n
 ),
 topped_up AS (
-    SELECT c.id, c.name, c.queue, c.attempt, c.priority, c.run_at
+    SELECT c.id, c.name, c.queue, c.attempt, c.priority, c.run_at, c.options
     FROM filled AS f
     CROSS JOIN rest AS r
     CROSS JOIN LATERAL (
-        SELECT id, priority, run_at, name, queue, attempt FROM celeriac.tasks
+        SELECT id, priority, run_at, name, queue, attempt, options FROM celeriac.tasks
         WHERE state IN ('queued', 'retry') AND queue = f.queue AND run_at <= now()
           AND (-priority, run_at, id) > (f.rank, f.run_at, f.id)
         ORDER BY -priority, run_at, id
@@ -337,6 +338,14 @@ picked AS (
     SELECT * FROM first_picked
     UNION ALL
     (SELECT * FROM topped_up LIMIT (SELECT n FROM rest))
+),
+-- Tasks under a rate or concurrency limit (0028) start only when admit_tasks() lets them; the
+-- others are moved to when they may, and stay queued. Claims of other tasks never call it.
+limited AS (
+    SELECT ARRAY(SELECT p.id FROM picked AS p WHERE p.options ?| ARRAY['rate_limit', 'concurrency_limit']) AS ids
+),
+held AS (
+    SELECT a.id FROM limited AS l CROSS JOIN LATERAL celeriac.admit_tasks(l.ids) AS a WHERE cardinality(l.ids) > 0
 ),
 more AS (
     SELECT (SELECT count(*) FROM picked) < $2 AND EXISTS (SELECT 1 FROM filled) AS more
@@ -356,7 +365,7 @@ logged AS (
     FROM (SELECT array_agg(p.id) AS ids, array_agg(p.name) AS names, array_agg(p.queue) AS queues,
                  array_agg(p.attempt + 1) AS attempts
           FROM picked AS p
-          WHERE $5
+          WHERE $5 AND NOT EXISTS (SELECT 1 FROM held AS h WHERE h.id = p.id)
           HAVING count(*) > 0) AS b
     CROSS JOIN (VALUES ('received'), ('started')) AS k(kind)
     WHERE $5
@@ -376,7 +385,7 @@ SET state = 'started', owner = $3, attempt = t.attempt + 1, started_at = now(),
     lease_expires_at = now() + make_interval(secs => $4::float8)
 -- An array, not a join: the generic plan must not guess thousands of picked rows and
 -- hash-join the whole table.
-WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
+WHERE t.id = ANY (ARRAY(SELECT p.id FROM picked AS p WHERE NOT EXISTS (SELECT 1 FROM held AS h WHERE h.id = p.id)))
 RETURNING t.id, t.name, t.args::text AS args, t.kwargs::text AS kwargs, t.options::text AS options, t.attempt,
           t.retries, t.max_retries, t.queue, (t.expires_at IS NOT NULL AND t.expires_at < now()) AS expired,
           t.root_id, t.parent_id, extract(epoch FROM now() - t.run_at)::float8 AS wait,
@@ -460,6 +469,8 @@ owned AS (
 retried_rows AS (
     UPDATE celeriac.tasks AS t
     SET owner = NULL, lease_expires_at = NULL,
+        -- A rate-limited task's reserved moment (0028) was spent by this attempt.
+        options = CASE WHEN t.options ? 'rate_reserved' THEN t.options - 'rate_reserved' ELSE t.options END,
         (state, retries, last_error, run_at) = (
             SELECT CASE WHEN o.outcome = 'snoozed' AND t.retries = 0 THEN 'queued' ELSE 'retry' END,
                    t.retries + CASE WHEN o.outcome = 'retry' THEN 1 ELSE 0 END,

@@ -67,6 +67,8 @@ BEGIN
     EXECUTE format('GRANT SELECT, DELETE ON %1$I.control_messages, %1$I.unique_keys, %1$I.groups TO %2$I', s, worker);
     -- A chain's next step may be a group (0027: its row, then its chord's count).
     EXECUTE format('GRANT INSERT, UPDATE ON %1$I.groups TO %2$I', s, worker);
+    -- Rate and concurrency limits (0028), decided in the claim.
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON %1$I.rate_limits, %1$I.concurrency_keys TO %2$I', s, worker);
     EXECUTE format('GRANT SELECT ON %1$I.schema_migrations, %1$I.schema_repeatables TO %2$I', s, worker);
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', s, worker);
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s, %I.grant_roles(text, text, text, text) FROM %I',

@@ -57,6 +57,15 @@ extension CeleriacApp {
         message.options.timeLimit = call.timeLimit.map { max(0, $0.seconds) }
         message.options.softTimeLimit = call.softTimeLimit.map { max(0, $0.seconds) }
         message.options.ignoreResult = call.ignoreResult
+        // Fleet-wide limits (0028): the claim reads them from the row, with the key of this call.
+        if let rate = call.rateLimit ?? options?.rateLimit {
+            message.options.rateLimit = rate.rate
+            message.options.rateKey = rate.key.key(task: name, args: args, kwargs: kwargs)
+        }
+        if let limit = call.concurrencyLimit ?? options?.concurrencyLimit {
+            message.options.concurrencyLimit = limit.maximum
+            message.options.concurrencyKey = limit.key.key(task: name, args: args, kwargs: kwargs)
+        }
         return message
     }
 

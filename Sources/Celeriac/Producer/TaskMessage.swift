@@ -72,6 +72,10 @@ public struct CallOptions: Sendable {
     public var softTimeLimit: Duration?
     /// Overrides the task's `ignore_result` for this call.
     public var ignoreResult: Bool?
+    /// Overrides the task's rate limit for this call (``RateLimit``).
+    public var rateLimit: RateLimit?
+    /// Overrides the task's concurrency limit for this call (``ConcurrencyLimit``).
+    public var concurrencyLimit: ConcurrencyLimit?
 
     /// Expires `duration` from now (Celery's `expires=60`): after that the task is never
     /// started and ends REVOKED with reason "expired".

@@ -13,6 +13,10 @@ public struct TaskOptions: Sendable {
     public var retryBackoff: RetryBackoff?
     /// Makes every call of the task unique (``Uniqueness``) unless the call says otherwise.
     public var unique: Uniqueness?
+    /// How often calls may start, across the fleet (``RateLimit``, Celery's `rate_limit`).
+    public var rateLimit: RateLimit?
+    /// How many calls may run at once, across the fleet (``ConcurrencyLimit``).
+    public var concurrencyLimit: ConcurrencyLimit?
     /// `acks_late`: run again rather than fail when the worker dies mid-task.
     public var acksLate: Bool?
     /// `time_limit`: the hard limit of one attempt.
@@ -41,7 +45,9 @@ public struct TaskOptions: Sendable {
         argumentNames: [String] = [],
         durability: Durability = .durable,
         retryBackoff: RetryBackoff? = nil,
-        unique: Uniqueness? = nil
+        unique: Uniqueness? = nil,
+        rateLimit: RateLimit? = nil,
+        concurrencyLimit: ConcurrencyLimit? = nil
     ) {
         self.queue = queue
         self.priority = priority
@@ -55,5 +61,7 @@ public struct TaskOptions: Sendable {
         self.durability = durability
         self.retryBackoff = retryBackoff
         self.unique = unique
+        self.rateLimit = rateLimit
+        self.concurrencyLimit = concurrencyLimit
     }
 }

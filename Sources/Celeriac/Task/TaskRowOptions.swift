@@ -26,6 +26,12 @@ public struct TaskRowOptions: Sendable, Hashable {
     /// `group_id`: the group the task was sent in (``Group``, migration 0026); on a member
     /// chain, its last task.
     public var group: UUID?
+    /// `rate_limit` ("10/m") and `rate_key`: the fleet-wide rate the task starts at (0028).
+    public var rateLimit: String?
+    public var rateKey: String?
+    /// `concurrency_limit` and `concurrency_key`: at most that many of the key run at once.
+    public var concurrencyLimit: Int?
+    public var concurrencyKey: String?
     /// `link`: chain steps sent with the result when the task succeeds (a JSON array).
     public var link: String?
     /// `link_error`: chain steps sent with the task's id when it fails or is revoked.
@@ -62,6 +68,10 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
         if let ignoreResult { field("ignore_result", ignoreResult ? "true" : "false") }
         if let group { field("group_id", "\"" + group.celeryString + "\"") }
+        if let rateLimit, let quoted = try? JSONCoding.encode(rateLimit) { field("rate_limit", quoted) }
+        if let rateKey, let quoted = try? JSONCoding.encode(rateKey) { field("rate_key", quoted) }
+        if let concurrencyLimit { field("concurrency_limit", String(concurrencyLimit)) }
+        if let concurrencyKey, let quoted = try? JSONCoding.encode(concurrencyKey) { field("concurrency_key", quoted) }
         if let link { field("link", link) }
         if let linkError { field("link_error", linkError) }
         if let unique {
@@ -93,6 +103,12 @@ public struct TaskRowOptions: Sendable, Hashable {
         if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
         if case .bool(let value)? = fields["ignore_result"] { ignoreResult = value }
         if case .string(let value)? = fields["group_id"] { group = UUID(uuidString: value) }
+        if case .string(let value)? = fields["rate_limit"] { rateLimit = value }
+        if case .string(let value)? = fields["rate_key"] { rateKey = value }
+        if let value = number("concurrency_limit"), value >= 1, value <= 1e9, value.rounded() == value {
+            concurrencyLimit = Int(value)
+        }
+        if case .string(let value)? = fields["concurrency_key"] { concurrencyKey = value }
         if case .array? = fields["link"] { link = fields["link"].flatMap { try? JSONCoding.encode($0) } }
         if case .array? = fields["link_error"] { linkError = fields["link_error"].flatMap { try? JSONCoding.encode($0) } }
         let key: String? = if case .string(let value)? = fields["unique_key"] { value } else { nil }
