@@ -99,6 +99,7 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.depthShallowTasks = 20_000
             settings.depthDeepTasks = 200_000
             settings.depthRounds = 1
+            settings.limitDrainTasks = 10_000
             settings.latencyProbes = 200
         }
         var benchmark = Benchmark(app: app, url: url, settings: settings)

@@ -116,6 +116,10 @@ struct BenchReport {
     /// A chord's members against a plain drain of as many tasks, and the body's delay (the
     /// canvas part).
     var chord: ChordFigure?
+    /// A drain of tasks under a rate limit far above the drain rate, and its ratio to a plain
+    /// drain of as many just before (median of paired rounds).
+    var rateLimitedDrain = 0.0
+    var rateLimitedRatio = 0.0
     /// Drains of relaxed-durability tasks and of durable ones, per configuration.
     var durability: [DurabilityFigure] = []
 
@@ -188,6 +192,8 @@ struct BenchReport {
             figures["chord_plain_drain_per_s"] = chord.plainRate.rounded()
             figures["chord_member_ratio"] = round3(chord.ratio)
             figures["chord_body_delay_ms"] = round3(chord.bodyDelayMilliseconds)
+            figures["rate_limited_drain_per_s"] = rateLimitedDrain.rounded()
+            figures["rate_limited_drain_ratio"] = round3(rateLimitedRatio)
         }
         if let depth {
             figures["depth_shallow_per_s"] = depth.shallowRate.rounded()
@@ -249,6 +255,9 @@ struct BenchReport {
                 "chord: \(chord.members.formatted()) no-op members (2x128)", rate(chord.memberRate),
                 times(chord.ratio) + " of a plain drain of as many (median of \(chord.rounds) paired)")
             row("  last member to the body's start", String(format: "%.1f ms", chord.bodyDelayMilliseconds), "median")
+            row(
+                "drain under a rate limit of 1,000,000/s (2x128)", rate(rateLimitedDrain),
+                times(rateLimitedRatio) + " of a plain drain (median of \(chord.rounds) paired)")
         }
         if let depth {
             row("drain \(depth.shallowTasks.formatted()) waiting, one queue (2x128)", rate(depth.shallowRate), "depth baseline")

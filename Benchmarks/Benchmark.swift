@@ -19,6 +19,8 @@ struct Benchmark {
         var depthDeepTasks = 1_000_000
         /// Paired rounds per depth case.
         var depthRounds = 3
+        /// Tasks per side in the rate-limited drain of the canvas part.
+        var limitDrainTasks = 50_000
         /// Leave the views part's data in place at the end.
         var keepViewsData = false
         /// Drains per side in the events measurement (2x128, with and without -E in turns).
@@ -247,7 +249,8 @@ struct Benchmark {
             try await pool.waitUntilReady(timeout: .seconds(30))
             _ = try await body.get(timeout: .seconds(600))
             pool.stop()
-            let timings = "SELECT extract(epoch FROM max(m.finished_at) - min(m.started_at)) || ' ' || "
+            let timings =
+                "SELECT extract(epoch FROM max(m.finished_at) - min(m.started_at)) || ' ' || "
                 + "extract(epoch FROM (SELECT b.started_at FROM \(schema).results AS b WHERE b.id = $1) - max(m.finished_at)) "
                 + "FROM \(schema).results AS m WHERE m.group_id IS NOT NULL"
             let row = try await scalar(timings, [body.id.uuidString])
@@ -263,6 +266,25 @@ struct Benchmark {
             ratios.append(rate / plain.rate)
             delays.append(parts[1] * 1_000)
         }
+        // A rate limit far above the drain rate: what the limit machinery costs when it never binds.
+        var limitedRates: [Double] = []
+        var limitRatios: [Double] = []
+        for round in 1...settings.depthRounds {
+            progress("canvas, round \(round): \(settings.limitDrainTasks) plain, then as many under a rate limit of 1,000,000/s")
+            let plain = try await measureDrain(task: "bench.noop", count: settings.limitDrainTasks, workers: 2, concurrency: 128)
+            let limited = try await measureDrain(
+                task: "bench.noop", backlog: Backlog(count: settings.limitDrainTasks, rateLimit: .perSecond(1_000_000)),
+                workers: 2, concurrency: 128)
+            progress(
+                String(
+                    format: "  %.0f/s against %.0f/s: %.2fx (CPU s per 10k: workers %.3f against %.3f, server %.3f against %.3f)",
+                    limited.rate, plain.rate, limited.rate / plain.rate, limited.workerCPUPer10k, plain.workerCPUPer10k,
+                    limited.postgresCPUPer10k ?? .nan, plain.postgresCPUPer10k ?? .nan))
+            limitedRates.append(limited.rate)
+            limitRatios.append(limited.rate / plain.rate)
+        }
+        report.rateLimitedDrain = Percentiles(limitedRates).median
+        report.rateLimitedRatio = Percentiles(limitRatios).median
         report.chord = ChordFigure(
             members: members, rounds: settings.depthRounds, memberRate: Percentiles(memberRates).median,
             plainRate: Percentiles(plainRates).median, ratio: Percentiles(ratios).median,
@@ -538,6 +560,8 @@ struct Benchmark {
         var priorities = 1
         var scheduled = 0
         var measured: Int?
+        /// A fleet-wide rate limit on every task (the canvas part's limit machinery).
+        var rateLimit: RateLimit?
     }
 
     private func measureDrain(
@@ -570,9 +594,10 @@ struct Benchmark {
             let chunk = min(backlog.count + backlog.scheduled - sent, 10_000)
             let messages = try (sent..<(sent + chunk)).map { index in
                 let due = index < backlog.count
-                let options = CallOptions(
+                var options = CallOptions(
                     countdown: due ? nil : .seconds(3_600), queue: backlog.queues[index % backlog.queues.count],
                     priority: (index / backlog.queues.count) % backlog.priorities)
+                options.rateLimit = backlog.rateLimit
                 return try app.message(task: task, args: "[]", options: options)
             }
             try await app.enqueue(messages)

@@ -41,12 +41,13 @@ import Testing
             #expect(starts.count == 5)
             // Each start has its own moment, a second after the one before (a start may come a
             // little after its moment, never before): over any stretch, at most one start per
-            // second, plus the first.
+            // second, plus the first. (Starts read the claim's transaction clock, which may be a
+            // few milliseconds before the moment the claim waited for.)
             for (i, early) in starts.enumerated() {
                 for (j, late) in starts.enumerated() where j > i {
-                    #expect(Double(j - i) <= (late - early) / 1.0 + 1 + 0.001, "starts \(i) and \(j): \(starts)")
+                    #expect(Double(j - i) <= (late - early) / 1.0 + 1 + 0.01, "starts \(i) and \(j): \(starts)")
                 }
-                #expect(early - starts[0] >= Double(i) * 1.0 - 0.001, "\(starts)")
+                #expect(early - starts[0] >= Double(i) * 1.0 - 0.01, "\(starts)")
             }
             #expect(Set(try await env.sql("SELECT DISTINCT worker FROM \(env.schema).results WHERE name = 'tasks.limited'")).count >= 1)
             for worker in workers { try await worker.stop() }
@@ -69,7 +70,7 @@ import Testing
             for key in ["a", "b"] {
                 let starts = spans.filter { $0.key == key }.map(\.start)
                 #expect(starts.count == 3)
-                #expect(starts.enumerated().allSatisfy { $1 - starts[0] >= Double($0) * 0.5 - 0.001 }, "\(key): \(starts)")
+                #expect(starts.enumerated().allSatisfy { $1 - starts[0] >= Double($0) * 0.5 - 0.01 }, "\(key): \(starts)")
             }
             // The two keys did not wait for each other: each key's first start came at once.
             let firsts = ["a", "b"].compactMap { key in spans.first { $0.key == key }?.start }

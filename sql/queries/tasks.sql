@@ -342,10 +342,12 @@ picked AS (
 -- Tasks under a rate or concurrency limit (0028) start only when admit_tasks() lets them; the
 -- others are moved to when they may, and stay queued. Claims of other tasks never call it.
 limited AS (
-    SELECT ARRAY(SELECT p.id FROM picked AS p WHERE p.options ?| ARRAY['rate_limit', 'concurrency_limit']) AS ids
+    SELECT array_agg(p.id) AS ids, array_agg(p.name) AS names, array_agg(p.options) AS options
+    FROM picked AS p WHERE p.options ?| ARRAY['rate_limit', 'concurrency_limit']
 ),
 held AS (
-    SELECT a.id FROM limited AS l CROSS JOIN LATERAL celeriac.admit_tasks(l.ids) AS a WHERE cardinality(l.ids) > 0
+    SELECT a.id FROM limited AS l CROSS JOIN LATERAL celeriac.admit_tasks(l.ids, l.names, l.options) AS a
+    WHERE l.ids IS NOT NULL
 ),
 more AS (
     SELECT (SELECT count(*) FROM picked) < $2 AND EXISTS (SELECT 1 FROM filled) AS more

@@ -67,7 +67,7 @@ struct ClaimedTask: Sendable, Codable {
     var label: String { "\(name)[\(id.celeryString)]" }
 
     /// The row options the producer stored (``TaskRowOptions``).
-    var rowOptions: TaskRowOptions { TaskRowOptions(json: options) }
+    var rowOptions: TaskRowOptions { TaskRowOptions(workerReading: options) }
 }
 
 /// What happened to one attempt, waiting to be written by `tasks.complete`.
