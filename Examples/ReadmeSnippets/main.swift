@@ -26,6 +26,13 @@ func readmeSnippets() async throws {
             PeriodicTask(name: "ping", task: "tasks.ping", timing: .every(.seconds(30)), misfirePolicy: .skip),
         ]
     }
+    // README block
+    do {
+        let callAPI = app.task(
+            "crm.sync", options: TaskOptions(rateLimit: try RateLimit("10/m"), concurrencyLimit: try ConcurrencyLimit(2, per: .argument(0)))
+        ) { (customerID: Int) async throws -> Bool in true }
+        _ = callAPI
+    }
 }
 
 if CommandLine.arguments.count > 99 { try await readmeSnippets() }

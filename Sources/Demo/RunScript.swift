@@ -33,10 +33,30 @@ struct RunScript: AsyncParsableCommand {
         print("flaky_task sent, id =", flaky.id.celeryString)
 
         print("Chain result:", try await chained.get(timeout: .seconds(30)))
+
+        // The canvas (README, "Groups, chords and nested canvases"): printed as it finishes.
+        try await canvas()
         do {
             print("flaky_task result:", try await flaky.get(timeout: .seconds(60)))
         } catch let failure as TaskFailedError {
             print("flaky_task failed after all its retries:", failure)
         }
     }
+}
+
+/// The README's canvas block, verbatim.
+func canvas() async throws {
+    // A group: the members run in parallel, results in member order.
+    let products = try await group((0..<10).map { mul.s($0, $0) }).delay()
+    print("Group:", try await products.get(timeout: .seconds(30)))  // [0, 1, 4, …, 81]
+    // A chord: the body gets the list of the header's results, sent once with the last one.
+    let total = try await chord((0..<10).map { mul.s($0, $0) }, tsum.s()).delay()
+    print("Chord:", try await total.get(timeout: .seconds(30)))  // 285
+    // A chain of a group into a callback: each member gets 2, the callback their results.
+    let fanned = try await (mul.s(1, 2) | group(mul.s(10), mul.s(100)) | tsum.s()).delay()
+    print("Chain with a group:", try await fanned.get(timeout: .seconds(30)))  // 220
+    // Many calls in one task, and callbacks.
+    print("Starmap:", try await mul.starmap([(2, 3), (4, 5)]).delay().get(timeout: .seconds(30)))  // [6, 20]
+    let linked = try await mul.s(6, 7).link(tsum.si([1, 2])).delay()
+    print("Linked:", try await linked.get(timeout: .seconds(30)), "root", linked.id.celeryString)  // 42
 }

@@ -28,6 +28,12 @@ let add = app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in
     return result
 }
 
+/// Multiplies at once: the canvas part of the demo (groups and chords of it).
+let mul = app.task("tasks.mul") { (x: Int, y: Int) async throws -> Int in x * y }
+
+/// Adds up a list: a chord's body.
+let tsum = app.task("tasks.tsum") { (values: [Int]) async throws -> Int in values.reduce(0, +) }
+
 /// A task that sometimes fails and retries up to 3 times, 5 s apart.
 ///
 /// As in the walkthrough it fails when `time % 2 > 1`; unlike it, the first attempt

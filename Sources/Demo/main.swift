@@ -6,7 +6,7 @@ import Foundation
 
 // Swift initialises globals lazily: touch the task definitions so they are registered
 // before the worker starts.
-_ = (add, flakyTask)
+_ = (add, flakyTask, mul, tsum)
 do {
     try configureBeatSchedule()
 } catch {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Every Swift block of the README is compiled by the build: Examples/Readme* hold each one
-/// verbatim (indentation aside). This checks they still match.
+/// Every Swift block of the README is compiled by the build: Examples/Readme* and the demo's
+/// run script (which `make demo` runs) hold each one verbatim (indentation aside). This checks
+/// they still match.
 @Suite struct ReadmeTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -27,7 +28,9 @@ import Testing
             }
         }
         #expect(blocks.count >= 3)
-        let examples = ["Examples/ReadmeWalkthrough/main.swift", "Examples/ReadmeSnippets/main.swift"].map { path in
+        let examples = [
+            "Examples/ReadmeWalkthrough/main.swift", "Examples/ReadmeSnippets/main.swift", "Sources/Demo/RunScript.swift",
+        ].map { path in
             Self.lines((try? String(contentsOf: Self.root.appending(path: path), encoding: .utf8)) ?? "")
         }
         for block in blocks {
