@@ -78,6 +78,12 @@ public struct Configuration: Sendable {
     /// How often maintenance (lease rescue, result pruning) runs on the elected node; at
     /// most a quarter of ``workerLeaseDuration`` is used, so rescue stays within lease + interval.
     public var maintenanceInterval: Duration = .seconds(5)
+    /// Priority aging (`CELERIAC_PRIORITY_AGING`, seconds; 0 turns it off): a task due in its
+    /// queue gains one priority level for every such interval it has waited, up to 255, so
+    /// low priorities never starve under steady high-priority load. Its own priority stays
+    /// in the row's options (`aged_from`). Done by maintenance, so at most every
+    /// ``maintenanceInterval``.
+    public var priorityAging: Duration? = .seconds(60)
 
     public init() {}
 
@@ -88,7 +94,7 @@ public struct Configuration: Sendable {
     /// (true/false), `CELERIAC_TASK_TIME_LIMIT`,
     /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
     /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL`,
-    /// `CELERIAC_DATABASE_RETRY_SECONDS` (seconds), `CELERIAC_MAX_PAYLOAD_BYTES`.
+    /// `CELERIAC_PRIORITY_AGING`, `CELERIAC_DATABASE_RETRY_SECONDS` (seconds), `CELERIAC_MAX_PAYLOAD_BYTES`.
     ///
     /// Every well-formed variable is applied, whatever comes before it.
     /// - Throws: one ``ConfigurationError`` naming every variable that does not parse.
@@ -131,6 +137,7 @@ public struct Configuration: Sendable {
         seconds("CELERIAC_HEARTBEAT_SECONDS") { workerHeartbeatInterval = $0 }
         seconds("CELERIAC_POLL_INTERVAL") { workerPollInterval = $0 }
         seconds("CELERIAC_MAINTENANCE_INTERVAL") { maintenanceInterval = $0 }
+        seconds("CELERIAC_PRIORITY_AGING") { priorityAging = $0 > .zero ? $0 : nil }
         seconds("CELERIAC_DATABASE_RETRY_SECONDS") { databaseRetryTimeout = $0 }
         if let text = environment["CELERIAC_MAX_PAYLOAD_BYTES"] {
             if let value = Int(text), value > 0 {

@@ -11,6 +11,8 @@ import Logging
 /// - **pruning**: results older than `result_expires` (new block ranges of the results' BRIN
 ///   index are summarized first, so this reads only old rows), ticks older than a week, and
 ///   worker rows silent for a day;
+/// - **priority aging** (`tasks.age_priorities`): a task waiting in its queue gains a priority
+///   level for every ``Configuration/priorityAging`` it has waited, so none starves;
 /// - **silent workers**: a worker silent for a whole lease no longer counts as waiting for
 ///   work, so producers stop sending NOTIFYs on its account (migration 0005).
 package struct Maintenance: Sendable {
@@ -25,7 +27,12 @@ package struct Maintenance: Sendable {
         /// Results deleted for being older than `result_expires`.
         package var prunedResults = 0
         package var prunedEvents = 0
+        /// Waiting tasks whose priority aging raised.
+        package var aged = 0
     }
+
+    /// The most tasks one round ages in each (queue, priority) level.
+    static let agingBatch = 1_000
 
     /// The most results one round deletes.
     static let pruneBatch = 10_000
@@ -33,6 +40,7 @@ package struct Maintenance: Sendable {
     let sql: SchemaSQL
     let resultExpires: Duration?
     let workerLease: Duration
+    let priorityAging: Duration?
     /// The retry limit of a task whose row names none.
     let defaultMaxRetries: Int
     /// The `maintenance` leader lease.
@@ -46,6 +54,7 @@ package struct Maintenance: Sendable {
         sql = SchemaSQL(schema: configuration.schema)
         resultExpires = configuration.resultExpires
         workerLease = configuration.workerLeaseDuration
+        priorityAging = configuration.priorityAging
         defaultMaxRetries = configuration.taskDefaultMaxRetries
         interval = min(configuration.maintenanceInterval, configuration.workerLeaseDuration / 4)
         // Two rounds: a leader that dies is replaced well within one task lease, so a task
@@ -79,6 +88,10 @@ package struct Maintenance: Sendable {
             report.prunedEvents = try connection.row(events, in: sql)?.pruned ?? 0
             try connection.run(SQL.Groups.Prune(expiresSeconds: resultExpires.seconds), in: sql)
             try connection.run(SQL.TaskAttempts.Prune(expiresSeconds: resultExpires.seconds, batch: Self.pruneBatch), in: sql)
+        }
+        if let priorityAging {
+            let aging = SQL.Tasks.AgePriorities(stepSeconds: max(0.001, priorityAging.seconds), batch: Self.agingBatch)
+            report.aged = try connection.row(aging, in: sql)?.aged ?? 0
         }
         try connection.run(SQL.PeriodicTicks.Prune(), in: sql)
         try connection.run(SQL.TaskStats.Prune(), in: sql)

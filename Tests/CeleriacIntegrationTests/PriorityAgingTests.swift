@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Celeriac
+
+/// Priority aging (maintenance, tasks.age_priorities): a low priority does not starve under a
+/// steady stream of higher ones.
+@Suite struct PriorityAgingTests {
+    @Test func aLowPriorityTaskStarvesWithoutAgingAndRunsWithIt() async throws {
+        try await TestEnvironment.with({ $0.priorityAging = .milliseconds(200) }) { env in
+            let ran = Mutex<[Int]>([])
+            let work = env.app.task("tasks.work") { (priority: Int) async throws -> Int in
+                try await Task.sleep(for: .milliseconds(20))
+                ran.withLock { $0.append(priority) }
+                return priority
+            }
+            // A steady stream of priority-9 tasks, more than one worker slot can run.
+            let flood = Task {
+                while !Task.isCancelled {
+                    _ = try await env.app.enqueue(try (0..<4).map { _ in try work.message(9, options: CallOptions(priority: 9)) })
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            defer { flood.cancel() }
+            try await Task.sleep(for: .milliseconds(200))
+            let low = try await work.applyAsync(0, options: CallOptions(priority: 0))
+            // This test leads maintenance (the worker's own waits for the lease): first without
+            // aging, then with it.
+            var still = env.app.conf
+            still.priorityAging = nil
+            let idle = Maintenance(configuration: still, holder: "aging")
+            #expect(try await env.app.pool.run { try idle.runOnce(on: $0) }.leader)
+            let worker = env.startWorker(concurrency: 1)
+
+            // Without aging: higher priorities keep coming first.
+            for _ in 0..<15 {
+                #expect(try await env.app.pool.run { try idle.runOnce(on: $0) }.aged == 0)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(ran.withLock { $0 }.count > 20)
+            #expect(!ran.withLock { $0 }.contains(0))
+            #expect(try await low.state == .pending)
+
+            // With it (maintenance every 100 ms, a level every 200 ms): the task climbs to 9 and,
+            // older than every other task there, runs next.
+            let maintenance = Maintenance(configuration: env.app.conf, holder: "aging")
+            let clock = ContinuousClock()
+            let started = clock.now
+            var aged = 0
+            while try await low.state != .success {
+                aged += try await env.app.pool.run { try maintenance.runOnce(on: $0) }.aged
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(clock.now - started < .seconds(10), "the low-priority task still waits")
+                if clock.now - started >= .seconds(10) { break }
+            }
+            #expect(ran.withLock { $0 }.contains(0))
+            #expect(aged > 0)
+            flood.cancel()
+            try await worker.stop()
+        }
+    }
+}
