@@ -16,6 +16,9 @@ struct BenchTasks: Sendable {
     /// A no-op with relaxed durability (acks_late): claims and completions that do not wait
     /// for the disk.
     let relaxed: TaskDefinition<Int>
+    /// A no-op under a rate limit far above any drain rate (registered with its type): what
+    /// the limit machinery costs when it never binds.
+    let limited: TaskDefinition<Int>
     /// Adds up a chord's results: the body of the canvas part.
     let sum: TaskDefinition<[Int], Int>
 
@@ -30,6 +33,7 @@ struct BenchTasks: Sendable {
             if task.retries == 0 { throw task.retry(countdown: .seconds(1)) }
             return task.retries
         }
+        limited = app.task("bench.limited", options: TaskOptions(rateLimit: .perSecond(1_000_000))) { () async throws -> Int in 0 }
         sum = app.task("bench.sum") { (values: [Int]) async throws -> Int in values.reduce(0, +) }
         relaxed = app.task("bench.relaxed", options: TaskOptions(acksLate: true, durability: .relaxed)) { () async throws -> Int in 0 }
     }

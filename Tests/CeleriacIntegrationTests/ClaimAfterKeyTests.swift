@@ -13,7 +13,7 @@ import Testing
             queues: ["celery"], limit: limit, owner: "claim-after-key-test", leaseSeconds: 30, events: false,
             eventsChannel: SchemaSQL(schema: env.schema).topics.events, relaxedNames: [], restoreCommit: nil,
             afterQueues: key == nil ? [] : ["celery"], afterPriorities: key.map { [$0.priority] } ?? [],
-            afterRunAts: key.map { [$0.runAt] } ?? [], afterIds: key.map { [$0.id] } ?? [], turn: 0)
+            afterRunAts: key.map { [$0.runAt] } ?? [], afterIds: key.map { [$0.id] } ?? [], turn: 0, limitedNames: [])
         let sql = SchemaSQL(schema: env.schema)
         return try await env.app.pool.run { connection in try connection.rows(statement, in: sql) }
     }

@@ -10,7 +10,7 @@ import Testing
         let statement = SQL.Tasks.Claim(
             queues: queues, limit: limit, owner: "claim-shares-test", leaseSeconds: 30, events: false,
             eventsChannel: SchemaSQL(schema: env.schema).topics.events, relaxedNames: [], restoreCommit: nil,
-            afterQueues: [], afterPriorities: [], afterRunAts: [], afterIds: [], turn: turn)
+            afterQueues: [], afterPriorities: [], afterRunAts: [], afterIds: [], turn: turn, limitedNames: [])
         let sql = SchemaSQL(schema: env.schema)
         return try await env.app.pool.run { connection in try connection.rows(statement, in: sql) }
     }

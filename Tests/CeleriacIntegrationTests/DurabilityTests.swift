@@ -24,7 +24,7 @@ import Testing
         SQL.Tasks.Claim(
             queues: ["celery"], limit: 10, owner: "durability-test", leaseSeconds: 30, events: false,
             eventsChannel: SchemaSQL(schema: env.schema).topics.events, relaxedNames: relaxed, restoreCommit: restore,
-            afterQueues: [], afterPriorities: [], afterRunAts: [], afterIds: [], turn: 0)
+            afterQueues: [], afterPriorities: [], afterRunAts: [], afterIds: [], turn: 0, limitedNames: [])
     }
 
     @Test func aClaimOfRelaxedTasksOnlyCommitsWithoutWaitingForTheDisk() async throws {

@@ -147,7 +147,7 @@ import Testing
                 try connection.executeScript(text)
                 try connection.execute("SET plan_cache_mode = force_generic_plan")
                 let rows = try connection.execute(
-                    "EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20, true, 'x.events', '{}', NULL, '{}', '{}', '{}', '{}', 0)")
+                    "EXPLAIN EXECUTE tasks_claim('{celery}', 10, 'w', 20, true, 'x.events', '{}', NULL, '{}', '{}', '{}', '{}', 0, '{}')")
                 try connection.execute("DEALLOCATE tasks_claim")
                 return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
             }

@@ -80,6 +80,25 @@ import Testing
         }
     }
 
+    @Test func aCallsOwnRateLimitTravelsInItsRow() async throws {
+        try await TestEnvironment.with { env in
+            let ping = env.app.task("tasks.ping") { (n: Int) async throws -> Int in n }
+            let worker = env.startWorker(concurrency: 4)
+            var call = CallOptions()
+            call.rateLimit = .perSecond(2)
+            var results: [AsyncResult<Int>] = []
+            for n in 0..<3 { results.append(try await ping.applyAsync(n, options: call)) }
+            // The same task without the override is not limited.
+            let free = try await ping.delay(9)
+            _ = try await free.get(timeout: .seconds(5))
+            for result in results { _ = try await result.get(timeout: .seconds(10)) }
+            let starts = try await spans(env, "tasks.ping").filter { $0.key != "9" }.map(\.start)
+            #expect(starts.count == 3)
+            #expect(starts.enumerated().allSatisfy { $1 - starts[0] >= Double($0) * 0.5 - 0.01 }, "\(starts)")
+            try await worker.stop()
+        }
+    }
+
     @Test func aConcurrencyLimitOfTwoPerKeyIsNeverExceededAcrossThreeWorkers() async throws {
         try await TestEnvironment.with { env in
             let sync = env.app.task(

@@ -116,10 +116,18 @@ import Testing
             "tasks.sync",
             options: TaskOptions(rateLimit: try RateLimit("10/m"), concurrencyLimit: try ConcurrencyLimit(2, per: .argument(0)))
         ) { (customer: Int) -> Int in customer }
+        // The task's own rate limit is registered with its type by its workers; the row carries
+        // the concurrency limit with this call's key.
         let message = try sync.message(42)
-        #expect(
-            message.options.json
-                == #"{"rate_limit":"10/m","rate_key":"tasks.sync","concurrency_limit":2,"concurrency_key":"tasks.sync:42"}"#)
+        #expect(message.options.json == #"{"concurrency_limit":2,"concurrency_key":"tasks.sync:42"}"#)
         #expect(TaskRowOptions(json: message.options.json) == message.options)
+        // A call's own rate limit travels in its row, with its key.
+        var call = CallOptions()
+        call.rateLimit = try RateLimit("5/s", per: .argument(0))
+        let overridden = try sync.message(7, options: call)
+        #expect(overridden.options.rateLimit == "5/s")
+        #expect(overridden.options.rateKey == "tasks.sync:7")
+        #expect(LimitKey.argument(2).spec == "argument:2")
+        #expect(LimitKey.task.spec == nil)
     }
 }

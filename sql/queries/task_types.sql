@@ -13,15 +13,18 @@
 -- param ignore_result: array
 -- param queues: array
 -- param worker: text
+-- param rate_limits: array
+-- param rate_keys: array
 INSERT INTO celeriac.task_types AS t (name, acks_late, max_retries, reject_on_worker_lost, time_limit, soft_time_limit,
-                                      ignore_result, queue, registered_by)
+                                      ignore_result, queue, registered_by, rate_limit, rate_key)
 SELECT * FROM unnest($1::text[], $2::boolean[], $3::int[], $4::boolean[], $5::float8[], $6::float8[], $7::boolean[],
-                     $8::text[], array_fill($9::text, ARRAY[cardinality($1::text[])]))
+                     $8::text[], array_fill($9::text, ARRAY[cardinality($1::text[])]), $10::text[], $11::text[])
 ON CONFLICT (name) DO UPDATE SET
     acks_late = EXCLUDED.acks_late, max_retries = EXCLUDED.max_retries,
     reject_on_worker_lost = EXCLUDED.reject_on_worker_lost, time_limit = EXCLUDED.time_limit,
     soft_time_limit = EXCLUDED.soft_time_limit, ignore_result = EXCLUDED.ignore_result, queue = EXCLUDED.queue,
-    registered_by = EXCLUDED.registered_by, registered_at = now()
+    registered_by = EXCLUDED.registered_by, registered_at = now(), rate_limit = EXCLUDED.rate_limit,
+    rate_key = EXCLUDED.rate_key
 
 -- name: get
 -- One task type's registered options.

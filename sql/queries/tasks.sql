@@ -241,7 +241,8 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- reach disk; `restore_commit` puts the session's synchronous_commit back when a relaxed
 -- completion before it in the same transaction turned it off and a claimed task is not
 -- relaxed. A task under a rate or concurrency limit (0028) is claimed only when its limit lets
--- it start (admit_tasks, repeatable/limits.sql).
+-- it start (admit_tasks, repeatable/limits.sql): limits in its options, and the rate limits of
+-- the task types in `limited_names` (registered in task_types, 0029).
 --
 -- `after_*` (one entry per queue, or none) make the claim read a queue's range after the key
 -- (-priority, run_at, id) given, not from its head: a worker passes the last key it claimed
@@ -263,6 +264,7 @@ WHERE EXISTS (SELECT 1 FROM celeriac.workers AS w WHERE w.listening AND queue = 
 -- param after_run_ats: text[]
 -- param after_ids: uuid[]
 -- param turn: int
+-- param limited_names: text[]
 -- column id: uuid
 -- column name: text
 -- column args: json
@@ -343,7 +345,7 @@ picked AS (
 -- others are moved to when they may, and stay queued. Claims of other tasks never call it.
 limited AS (
     SELECT array_agg(p.id) AS ids, array_agg(p.name) AS names, array_agg(p.options) AS options
-    FROM picked AS p WHERE p.options ?| ARRAY['rate_limit', 'concurrency_limit']
+    FROM picked AS p WHERE p.name = ANY ($14::text[]) OR p.options ?| ARRAY['rate_limit', 'concurrency_limit']
 ),
 held AS (
     SELECT a.id FROM limited AS l CROSS JOIN LATERAL celeriac.admit_tasks(l.ids, l.names, l.options) AS a

@@ -58,7 +58,9 @@ extension CeleriacApp {
         message.options.softTimeLimit = call.softTimeLimit.map { max(0, $0.seconds) }
         message.options.ignoreResult = call.ignoreResult
         // Fleet-wide limits (0028): the claim reads them from the row, with the key of this call.
-        if let rate = call.rateLimit ?? options?.rateLimit {
+        // A task's own rate limit is its workers' to say (task_types, 0029): only a call's
+        // override travels in the row.
+        if let rate = call.rateLimit {
             message.options.rateLimit = rate.rate
             message.options.rateKey = rate.key.key(task: name, args: args, kwargs: kwargs)
         }

@@ -13,6 +13,17 @@ public enum LimitKey: Sendable, Hashable {
     /// One budget under this key, for whichever tasks name it.
     case fixed(String)
 
+    /// How `task_types.rate_key` writes it (limit_key() in repeatable/limits.sql derives the
+    /// key from it): nil for the task's name.
+    var spec: String? {
+        switch self {
+        case .task: nil
+        case .argument(let index): "argument:\(index)"
+        case .keyword(let name): "keyword:" + name
+        case .fixed(let key): "fixed:" + key
+        }
+    }
+
     /// The key for one call: the task's name, `name:value` with the argument's JSON, or the
     /// fixed key. A call without the argument shares the name's budget.
     func key(task name: String, args: String, kwargs: String) -> String {
@@ -36,7 +47,10 @@ public enum LimitKey: Sendable, Hashable {
 /// How often a task may start, across the whole fleet (Celery's `rate_limit`, which holds
 /// per worker only): `RateLimit("10/m")`. Starts are spaced evenly (six seconds apart here),
 /// whichever worker claims them; a task that must wait is moved to its moment and does not
-/// hold back the tasks behind it in its queue. Decided in the claim (migration 0028).
+/// hold back the tasks behind it in its queue. Decided in the claim (migration 0028). A
+/// task's own limit (``TaskOptions/rateLimit``) is registered by its workers in `task_types`
+/// (0029), as Celery's is a task attribute; a call's (``CallOptions/rateLimit``) travels in
+/// its row and wins.
 public struct RateLimit: Sendable, Hashable {
     /// The rate as written: "10/s", "10/m", "10/h", or a number per second.
     public let rate: String

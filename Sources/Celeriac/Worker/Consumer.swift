@@ -41,6 +41,9 @@ final class Consumer: @unchecked Sendable {
         var applicationName: String = "celeriac-worker"
         /// Task names with relaxed durability and acks_late (``Durability``).
         var relaxedTasks: Set<String> = []
+        /// Task names with a rate limit of their own (registered in task_types): the claim
+        /// admits them (0029).
+        var rateLimitedTasks: [String] = []
         /// The role's own `synchronous_commit`, put back in a transaction that a relaxed
         /// completion turned off when it claims a durable task.
         var synchronousCommit = "on"
@@ -244,7 +247,8 @@ final class Consumer: @unchecked Sendable {
             queues: queues, limit: count, owner: settings.owner, leaseSeconds: settings.lease.seconds,
             events: settings.sendEvents, eventsChannel: settings.sql.topics.events,
             relaxedNames: settings.relaxedTasks.sorted(), restoreCommit: nil, afterQueues: after.queues,
-            afterPriorities: after.priorities, afterRunAts: after.runAts, afterIds: after.ids, turn: turn % 1_000_000)
+            afterPriorities: after.priorities, afterRunAts: after.runAts, afterIds: after.ids, turn: turn % 1_000_000,
+            limitedNames: settings.rateLimitedTasks)
     }
 
     private func nextDueStatement(after keys: [String: ClaimHints.Key]) -> SQL.Tasks.NextDue {

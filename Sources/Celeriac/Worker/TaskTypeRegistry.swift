@@ -20,7 +20,9 @@ enum TaskTypeRegistry {
             softTimeLimits: column { ($0.options.softTimeLimit ?? conf.taskSoftTimeLimit).map { String($0.seconds) } },
             ignoreResult: column { flag($0.options.ignoreResult) },
             queues: column { $0.options.queue },
-            worker: worker
+            worker: worker,
+            rateLimits: column { $0.options.rateLimit?.rate },
+            rateKeys: column { $0.options.rateLimit?.key.spec }
         )
     }
 

@@ -157,6 +157,7 @@ public final class Worker: Sendable {
                 heartbeatInterval: conf.workerHeartbeatInterval, lease: conf.workerLeaseDuration,
                 shutdownGrace: conf.workerShutdownGrace, sendEvents: conf.workerSendTaskEvents,
                 applicationName: String("celeriac-worker:\(nodeName)".prefix(63)), relaxedTasks: relaxedTasks,
+                rateLimitedTasks: app.registeredTasks.filter { $0.options.rateLimit != nil }.map(\.name),
                 synchronousCommit: synchronousCommit
             ),
             pool: pool,
