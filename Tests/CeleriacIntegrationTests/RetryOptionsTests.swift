@@ -32,6 +32,45 @@ import Testing
         }
     }
 
+    struct Flaky: Error {}
+    struct Fatal: Error {}
+
+    @Test func autoretryForRetriesTheListedErrorsOnlyThenFailsWithTheOriginal() async throws {
+        // Without -E: retries are recorded anyway, so every attempt's error is in the history.
+        try await TestEnvironment.with { env in
+            let options = TaskOptions(
+                maxRetries: 2, retryBackoff: RetryBackoff(base: .milliseconds(20), maximum: .milliseconds(50), jitter: true),
+                autoretryFor: [ErrorMatcher(Flaky.self)])
+            let attempts = Mutex(0)
+            let flaky = env.app.task("tasks.flaky", options: options) { (fatal: Bool) async throws -> Int in
+                attempts.withLock { $0 += 1 }
+                if fatal { throw Fatal() }
+                throw Flaky()
+            }
+            let worker = env.startWorker()
+            // A listed error: three attempts (two retries), then FAILURE with that error.
+            let listed = try await flaky.delay(false)
+            let error = await #expect(throws: TaskFailedError.self) { try await listed.get(timeout: .seconds(10)) }
+            #expect(error?.info.type == "Flaky")
+            #expect(attempts.withLock { $0 } == 3)
+            let kinds = try await env.sql(
+                "SELECT kind FROM \(env.schema).task_history($1) WHERE kind IN ('retried', 'failed') ORDER BY at",
+                [listed.id.uuidString])
+            // The two retries in the event log (without -E, the final outcome is in results only).
+            #expect(kinds == ["retried", "retried"])
+            let errors = try await env.sql(
+                "SELECT error->>'type' FROM \(env.schema).task_history($1) WHERE kind IN ('retried', 'failed') ORDER BY at",
+                [listed.id.uuidString])
+            #expect(errors == ["Flaky", "Flaky"])
+            // An error not listed fails at once.
+            let other = try await flaky.delay(true)
+            let fatal = await #expect(throws: TaskFailedError.self) { try await other.get(timeout: .seconds(10)) }
+            #expect(fatal?.info.type == "Fatal")
+            #expect(attempts.withLock { $0 } == 4)
+            try await worker.stop()
+        }
+    }
+
     @Test func aSnoozeRunsTheTaskAgainWithoutUsingUpARetry() async throws {
         try await TestEnvironment.with({ $0.workerSendTaskEvents = true }) { env in
             let waited = Mutex(0)

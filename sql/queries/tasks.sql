@@ -512,7 +512,8 @@ logged AS (
           SELECT CASE r.outcome WHEN 'snoozed' THEN 'snoozed' ELSE 'retried' END, r.id, r.name, r.queue, r.attempt,
                  r.runtime, r.payload, r.countdown, r.started_at
           FROM retried AS r) AS e
-    WHERE $9
+    -- Retries are recorded even without -E: every attempt's error stays in the task's history.
+    WHERE $9 OR e.kind = 'retried'
     GROUP BY e.kind
 ),
 -- The next step of each chain that goes on, with its arguments (the result first unless the

@@ -11,6 +11,9 @@ public struct TaskOptions: Sendable {
     /// Exponential waits between retries, with a cap and jitter (Celery's `retry_backoff`);
     /// when set it replaces ``defaultRetryDelay``.
     public var retryBackoff: RetryBackoff?
+    /// Errors that make the task retry by themselves (Celery's `autoretry_for`): see
+    /// ``ErrorMatcher``.
+    public var autoretryFor: [ErrorMatcher] = []
     /// Makes every call of the task unique (``Uniqueness``) unless the call says otherwise.
     public var unique: Uniqueness?
     /// How often calls may start, across the fleet (``RateLimit``, Celery's `rate_limit`).
@@ -47,7 +50,8 @@ public struct TaskOptions: Sendable {
         retryBackoff: RetryBackoff? = nil,
         unique: Uniqueness? = nil,
         rateLimit: RateLimit? = nil,
-        concurrencyLimit: ConcurrencyLimit? = nil
+        concurrencyLimit: ConcurrencyLimit? = nil,
+        autoretryFor: [ErrorMatcher] = []
     ) {
         self.queue = queue
         self.priority = priority
@@ -63,5 +67,6 @@ public struct TaskOptions: Sendable {
         self.unique = unique
         self.rateLimit = rateLimit
         self.concurrencyLimit = concurrencyLimit
+        self.autoretryFor = autoretryFor
     }
 }

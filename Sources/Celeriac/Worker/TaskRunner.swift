@@ -59,25 +59,7 @@ struct TaskRunner: Sendable {
             let ignore = row.ignoreResult ?? options.ignoreResult
             return Completion(task, ignore ? .ignored : .succeeded, payload: output, runtime: runtime)
         } catch let retry as RetryRequest {
-            let runtime = elapsed()
-            let limit = retry.maxRetries ?? maxRetries
-            let cause = retry.cause.map { ErrorInfo($0, in: task, worker: owner) }
-            guard task.retries < limit else {
-                let error = cause ?? ErrorInfo(MaxRetriesExceededError(task: task.label, maxRetries: limit))
-                logger.error("Task \(task.label) raised unexpected: \(error)")
-                return failure(task, error, runtime: runtime)
-            }
-            // At most ten years: the database refuses timestamps it cannot represent.
-            let delay =
-                retry.countdown ?? options.retryBackoff?.delay(afterRetries: task.retries) ?? options.defaultRetryDelay
-                ?? configuration.taskDefaultRetryDelay
-            let countdown = min(max(0, delay.seconds), 315_360_000)
-            let reason = cause.map { ": \($0)" } ?? ""
-            logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
-            return Completion(
-                task, .retry, payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
-                countdown: countdown, runtime: runtime
-            )
+            return retried(task, retry, options: options, maxRetries: maxRetries, runtime: elapsed(), logger: logger)
         } catch let snooze as SnoozeRequest {
             let countdown = min(max(0, snooze.delay.seconds), 315_360_000)
             logger.info("Task \(task.label) snoozed: again in \(Self.format(countdown))s")
@@ -88,11 +70,41 @@ struct TaskRunner: Sendable {
             // goes back to the queue or was rescued), so this is no failure.
             logger.warning("Task \(task.label) stopped by the worker (revoked, cold shutdown or lost lease)")
             return failure(task, ErrorInfo(type: "CancellationError", message: "stopped by the worker"), runtime: elapsed())
+        } catch where options.autoretryFor.contains(where: { $0(error) }) {
+            return retried(
+                task, RetryRequest(because: error), options: options, maxRetries: maxRetries, runtime: elapsed(), logger: logger)
         } catch {
             let info = ErrorInfo(error, in: task, worker: owner)
             logger.error("Task \(task.label) raised unexpected: \(info)")
             return failure(task, info, runtime: elapsed())
         }
+    }
+
+    /// A retry asked for (or an error of ``TaskOptions/autoretryFor``): rescheduled after the
+    /// countdown, the backoff or the task's delay, or failed with its cause once the retries are
+    /// used up.
+    private func retried(
+        _ task: ClaimedTask, _ retry: RetryRequest, options: TaskOptions, maxRetries: Int, runtime: Double,
+        logger: Logger
+    ) -> Completion {
+        let limit = retry.maxRetries ?? maxRetries
+        let cause = retry.cause.map { ErrorInfo($0, in: task, worker: owner) }
+        guard task.retries < limit else {
+            let error = cause ?? ErrorInfo(MaxRetriesExceededError(task: task.label, maxRetries: limit))
+            logger.error("Task \(task.label) raised unexpected: \(error)")
+            return failure(task, error, runtime: runtime)
+        }
+        // At most ten years: the database refuses timestamps it cannot represent.
+        let delay =
+            retry.countdown ?? options.retryBackoff?.delay(afterRetries: task.retries) ?? options.defaultRetryDelay
+            ?? configuration.taskDefaultRetryDelay
+        let countdown = min(max(0, delay.seconds), 315_360_000)
+        let reason = cause.map { ": \($0)" } ?? ""
+        logger.info("Task \(task.label) retry: Retry in \(Self.format(countdown))s\(reason)")
+        return Completion(
+            task, .retry, payload: (cause ?? ErrorInfo(type: "Retry", message: "retry requested")).json,
+            countdown: countdown, runtime: runtime
+        )
     }
 
     private func failure(_ task: ClaimedTask, _ error: ErrorInfo, runtime: Double) -> Completion {
