@@ -125,4 +125,23 @@ import Testing
             for worker in workers { try await worker.stop() }
         }
     }
+
+    @Test func aQueuesConcurrencyLimitHoldsForEveryTaskSentToIt() async throws {
+        try await TestEnvironment.with({ $0.queueConcurrencyLimits = ["reports": 1] }) { env in
+            let build = env.app.task("tasks.build_report", queue: "reports") { (n: Int) async throws -> Int in
+                try await Task.sleep(for: .milliseconds(100))
+                return n
+            }
+            let workers = (0..<2).map { _ in env.startWorker(queues: ["reports"], concurrency: 4) }
+            var results: [AsyncResult<Int>] = []
+            for n in 0..<4 { results.append(try await build.delay(n)) }
+            for result in results { _ = try await result.get(timeout: .seconds(20)) }
+            let spans = try await spans(env, "tasks.build_report")
+            let peak = spans.map { probe in spans.filter { $0.start <= probe.start && $0.end > probe.start }.count }.max() ?? 0
+            #expect(peak == 1)
+            #expect(
+                try await env.sql("SELECT DISTINCT key FROM \(env.schema).concurrency_keys") == ["queue:reports"])
+            for worker in workers { try await worker.stop() }
+        }
+    }
 }

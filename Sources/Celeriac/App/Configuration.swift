@@ -32,6 +32,11 @@ public struct Configuration: Sendable {
     /// `task_routes`: task-name patterns (`*` wildcards) to queue names. The first
     /// matching pattern, in lexical order of patterns, wins; exact names win over patterns.
     public var taskRoutes: [String: String] = [:]
+    /// Fleet-wide concurrency limits per queue: at most that many tasks of the queue run at
+    /// once, whichever workers consume it (``ConcurrencyLimit``, key `queue:<name>`). The
+    /// producer marks each task it sends to the queue; a task's or a call's own concurrency
+    /// limit wins over its queue's.
+    public var queueConcurrencyLimits: [String: Int] = [:]
     /// `task_default_priority` (0…255, higher runs first).
     public var taskDefaultPriority: Int = 0
     /// `task_acks_late`: a task whose worker dies is run again (at-least-once) instead of failed.

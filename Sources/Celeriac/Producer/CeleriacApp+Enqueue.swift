@@ -67,6 +67,9 @@ extension CeleriacApp {
         if let limit = call.concurrencyLimit ?? options?.concurrencyLimit {
             message.options.concurrencyLimit = limit.maximum
             message.options.concurrencyKey = limit.key.key(task: name, args: args, kwargs: kwargs)
+        } else if let maximum = conf.queueConcurrencyLimits[queue] {
+            message.options.concurrencyLimit = max(1, maximum)
+            message.options.concurrencyKey = "queue:" + queue
         }
         return message
     }

@@ -70,7 +70,7 @@ struct TaskRunner: Sendable {
             // goes back to the queue or was rescued), so this is no failure.
             logger.warning("Task \(task.label) stopped by the worker (revoked, cold shutdown or lost lease)")
             return failure(task, ErrorInfo(type: "CancellationError", message: "stopped by the worker"), runtime: elapsed())
-        } catch where options.autoretryFor.contains(where: { $0(error) }) {
+        } catch  where options.autoretryFor.contains(where: { $0(error) }) {
             return retried(
                 task, RetryRequest(because: error), options: options, maxRetries: maxRetries, runtime: elapsed(), logger: logger)
         } catch {
