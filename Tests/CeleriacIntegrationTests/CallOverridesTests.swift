@@ -43,4 +43,30 @@ import Testing
             try await again.stop()
         }
     }
+
+    @Test func aCallOverridesTheTasksRetryDelayAndBackoff() async throws {
+        try await TestEnvironment.with({ $0.workerSendTaskEvents = true }) { env in
+            let retrying = env.app.task("tasks.retrying", maxRetries: 2, defaultRetryDelay: .seconds(30)) {
+                task -> Int in
+                if task.retries < 2 { throw task.retry(because: Boom(message: "again")) }
+                return task.retries
+            }
+            let worker = env.startWorker()
+            // The task waits 30 s between retries; this call waits 50 ms, then backs off.
+            var call = CallOptions()
+            call.retryBackoff = RetryBackoff(base: .milliseconds(50), maximum: .milliseconds(70), jitter: false)
+            let quick = try await retrying.applyAsync(options: call)
+            #expect(try await quick.get(timeout: .seconds(10)) == 2)
+            let waits = try await env.sql(
+                "SELECT detail->>'countdown' FROM \(env.schema).task_history($1) WHERE kind = 'retried' ORDER BY at",
+                [quick.id.uuidString])
+            #expect(waits.compactMap { $0.flatMap(Double.init) } == [0.05, 0.07])
+            var fixed = CallOptions()
+            fixed.defaultRetryDelay = .milliseconds(20)
+            let steady = try await retrying.applyAsync(options: fixed)
+            #expect(try await steady.get(timeout: .seconds(10)) == 2)
+            #expect(TaskRowOptions(json: try retrying.message(options: call).options.json).retryBackoff == call.retryBackoff)
+            try await worker.stop()
+        }
+    }
 }

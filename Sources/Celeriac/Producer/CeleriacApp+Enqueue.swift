@@ -57,6 +57,8 @@ extension CeleriacApp {
         message.options.timeLimit = call.timeLimit.map { max(0, $0.seconds) }
         message.options.softTimeLimit = call.softTimeLimit.map { max(0, $0.seconds) }
         message.options.ignoreResult = call.ignoreResult
+        message.options.retryDelay = call.defaultRetryDelay.map { max(0, $0.seconds) }
+        message.options.retryBackoff = call.retryBackoff
         // Fleet-wide limits (0028): the claim reads them from the row, with the key of this call.
         // A task's own rate limit is its workers' to say (task_types, 0029): only a call's
         // override travels in the row.

@@ -72,6 +72,10 @@ public struct CallOptions: Sendable {
     public var softTimeLimit: Duration?
     /// Overrides the task's `ignore_result` for this call.
     public var ignoreResult: Bool?
+    /// Overrides the task's wait before a retry (`default_retry_delay`) for this call.
+    public var defaultRetryDelay: Duration?
+    /// Overrides the task's retry backoff for this call (``RetryBackoff``).
+    public var retryBackoff: RetryBackoff?
     /// Overrides the task's rate limit for this call (``RateLimit``).
     public var rateLimit: RateLimit?
     /// Overrides the task's concurrency limit for this call (``ConcurrencyLimit``).

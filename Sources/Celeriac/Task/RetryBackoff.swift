@@ -10,7 +10,7 @@
 /// ```
 ///
 /// A countdown given to ``TaskContext/retry(because:countdown:maxRetries:)`` wins over it.
-public struct RetryBackoff: Sendable, Equatable {
+public struct RetryBackoff: Sendable, Hashable {
     /// The wait before the first retry (before jitter).
     public var base: Duration
     /// The longest wait (Celery's `retry_backoff_max`, 600 s by default).

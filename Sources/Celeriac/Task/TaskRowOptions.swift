@@ -16,6 +16,10 @@ public struct TaskRowOptions: Sendable, Hashable {
     public var timeLimit: Double?
     /// `soft_time_limit`, in seconds.
     public var softTimeLimit: Double?
+    /// `retry_delay`: the wait before a retry, in seconds (a call's `defaultRetryDelay`).
+    public var retryDelay: Double?
+    /// `retry_backoff` {base, max, jitter} (seconds): a call's ``RetryBackoff``.
+    public var retryBackoff: RetryBackoff?
     /// `periodic_task`: the schedule that enqueued it (written by beat).
     public var periodicTask: String?
     /// `ignore_result`: keep no results row for a success (``TaskOptions/ignoreResult``).
@@ -65,6 +69,13 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let maxRetries { field("max_retries", String(maxRetries)) }
         if let timeLimit { field("time_limit", String(timeLimit)) }
         if let softTimeLimit { field("soft_time_limit", String(softTimeLimit)) }
+        if let retryDelay { field("retry_delay", String(retryDelay)) }
+        if let retryBackoff {
+            field(
+                "retry_backoff",
+                "{\"base\":\(max(0, retryBackoff.base.seconds)),\"max\":\(max(0, retryBackoff.maximum.seconds)),"
+                    + "\"jitter\":\(retryBackoff.jitter)}")
+        }
         if let periodicTask, let name = try? JSONCoding.encode(periodicTask) { field("periodic_task", name) }
         if let ignoreResult { field("ignore_result", ignoreResult ? "true" : "false") }
         if let group { field("group_id", "\"" + group.celeryString + "\"") }
@@ -87,12 +98,12 @@ public struct TaskRowOptions: Sendable, Hashable {
     }
 
     /// Reads what a worker needs of the column (acks_late, max_retries, the time limits,
-    /// ignore_result), and nothing when it has none of them: most rows that carry options carry
+    /// ignore_result, the retry delay and backoff), and nothing when it has none of them: most rows that carry options carry
     /// others (a group, a limit, a unique key), which SQL reads, and decoding them cost a
     /// worker 8 µs a task, as much as the rest of running a no-op.
     init(workerReading json: String) {
         guard json.utf8.count > 2,
-            ["acks_late", "max_retries", "time_limit", "ignore_result"].contains(where: { json.contains($0) })
+            ["acks_late", "max_retries", "time_limit", "ignore_result", "retry_"].contains(where: { json.contains($0) })
         else {
             self.init()
             return
@@ -114,6 +125,13 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let value = number("max_retries"), value >= 0, value <= 1e9, value.rounded() == value { maxRetries = Int(value) }
         timeLimit = number("time_limit")
         softTimeLimit = number("soft_time_limit")
+        if let value = number("retry_delay"), value >= 0 { retryDelay = value }
+        if case .object(let backoff)? = fields["retry_backoff"], case .number(let base)? = backoff["base"],
+            case .number(let maximum)? = backoff["max"], base.isFinite, maximum.isFinite
+        {
+            let jitter: Bool = if case .bool(let value)? = backoff["jitter"] { value } else { true }
+            retryBackoff = RetryBackoff(base: .fromSeconds(max(0, base)), maximum: .fromSeconds(max(0, maximum)), jitter: jitter)
+        }
         if case .string(let value)? = fields["periodic_task"] { periodicTask = value }
         if case .bool(let value)? = fields["ignore_result"] { ignoreResult = value }
         if case .string(let value)? = fields["group_id"] { group = UUID(uuidString: value) }

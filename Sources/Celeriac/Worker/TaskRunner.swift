@@ -87,6 +87,8 @@ struct TaskRunner: Sendable {
         _ task: ClaimedTask, _ retry: RetryRequest, options: TaskOptions, maxRetries: Int, runtime: Double,
         logger: Logger
     ) -> Completion {
+        // A call's own retry delay and backoff (row options) win over the task's.
+        let row = task.rowOptions
         let limit = retry.maxRetries ?? maxRetries
         let cause = retry.cause.map { ErrorInfo($0, in: task, worker: owner) }
         guard task.retries < limit else {
@@ -96,7 +98,8 @@ struct TaskRunner: Sendable {
         }
         // At most ten years: the database refuses timestamps it cannot represent.
         let delay =
-            retry.countdown ?? options.retryBackoff?.delay(afterRetries: task.retries) ?? options.defaultRetryDelay
+            retry.countdown ?? row.retryBackoff?.delay(afterRetries: task.retries) ?? row.retryDelay.map(Duration.fromSeconds)
+            ?? options.retryBackoff?.delay(afterRetries: task.retries) ?? options.defaultRetryDelay
             ?? configuration.taskDefaultRetryDelay
         let countdown = min(max(0, delay.seconds), 315_360_000)
         let reason = cause.map { ": \($0)" } ?? ""
