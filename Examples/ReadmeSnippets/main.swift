@@ -33,6 +33,14 @@ func readmeSnippets() async throws {
         ) { (customerID: Int) async throws -> Bool in true }
         _ = callAPI
     }
+    // README block
+    do {
+        app.hooks.taskFailure { event in
+            print("report:", event.taskName ?? "?", event.taskID?.celeryString ?? "", event.error?.message ?? "")
+        }
+        app.hooks.workerReady { event in print("worker", event.worker, "is ready") }
+        app.hooks.beforePublish { message in message.priority = max(message.priority, 1) }
+    }
 }
 
 if CommandLine.arguments.count > 99 { try await readmeSnippets() }

@@ -24,6 +24,9 @@ public final class CeleriacApp: Sendable {
     /// The `CELERIAC_*` variables this app reads (the process environment by default).
     private let environment: [String: String]
     private let tasks = Mutex<[String: RegisteredTask]>([:])
+    /// Celery's signals: functions called around publishing and as workers run tasks
+    /// (``Hooks``).
+    public let hooks = Hooks()
     private let runtime = Mutex<ProducerRuntime?>(nil)
 
     /// Creates an app.

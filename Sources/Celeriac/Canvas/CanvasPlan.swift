@@ -41,7 +41,8 @@ struct CanvasPlan: Sendable {
             return [try await app.enqueue(message)]
         }
         let sql = try app.sql
-        let messages = self.messages
+        // Hooks may change a row, not its id: the plan's records name the ids.
+        let messages = app.hooks.hasPublishHooks ? self.messages.map(app.hooks.beforePublishing) : self.messages
         let groups = self.groups
         let ids = Mutex(messages.map(\.id))
         try await app.insertRetrying { connection in
@@ -57,6 +58,7 @@ struct CanvasPlan: Sendable {
                 ids.withLock { $0 = inserted }
             }
         }
+        app.hooks.published(messages)
         return ids.withLock { $0 }
     }
 }

@@ -24,20 +24,40 @@ public struct CeleryLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "[\(Self.timestamp()): \(Self.name(of: event.level))/\(label)] \(event.message)"
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        if !merged.isEmpty {
-            let rendered = merged.sorted { $0.key < $1.key }.map { key, value in
+        let line = Self.line(
+            timestamp: Self.timestamp(), level: event.level, label: label, message: "\(event.message)",
+            metadata: metadata.merging(event.metadata ?? [:]) { $1 })
+        Self.output.withLock { _ in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    /// The metadata a task's own logger carries (``TaskContext/logger``): the task's id,
+    /// name and attempt and the worker's node name, for any swift-log backend.
+    static let taskKeys: Set<String> = ["task_id", "task_name", "task_attempt", "worker"]
+
+    /// One line: `[time: LEVEL/label] message key=value…`. A task's own logger prints as
+    /// Celery's task logger does, `[time: LEVEL/label] name[id]: message`, its task metadata
+    /// said once there rather than repeated after the message.
+    static func line(
+        timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
+    ) -> String {
+        var line = "[\(timestamp): \(name(of: level))/\(label)] "
+        var rest = metadata
+        if case .string(let task)? = metadata["task_name"], case .string(let id)? = metadata["task_id"] {
+            line += "\(task)[\(id)]: "
+            for key in taskKeys { rest[key] = nil }
+        }
+        line += message
+        if !rest.isEmpty {
+            let rendered = rest.sorted { $0.key < $1.key }.map { key, value in
                 let lowered = key.lowercased()
                 let safe = lowered.contains("password") || lowered.contains("secret") ? "**" : "\(value)"
                 return "\(key)=\(safe)"
             }
             line += " " + rendered.joined(separator: " ")
         }
-        line += "\n"
-        Self.output.withLock { _ in
-            FileHandle.standardError.write(Data(line.utf8))
-        }
+        return line
     }
 
     /// Celery's level names.

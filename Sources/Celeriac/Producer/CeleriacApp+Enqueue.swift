@@ -81,11 +81,13 @@ extension CeleriacApp {
     @discardableResult
     public func enqueue(_ message: TaskMessage) async throws -> UUID {
         let sql = try self.sql
+        let message = hooks.beforePublishing(message)
         let id = Mutex(message.id)
         try await insertRetrying { connection in
             let inserted = try message.insert(on: connection, sql: sql, inTransaction: false)
             id.withLock { $0 = inserted }
         }
+        hooks.published([message])
         return id.withLock { $0 }
     }
 
@@ -95,11 +97,13 @@ extension CeleriacApp {
     public func enqueue(_ messages: [TaskMessage]) async throws -> [UUID] {
         guard !messages.isEmpty else { return [] }
         let sql = try self.sql
+        let messages = hooks.hasPublishHooks ? messages.map(hooks.beforePublishing) : messages
         let ids = Mutex(messages.map(\.id))
         try await insertRetrying { connection in
             let inserted = try TaskMessage.insert(messages, on: connection, sql: sql)
             ids.withLock { $0 = inserted }
         }
+        hooks.published(messages)
         return ids.withLock { $0 }
     }
 
@@ -114,7 +118,10 @@ extension CeleriacApp {
     /// ```
     @discardableResult
     public func enqueue(_ message: TaskMessage, on connection: Connection) throws -> UUID {
-        try message.insert(on: connection, sql: try self.sql, inTransaction: true)
+        let message = hooks.beforePublishing(message)
+        let id = try message.insert(on: connection, sql: try self.sql, inTransaction: true)
+        hooks.published([message])
+        return id
     }
 
     /// Runs `body` in one transaction on a pooled connection, on that connection's own
@@ -205,6 +212,9 @@ public struct Transaction {
     /// (read it after the commit, e.g. `AsyncResult<Int>(id: handle.id, app: app)` for a typed one).
     @discardableResult
     public func enqueue(_ message: TaskMessage) throws -> AsyncResult<JSONValue> {
-        AsyncResult(id: try message.insert(on: connection, sql: sql, inTransaction: true), app: app)
+        let message = app.hooks.beforePublishing(message)
+        let id = try message.insert(on: connection, sql: sql, inTransaction: true)
+        app.hooks.published([message])
+        return AsyncResult(id: id, app: app)
     }
 }

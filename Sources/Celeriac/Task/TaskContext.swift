@@ -33,7 +33,9 @@ public struct TaskContext: Sendable {
     public let rootID: UUID
     /// The task whose result started this one, in a chain.
     public let parentID: UUID?
-    /// A logger labelled with the pool slot running the task.
+    /// A logger labelled with the pool slot running the task, with the task's id, name and
+    /// attempt and the worker's node name as metadata (`task_id`, `task_name`, `task_attempt`,
+    /// `worker`): Celery's format prints `name[id]: message`.
     public let logger: Logger
 
     /// A request to run this task again: `throw task.retry(because: error)`.

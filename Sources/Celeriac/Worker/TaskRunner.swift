@@ -26,6 +26,13 @@ struct TaskRunner: Sendable {
         let options = registered.options
         let row = task.rowOptions
         let maxRetries = task.maxRetries ?? options.maxRetries ?? configuration.taskDefaultMaxRetries
+        // The task's own logger carries the task and worker as metadata, for any swift-log
+        // backend; Celery's format prints them as its task logger does (CeleryLogHandler).
+        var taskLogger = logger
+        taskLogger[metadataKey: "task_id"] = .string(task.id.celeryString)
+        taskLogger[metadataKey: "task_name"] = .string(task.name)
+        taskLogger[metadataKey: "task_attempt"] = .stringConvertible(task.attempt)
+        taskLogger[metadataKey: "worker"] = .string(hostname)
         let context = TaskContext(
             id: task.id,
             name: task.name,
@@ -37,7 +44,7 @@ struct TaskRunner: Sendable {
             owner: owner,
             rootID: task.rootID ?? task.id,
             parentID: task.parentID,
-            logger: logger
+            logger: taskLogger
         )
         do {
             let softLimit = row.softTimeLimit.map(Duration.fromSeconds) ?? options.softTimeLimit ?? configuration.taskSoftTimeLimit

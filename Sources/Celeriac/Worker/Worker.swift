@@ -148,7 +148,9 @@ public final class Worker: Sendable {
         }
         try pool.start()
         defer { pool.shutdown() }
-        let observers = Observers(self.observers)
+        // The app's hooks hear the events through a queue of their own (Hooks.swift).
+        let hookObserver = app.hooks.observer()
+        let observers = Observers(self.observers + (hookObserver.map { [$0] } ?? []))
         let consumer = try Consumer(
             settings: Consumer.Settings(
                 url: sessionURL, sql: sql, queues: queues, owner: instanceID,
@@ -182,6 +184,7 @@ public final class Worker: Sendable {
         await consumer.waitUntilFinished()
         await maintenance.stop()
         observers.emit(LifecycleEvent(kind: .workerOffline, worker: instanceID))
+        await hookObserver?.finish()
         beat?.stop()
         if let beatTask { try await beatTask.value }
         signals?.cancel()
