@@ -48,7 +48,7 @@ struct RootCommand: AsyncParsableCommand {
                 WorkerCommand.self, BeatCommand.self, ScheduleCommand.self, MigrateCommand.self, CallCommand.self,
                 ResultCommand.self, PurgeCommand.self, RevokeCommand.self, RetryCommand.self, QueuesCommand.self, QueueCommand.self,
                 StatusCommand.self, InspectCommand.self, ControlCommand.self, EventsCommand.self, MonitorCommand.self, SQLCommand.self,
-                PoolChildCommand.self,
+                ConfigCommand.self, DoctorCommand.self, PoolChildCommand.self,
             ] + CeleriacCommandLine.extraCommands
         )
     }
