@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // The C library, seen through a module map. Only CeleriacPostgres imports it.
@@ -52,6 +54,8 @@ let package = Package(
             dependencies: [
                 "CeleriacPostgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             plugins: ["EmbedSQL"]
         ),
@@ -114,7 +118,13 @@ let package = Package(
         // The README's Swift blocks, verbatim, so the build compiles them (ReadmeTests checks
         // they still match the README).
         .executableTarget(name: "ReadmeWalkthrough", dependencies: ["Celeriac", "CeleriacCLI"], path: "Examples/ReadmeWalkthrough"),
-        .executableTarget(name: "ReadmeSnippets", dependencies: ["Celeriac", "CeleriacCLI"], path: "Examples/ReadmeSnippets"),
+        .executableTarget(
+            name: "ReadmeSnippets",
+            dependencies: [
+                "Celeriac", "CeleriacCLI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/ReadmeSnippets"),
         .testTarget(
             name: "CeleriacTests",
             dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard", "SQLCatalogue"]
@@ -127,6 +137,8 @@ let package = Package(
                 "Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

@@ -3,6 +3,8 @@
 import Celeriac
 import CeleriacCLI
 import Foundation
+import Logging
+import ServiceLifecycle
 
 let app = CeleriacApp("readme")
 let add = app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
@@ -40,6 +42,15 @@ func readmeSnippets() async throws {
         }
         app.hooks.workerReady { event in print("worker", event.worker, "is ready") }
         app.hooks.beforePublish { message in message.priority = max(message.priority, 1) }
+    }
+    // README block
+    do {
+        let worker = Worker(app: app, observers: [CeleriacMetrics()])
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: WorkerService(worker))], gracefulShutdownSignals: [.sigterm],
+                logger: Logger(label: "app")))
+        try await services.run()
     }
 }
 

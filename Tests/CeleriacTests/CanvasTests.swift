@@ -131,3 +131,15 @@ import Testing
         #expect(LimitKey.task.spec == nil)
     }
 }
+
+@Suite struct AgingScheduleTests {
+    @Test func agingRunsOncePerInterval() {
+        let schedule = AgingSchedule()
+        let start = ContinuousClock.now
+        #expect(schedule.due(at: start, every: .seconds(30)))
+        #expect(!schedule.due(at: start + .seconds(10), every: .seconds(30)))
+        #expect(!schedule.due(at: start + .seconds(29), every: .seconds(30)))
+        #expect(schedule.due(at: start + .seconds(30), every: .seconds(30)))
+        #expect(!schedule.due(at: start + .seconds(31), every: .seconds(30)))
+    }
+}

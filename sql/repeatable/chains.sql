@@ -103,6 +103,9 @@ CREATE FUNCTION aborted_chain_steps(
                  group_id uuid, callbacks jsonb)
 LANGUAGE sql IMMUTABLE
 BEGIN ATOMIC
+    -- Task steps read directly, and only group steps opened by canvas_task_steps (a recursive
+    -- query): so the function still folds into the statements that call it for every row
+    -- (purge() of a million tasks), and a row without a chain costs nothing.
     SELECT (step->>'id')::uuid, step->>'task', coalesce(step->>'queue', failed_queue),
            coalesce(step->'args', '[]'), coalesce(step->'kwargs', '{}'),
            jsonb_build_object('type', 'ChainAborted',
@@ -110,6 +113,14 @@ BEGIN ATOMIC
                                                 failed_name, failed_id, failure->>'message')),
            failed_id, coalesce(failed_root, failed_id),
            option_group(step->'options'), option_callbacks(step->'options')
-    FROM canvas_task_steps(chain) AS step
+    FROM (
+        SELECT s.step FROM jsonb_array_elements(CASE WHEN jsonb_typeof(chain) = 'array' THEN chain ELSE '[]' END) AS s(step)
+        WHERE jsonb_typeof(s.step -> 'group') IS DISTINCT FROM 'array'
+        UNION ALL
+        SELECT inner_step.step
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(chain) = 'array' THEN chain ELSE '[]' END) AS g(step)
+        CROSS JOIN LATERAL canvas_task_steps(jsonb_build_array(g.step)) AS inner_step(step)
+        WHERE jsonb_typeof(g.step -> 'group') = 'array'
+    ) AS all_steps (step)
     WHERE valid_chain_step(step);
 END;

@@ -49,6 +49,8 @@ public struct LifecycleEvent: Sendable, Hashable {
     public var error: ErrorInfo?
     /// How many tasks, for ``Kind/rescued``.
     public var count: Int?
+    /// Seconds the task waited once due until it was claimed, for ``Kind/claimed``.
+    public var wait: Double?
 
     public init(
         kind: Kind,
@@ -59,7 +61,8 @@ public struct LifecycleEvent: Sendable, Hashable {
         attempt: Int? = nil,
         runtime: Double? = nil,
         error: ErrorInfo? = nil,
-        count: Int? = nil
+        count: Int? = nil,
+        wait: Double? = nil
     ) {
         self.kind = kind
         self.worker = worker
@@ -70,5 +73,6 @@ public struct LifecycleEvent: Sendable, Hashable {
         self.runtime = runtime
         self.error = error
         self.count = count
+        self.wait = wait
     }
 }

@@ -406,7 +406,10 @@ final class Consumer: @unchecked Sendable {
         var runnable: [ClaimedTask] = []
         for task in tasks {
             logger.info("Task \(task.label) received")
-            observers.emit(Launcher.event(.claimed, task, worker: settings.owner))
+            observers.emit(
+                LifecycleEvent(
+                    kind: .claimed, worker: settings.owner, taskID: task.id, taskName: task.name, queue: task.queue,
+                    attempt: task.attempt, wait: task.wait))
             if task.expired {
                 logger.info("Discarding revoked task: \(task.label) (expired)")
                 let error = ErrorInfo(type: "TaskRevokedError", message: "expired")
