@@ -50,10 +50,10 @@ func canvas() async throws {
     let products = try await group((0..<10).map { mul.s($0, $0) }).delay()
     print("Group:", try await products.get(timeout: .seconds(30)))  // [0, 1, 4, …, 81]
     // A chord: the body gets the list of the header's results, sent once with the last one.
-    let total = try await chord((0..<10).map { mul.s($0, $0) }, tsum.s()).delay()
+    let total = try await chord((0..<10).map { mul.s($0, $0) }, tsum.callback()).delay()
     print("Chord:", try await total.get(timeout: .seconds(30)))  // 285
     // A chain of a group into a callback: each member gets 2, the callback their results.
-    let fanned = try await (mul.s(1, 2) | group(mul.s(10), mul.s(100)) | tsum.s()).delay()
+    let fanned = try await (mul.s(1, 2) | group(mul.s(10), mul.s(100)) | tsum.callback()).delay()
     print("Chain with a group:", try await fanned.get(timeout: .seconds(30)))  // 220
     // Many calls in one task, and callbacks.
     print("Starmap:", try await mul.starmap([(2, 3), (4, 5)]).delay().get(timeout: .seconds(30)))  // [6, 20]

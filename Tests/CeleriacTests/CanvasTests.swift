@@ -143,3 +143,23 @@ import Testing
         #expect(!schedule.due(at: start + .seconds(31), every: .seconds(30)))
     }
 }
+
+@Suite struct TypedCallbackTests {
+    let app = CeleriacApp("typed", database: "postgres://localhost/unused")
+
+    @Test func typedCallbacksChainWithoutAProblem() throws {
+        let add = app.task("tasks.add") { (x: Int, y: Int) -> Int in x + y }
+        let double = app.task("tasks.double") { (x: Int) -> Int in x * 2 }
+        let tsum = app.task("tasks.tsum") { (values: [Int]) -> Int in values.reduce(0, +) }
+        // Each of these compiles only because the types fit: `add.s(1, 2) | tsum.callback()`
+        // (Int into [Int]) or `chord([add.s(1, 1)], double.callback())` ([Int] into Int) do not.
+        let chained = add.s(1, 2) | double.callback() | double.callback()
+        #expect(chained.problem == nil)
+        #expect(chained.steps.map(\.task) == ["tasks.add", "tasks.double", "tasks.double"])
+        let summed = chord([add.s(1, 1), add.s(2, 2)], tsum.callback())
+        #expect(summed.problem == nil)
+        let inChain = add.s(1, 1) | group(double.s(), double.s()) | tsum.callback() | double.callback()
+        #expect(inChain.problem == nil)
+        #expect(try CanvasPlan(inChain.canvas, app: app).messages.count == 1)
+    }
+}
