@@ -68,6 +68,12 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Drain configurations as WxC, comma-separated (default 1x1,2x1,1x16,2x16,1x128,2x128).")
     var drains: String?
 
+    @Option(name: .long, help: "Depth: only these cases, comma-separated: deep, spread, ten_queues, with_scheduled.")
+    var depthCases: String?
+
+    @Option(name: .long, help: "Depth: rounds of each case (the figure is the median ratio).")
+    var depthRounds: Int?
+
     public init() {}
 
     public func run() async throws {
@@ -81,6 +87,18 @@ public struct BenchCommand: AsyncParsableCommand {
         settings.drainTasks = drainTasks
         settings.keepViewsData = keepViewsData
         if let only { settings.only = Set(only.split(separator: ",").map(String.init)) }
+        if let depthCases {
+            let known: Set = ["deep", "spread", "ten_queues", "with_scheduled"]
+            let cases = Set(depthCases.split(separator: ",").map(String.init))
+            guard cases.isSubset(of: known) else {
+                throw ValidationError("--depth-cases takes \(known.sorted().joined(separator: ", ")); got '\(depthCases)'")
+            }
+            settings.depthCases = cases
+        }
+        if let depthRounds {
+            guard depthRounds >= 1 else { throw ValidationError("--depth-rounds must be 1 or more; got \(depthRounds)") }
+            settings.depthRounds = depthRounds
+        }
         if let drains {
             settings.drainConfigurations = try drains.split(separator: ",").map { text in
                 let parts = text.split(separator: "x").compactMap { Int($0) }

@@ -154,6 +154,9 @@ unix_socket_directories = '$esc_dir'
 max_connections = 300
 shared_buffers = 256MB
 fsync = on
+# A queue writes every row several times: with the default 1GB a drain forced a checkpoint
+# every 11 s, and the first change to each page after one writes the whole page to the WAL.
+max_wal_size = 8GB
 EOF
     if is_root; then
         chown postgres:postgres "$DIR/celeriac.conf"

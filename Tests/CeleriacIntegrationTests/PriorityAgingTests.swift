@@ -60,4 +60,56 @@ import Testing
             try await worker.stop()
         }
     }
+
+    /// The function itself: each (queue, priority) level's oldest tasks that waited a whole step
+    /// gain a level per step, at most `batch` per level and run, oldest first; newer and
+    /// scheduled tasks, and priority 255, stay; the original priority is kept in `aged_from`.
+    @Test func eachLevelsOldestTasksGainALevelPerStep() async throws {
+        try await TestEnvironment.with { env in
+            let work = env.app.task("tasks.level") { (n: Int) async throws -> Int in n }
+            var ids: [String: String] = [:]
+            for queue in ["a", "b"] {
+                for priority in [0, 3, 255] {
+                    for age in [350, 300, 250, 0] {
+                        let result = try await work.applyAsync(age, options: CallOptions(queue: queue, priority: priority))
+                        ids["\(queue)/\(priority)/\(age)"] = result.id.uuidString.lowercased()
+                        if age > 0 {
+                            _ = try await env.sql(
+                                "UPDATE \(env.schema).tasks SET run_at = now() - make_interval(secs => $2::float8) WHERE id = $1::uuid",
+                                [result.id.uuidString, String(age)])
+                        }
+                    }
+                }
+            }
+            let later = try await work.applyAsync(1, options: CallOptions(countdown: .seconds(3_600), queue: "a", priority: 0))
+            func level(_ id: String) async throws -> String? {
+                try await env.sql(
+                    "SELECT priority::text || '/' || coalesce(options ->> 'aged_from', '-') FROM \(env.schema).tasks WHERE id = $1::uuid", [id]
+                ).first ?? nil
+            }
+            let age = "SELECT \(env.schema).age_priorities(100, 2)::text"
+
+            // Two per level (the oldest two), in the 4 levels below 255.
+            #expect(try await env.sql(age) == ["8"])
+            for queue in ["a", "b"] {
+                for priority in [0, 3] {
+                    #expect(try await level(ids["\(queue)/\(priority)/350"]!) == "\(priority + 3)/\(priority)")
+                    #expect(try await level(ids["\(queue)/\(priority)/300"]!) == "\(priority + 3)/\(priority)")
+                    #expect(try await level(ids["\(queue)/\(priority)/250"]!) == "\(priority)/-")
+                    #expect(try await level(ids["\(queue)/\(priority)/0"]!) == "\(priority)/-")
+                }
+                #expect(try await level(ids["\(queue)/255/350"]!) == "255/-")
+            }
+            #expect(try await level(later.id.uuidString.lowercased()) == "0/-")
+
+            // The next run takes the rest that waited a step; an aged task counts from its own
+            // priority again, so it stays where it is.
+            #expect(try await env.sql(age) == ["4"])
+            #expect(try await level(ids["a/0/250"]!) == "2/0")
+            #expect(try await level(ids["b/3/250"]!) == "5/3")
+            #expect(try await level(ids["a/0/350"]!) == "3/0")
+            #expect(try await env.sql(age) == ["0"])
+        }
+    }
 }
+

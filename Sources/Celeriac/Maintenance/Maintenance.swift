@@ -51,8 +51,8 @@ package struct Maintenance: Sendable {
     private let observers: Observers
     private let logger = Logger(label: "Maintenance")
     /// When priority aging last ran: it runs every half ``Configuration/priorityAging`` (a task
-    /// gains a level per whole step anyway), not every round. Every round cost a deep backlog
-    /// spread over 10 queues x 5 priorities a third of its drain rate (`make bench`, depth).
+    /// gains a level per whole step anyway), not every round: each run probes every
+    /// (queue, priority) level present once.
     private let agingRuns = AgingSchedule()
     /// The clock aging is scheduled by (tests inject their own).
     var now: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
