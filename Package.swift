@@ -12,6 +12,9 @@ let package = Package(
         // On purpose: users enqueue inside their own transactions on a `Connection`, and read
         // `PostgresError`s; the rest of the module is `package`.
         .library(name: "CeleriacPostgres", targets: ["CeleriacPostgres"]),
+        // For users' test suites: a schema per test, running queued tasks, recording what was
+        // enqueued (eager mode and `task.apply` are in Celeriac itself).
+        .library(name: "CeleriacTesting", targets: ["CeleriacTesting"]),
         .executable(name: "celeriac", targets: ["celeriac"]),
         .executable(name: "demo", targets: ["Demo"]),
         .executable(name: "celeriac-test-worker", targets: ["TestWorker"]),
@@ -25,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         // The C library, seen through a module map. Only CeleriacPostgres imports it.
@@ -56,9 +60,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             plugins: ["EmbedSQL"]
         ),
+        // Test helpers for users' suites (the CeleriacTesting product).
+        .target(name: "CeleriacTesting", dependencies: ["Celeriac", "CeleriacPostgres"]),
         // The dashboard: pages rendered on the server (Mustache templates, escaped by default),
         // a JSON API on Flower's paths, served by Hummingbird. It reads the monitoring views and
         // calls the control functions through CeleriacApp; it holds no SQL of its own.
@@ -123,12 +130,15 @@ let package = Package(
             dependencies: [
                 "Celeriac", "CeleriacCLI", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Examples/ReadmeSnippets"),
         .testTarget(
             name: "CeleriacTests",
             dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard", "SQLCatalogue"]
         ),
+        // CeleriacTesting as a user's suite would use it: public products only, no @testable.
+        .testTarget(name: "CeleriacTestingTests", dependencies: ["Celeriac", "CeleriacTesting"]),
         // The SQL catalogue generator's own tests (no database).
         .testTarget(name: "SQLCatalogueTests", dependencies: ["SQLCatalogue"]),
         .testTarget(
@@ -138,6 +148,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

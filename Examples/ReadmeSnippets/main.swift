@@ -5,6 +5,7 @@ import CeleriacCLI
 import Foundation
 import Logging
 import ServiceLifecycle
+import Tracing
 
 let app = CeleriacApp("readme")
 let add = app.task("tasks.add") { (x: Int, y: Int) async throws -> Int in x + y }
@@ -18,6 +19,12 @@ func readmeSnippets() async throws {
         try await app.transaction { tx in
             try tx.execute("UPDATE accounts SET paid = true WHERE id = $1", [accountID])
             try tx.enqueue(sendReceipt.message(accountID))  // exists only if this commits
+        }
+    }
+    // README block
+    do {
+        try await withSpan("POST /orders") { _ in
+            _ = try await add.delay(2, 3)  // the row carries this span's trace context
         }
     }
     // README block

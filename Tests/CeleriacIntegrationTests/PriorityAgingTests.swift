@@ -84,7 +84,8 @@ import Testing
             let later = try await work.applyAsync(1, options: CallOptions(countdown: .seconds(3_600), queue: "a", priority: 0))
             func level(_ id: String) async throws -> String? {
                 try await env.sql(
-                    "SELECT priority::text || '/' || coalesce(options ->> 'aged_from', '-') FROM \(env.schema).tasks WHERE id = $1::uuid", [id]
+                    "SELECT priority::text || '/' || coalesce(options ->> 'aged_from', '-') FROM \(env.schema).tasks WHERE id = $1::uuid",
+                    [id]
                 ).first ?? nil
             }
             let age = "SELECT \(env.schema).age_priorities(100, 2)::text"
@@ -112,4 +113,3 @@ import Testing
         }
     }
 }
-

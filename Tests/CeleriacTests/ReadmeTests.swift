@@ -30,6 +30,7 @@ import Testing
         #expect(blocks.count >= 3)
         let examples = [
             "Examples/ReadmeWalkthrough/main.swift", "Examples/ReadmeSnippets/main.swift", "Sources/Demo/RunScript.swift",
+            "Tests/CeleriacTestingTests/ReadmeExampleTests.swift",
         ].map { path in
             Self.lines((try? String(contentsOf: Self.root.appending(path: path), encoding: .utf8)) ?? "")
         }

@@ -27,6 +27,8 @@ public final class CeleriacApp: Sendable {
     /// Celery's signals: functions called around publishing and as workers run tasks
     /// (``Hooks``).
     public let hooks = Hooks()
+    /// What eager mode ran (``Configuration/taskAlwaysEager``).
+    let eagerOutcomes = EagerOutcomes()
     private let runtime = Mutex<ProducerRuntime?>(nil)
 
     /// Creates an app.

@@ -41,6 +41,13 @@ public struct Configuration: Sendable {
     public var taskDefaultPriority: Int = 0
     /// `task_acks_late`: a task whose worker dies is run again (at-least-once) instead of failed.
     public var taskAcksLate: Bool = false
+    /// `task_always_eager` (`CELERIAC_TASK_ALWAYS_EAGER`): `delay`, `applyAsync`, `enqueue` and
+    /// canvases run their tasks in this process at once, instead of inserting them, and their
+    /// results are read from memory. For tests without a database (``EagerRunner`` says what
+    /// is kept of a real run: order, arguments, chords, failures, retries, links; not
+    /// countdowns, limits or queues). Tasks enqueued inside your own transaction are still
+    /// inserted.
+    public var taskAlwaysEager: Bool = false
     /// `task_reject_on_worker_lost`: with acks-late, re-queue tasks whose worker died.
     public var taskRejectOnWorkerLost: Bool = false
     /// `task_default_max_retries` (Celery: 3).
@@ -125,15 +132,48 @@ public struct Configuration: Sendable {
         if let value = environment["CELERIAC_LISTEN_DATABASE_URL"], !value.isEmpty { listenDatabaseURL = value }
         if let value = environment["CELERIAC_SCHEMA"], !value.isEmpty { schema = value }
         if let value = environment["CELERIAC_DEFAULT_QUEUE"], !value.isEmpty { taskDefaultQueue = value }
-        if let text = environment["CELERIAC_WORKER_CONCURRENCY"] {
-            if let value = Int(text) {
-                workerConcurrency = value
-            } else {
-                problems.append("CELERIAC_WORKER_CONCURRENCY must be an integer, got '\(text)'")
+        func integer(_ key: String, _ apply: (Int) -> Void) {
+            guard let text = environment[key] else { return }
+            if let value = Int(text) { apply(value) } else { problems.append("\(key) must be an integer, got '\(text)'") }
+        }
+        /// `name=value,name=value`, as `celeriac config` prints maps.
+        func pairs(_ key: String, _ apply: ([String: String]) -> Void) {
+            guard let text = environment[key], !text.isEmpty else { return }
+            var map: [String: String] = [:]
+            for item in text.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    problems.append("\(key) takes name=value pairs separated by commas, got '\(item)'")
+                    return
+                }
+                map[parts[0]] = parts[1]
             }
+            apply(map)
+        }
+        integer("CELERIAC_WORKER_CONCURRENCY") { workerConcurrency = $0 }
+        integer("CELERIAC_DEFAULT_PRIORITY") { taskDefaultPriority = $0 }
+        integer("CELERIAC_DEFAULT_MAX_RETRIES") { taskDefaultMaxRetries = $0 }
+        integer("CELERIAC_CLAIM_BATCH_SIZE") { workerClaimBatchSize = $0 }
+        integer("CELERIAC_COMPLETION_BATCH_SIZE") { workerCompletionBatchSize = $0 }
+        integer("CELERIAC_PRODUCER_POOL_SIZE") { producerPoolSize = $0 }
+        flag("CELERIAC_TASK_TRACK_STARTED") { taskTrackStarted = $0 }
+        seconds("CELERIAC_DEFAULT_RETRY_DELAY") { taskDefaultRetryDelay = $0 }
+        seconds("CELERIAC_SHUTDOWN_GRACE") { workerShutdownGrace = $0 }
+        pairs("CELERIAC_TASK_ROUTES") { taskRoutes = $0 }
+        pairs("CELERIAC_QUEUE_CONCURRENCY_LIMITS") { map in
+            var limits: [String: Int] = [:]
+            for (queue, text) in map {
+                guard let value = Int(text), value > 0 else {
+                    problems.append("CELERIAC_QUEUE_CONCURRENCY_LIMITS: the limit of '\(queue)' must be a positive integer, got '\(text)'")
+                    return
+                }
+                limits[queue] = value
+            }
+            queueConcurrencyLimits = limits
         }
         seconds("CELERIAC_RESULT_EXPIRES") { resultExpires = $0 }
         flag("CELERIAC_TASK_ACKS_LATE") { taskAcksLate = $0 }
+        flag("CELERIAC_TASK_ALWAYS_EAGER") { taskAlwaysEager = $0 }
         flag("CELERIAC_WORKER_SEND_TASK_EVENTS") { workerSendTaskEvents = $0 }
         flag("CELERIAC_TASK_REJECT_ON_WORKER_LOST") { taskRejectOnWorkerLost = $0 }
         seconds("CELERIAC_TASK_TIME_LIMIT") { taskTimeLimit = $0 }

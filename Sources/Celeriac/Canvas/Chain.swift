@@ -45,6 +45,12 @@ public struct Chain<Output: Codable & Sendable>: Sendable {
     ///   fit together.
     public func delay() async throws -> AsyncResult<Output> {
         if let problem { throw problem }
+        if app.conf.taskAlwaysEager {
+            guard let last = try await EagerRunner(app: app).run(canvas).finalID else {
+                throw EnqueueError("a chain must end in a task")
+            }
+            return AsyncResult(id: last, app: app)
+        }
         let plan = try CanvasPlan(canvas, app: app)
         guard let last = plan.finalID else { throw EnqueueError("a chain must end in a task") }
         try await plan.send(with: app)
@@ -76,6 +82,12 @@ public struct ChainedGroup<Output: Codable & Sendable>: Sendable {
     public func delay() async throws -> GroupResult<Output> {
         if let problem { throw problem }
         guard let app else { throw EnqueueError("a group needs at least one task") }
+        if app.conf.taskAlwaysEager {
+            guard let group = try await EagerRunner(app: app).run(canvas).finalGroup else {
+                throw EnqueueError("this chain does not end in a group")
+            }
+            return GroupResult(id: group.id, ids: group.ids, app: app)
+        }
         let plan = try CanvasPlan(canvas, app: app)
         guard let group = plan.finalGroup else { throw EnqueueError("this chain does not end in a group") }
         try await plan.send(with: app)

@@ -49,6 +49,10 @@ public struct Group<Output: Codable & Sendable>: Sendable {
     public func delay() async throws -> GroupResult<Output> {
         guard let app else { throw EnqueueError("a group needs at least one task") }
         if let problem { throw problem }
+        if app.conf.taskAlwaysEager {
+            let ran = try await EagerRunner(app: app).run([.group(step)])
+            return GroupResult(id: step.id, ids: ran.finalGroup?.ids ?? [], app: app)
+        }
         let plan = try CanvasPlan([.group(step)], app: app)
         let inserted = try await plan.send(with: app)
         // Members that are single unique tasks whose key was held answer with the holder.

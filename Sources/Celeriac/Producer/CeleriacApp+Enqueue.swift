@@ -73,6 +73,7 @@ extension CeleriacApp {
             message.options.concurrencyLimit = max(1, maximum)
             message.options.concurrencyKey = "queue:" + queue
         }
+        message.options.trace = TaskTracing.currentCarrier()
         return message
     }
 
@@ -80,6 +81,7 @@ extension CeleriacApp {
     /// task's id: the message's, or for a unique task whose key is held, the holder's.
     @discardableResult
     public func enqueue(_ message: TaskMessage) async throws -> UUID {
+        if conf.taskAlwaysEager { return await EagerRunner(app: self).run(message) }
         let sql = try self.sql
         let message = hooks.beforePublishing(message)
         let id = Mutex(message.id)
@@ -96,6 +98,11 @@ extension CeleriacApp {
     @discardableResult
     public func enqueue(_ messages: [TaskMessage]) async throws -> [UUID] {
         guard !messages.isEmpty else { return [] }
+        if conf.taskAlwaysEager {
+            let runner = EagerRunner(app: self)
+            for message in messages { await runner.run(message) }
+            return messages.map(\.id)
+        }
         let sql = try self.sql
         let messages = hooks.hasPublishHooks ? messages.map(hooks.beforePublishing) : messages
         let ids = Mutex(messages.map(\.id))

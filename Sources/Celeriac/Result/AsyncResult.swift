@@ -41,6 +41,9 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable, CustomStringC
 
     /// Reads the task's current state, result and error in one query.
     public func snapshot() async throws -> Snapshot {
+        if let ran = app.eagerOutcomes.outcome(id) {
+            return Snapshot(state: ran.state, resultJSON: ran.resultJSON, error: ran.error, name: ran.name)
+        }
         let sql = try app.sql
         let id = self.id
         return try await app.retryingRun { connection in

@@ -42,6 +42,12 @@ public struct GroupResult<Output: Decodable & Sendable>: Sendable, CustomStringC
 
     /// Every member's state, result and error, in member order, from one statement.
     public func snapshots() async throws -> [AsyncResult<Output>.Snapshot] {
+        if !app.eagerOutcomes.isEmpty {
+            let ran = ids.compactMap(app.eagerOutcomes.outcome)
+            if ran.count == ids.count {
+                return ran.map { AsyncResult<Output>.Snapshot(state: $0.state, resultJSON: $0.resultJSON, error: $0.error, name: $0.name) }
+            }
+        }
         let sql = try app.sql
         let ids = self.ids
         return try await app.retryingRun { connection in

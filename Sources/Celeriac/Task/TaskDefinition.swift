@@ -31,6 +31,28 @@ public struct TaskDefinition<each Argument: Codable & Sendable, Output: Codable 
         return AsyncResult(id: try await app.enqueue(message), app: app)
     }
 
+    /// Runs the task in this process now and returns its result (Celery's `apply`): no
+    /// database, no worker. Retries run again at once, up to the task's limit; the outcome is
+    /// kept, so an ``AsyncResult`` of the same id reads it.
+    ///
+    /// ```swift
+    /// #expect(try await add.apply(2, 3) == 5)
+    /// ```
+    /// - Throws: ``TaskFailedError`` when the task failed, with its error's type and message.
+    public func apply(_ arguments: repeat each Argument, options call: CallOptions = CallOptions()) async throws -> Output {
+        let message = try message(repeat each arguments, options: call)
+        await EagerRunner(app: app).run(message)
+        return try await AsyncResult<Output>(id: message.id, app: app).get()
+    }
+
+    /// A message's arguments decoded as this task's parameter types (keyword arguments
+    /// merged by name), as a worker would decode them.
+    /// - Throws: ``ArgumentError`` naming the argument that does not fit.
+    public func decodeArguments(_ message: TaskMessage) throws -> (repeat each Argument) {
+        try ArgumentCoding.decode(
+            repeat (each Argument).self, task: name, args: message.args, kwargs: message.kwargs, names: options.argumentNames)
+    }
+
     /// The row a call would insert, for bulk or transactional enqueue.
     public func message(_ arguments: repeat each Argument, options call: CallOptions = CallOptions()) throws -> TaskMessage {
         let args: String

@@ -40,6 +40,9 @@ public struct TaskRowOptions: Sendable, Hashable {
     public var link: String?
     /// `link_error`: chain steps sent with the task's id when it fails or is revoked.
     public var linkError: String?
+    /// The trace context of the span that sent the task (``TaskTracing``), as the tracer's
+    /// instrument wrote it: W3C `traceparent` and `tracestate` with swift-otel.
+    public var trace: [String: String]?
 
     public init(
         acksLate: Bool? = nil,
@@ -85,6 +88,13 @@ public struct TaskRowOptions: Sendable, Hashable {
         if let concurrencyKey, let quoted = try? JSONCoding.encode(concurrencyKey) { field("concurrency_key", quoted) }
         if let link { field("link", link) }
         if let linkError { field("link_error", linkError) }
+        if let trace, !trace.isEmpty {
+            let pairs = trace.sorted { $0.key < $1.key }.compactMap { key, value -> String? in
+                guard let key = try? JSONCoding.encode(key), let value = try? JSONCoding.encode(value) else { return nil }
+                return key + ":" + value
+            }
+            field("trace", "{" + pairs.joined(separator: ",") + "}")
+        }
         if let unique {
             if let key = unique.key, let quoted = try? JSONCoding.encode(key) {
                 field("unique_key", quoted)
@@ -103,7 +113,7 @@ public struct TaskRowOptions: Sendable, Hashable {
     /// worker 8 µs a task, as much as the rest of running a no-op.
     init(workerReading json: String) {
         guard json.utf8.count > 2,
-            ["acks_late", "max_retries", "time_limit", "ignore_result", "retry_"].contains(where: { json.contains($0) })
+            ["acks_late", "max_retries", "time_limit", "ignore_result", "retry_", "\"trace\""].contains(where: { json.contains($0) })
         else {
             self.init()
             return
@@ -141,6 +151,10 @@ public struct TaskRowOptions: Sendable, Hashable {
             concurrencyLimit = Int(value)
         }
         if case .string(let value)? = fields["concurrency_key"] { concurrencyKey = value }
+        if case .object(let headers)? = fields["trace"] {
+            let strings = headers.compactMapValues { value -> String? in if case .string(let text) = value { text } else { nil } }
+            if !strings.isEmpty { trace = strings }
+        }
         if case .array? = fields["link"] { link = fields["link"].flatMap { try? JSONCoding.encode($0) } }
         if case .array? = fields["link_error"] { linkError = fields["link_error"].flatMap { try? JSONCoding.encode($0) } }
         let key: String? = if case .string(let value)? = fields["unique_key"] { value } else { nil }

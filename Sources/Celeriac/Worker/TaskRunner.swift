@@ -49,7 +49,11 @@ struct TaskRunner: Sendable {
         do {
             let softLimit = row.softTimeLimit.map(Duration.fromSeconds) ?? options.softTimeLimit ?? configuration.taskSoftTimeLimit
             let raw = try await withSoftTimeLimit(softLimit) {
-                try await registered.body(context, task.args, task.kwargs)
+                try await TaskTracing.run(
+                    task: task.name, id: task.id, queue: task.queue, attempt: task.attempt, carrier: row.trace
+                ) {
+                    try await registered.body(context, task.args, task.kwargs)
+                }
             }
             let runtime = elapsed()
             // PostgreSQL's jsonb cannot hold U+0000; keep the result storable.
