@@ -99,14 +99,10 @@ public struct Configuration: Sendable {
 
     public init() {}
 
-    /// Overrides settings from `CELERIAC_*` environment variables that are set:
-    /// `CELERIAC_DATABASE_URL`, `CELERIAC_LISTEN_DATABASE_URL`, `CELERIAC_SCHEMA`, `CELERIAC_DEFAULT_QUEUE`,
-    /// `CELERIAC_WORKER_CONCURRENCY`, `CELERIAC_RESULT_EXPIRES` (seconds),
-    /// `CELERIAC_TASK_ACKS_LATE`, `CELERIAC_TASK_REJECT_ON_WORKER_LOST`, `CELERIAC_WORKER_SEND_TASK_EVENTS`
-    /// (true/false), `CELERIAC_TASK_TIME_LIMIT`,
-    /// `CELERIAC_TASK_SOFT_TIME_LIMIT`, `CELERIAC_LEASE_SECONDS`,
-    /// `CELERIAC_HEARTBEAT_SECONDS`, `CELERIAC_POLL_INTERVAL`, `CELERIAC_MAINTENANCE_INTERVAL`,
-    /// `CELERIAC_PRIORITY_AGING`, `CELERIAC_DATABASE_RETRY_SECONDS` (seconds), `CELERIAC_MAX_PAYLOAD_BYTES`.
+    /// Overrides settings from the `CELERIAC_*` environment variables that are set: every
+    /// setting but the beat schedule has one (``entries`` names each; the README's
+    /// Configuration table gives their forms). Durations are seconds, flags true/false,
+    /// maps `name=value` pairs separated by commas.
     ///
     /// Every well-formed variable is applied, whatever comes before it.
     /// - Throws: one ``ConfigurationError`` naming every variable that does not parse.
