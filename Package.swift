@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "celeriac", targets: ["celeriac"]),
         .executable(name: "demo", targets: ["Demo"]),
         .executable(name: "celeriac-test-worker", targets: ["TestWorker"]),
+        .executable(name: "shop-server", targets: ["ShopServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -133,6 +134,20 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Examples/ReadmeSnippets"),
+        // The web example: a Hummingbird shop that enqueues in the order's transaction, and
+        // its server, running the web app and a worker in one ServiceGroup.
+        .target(
+            name: "ShopExample",
+            dependencies: ["Celeriac", "CeleriacPostgres", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/Shop/ShopExample"),
+        .executableTarget(
+            name: "ShopServer",
+            dependencies: [
+                "Celeriac", "ShopExample", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/Shop/ShopServer"),
         .testTarget(
             name: "CeleriacTests",
             dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard", "SQLCatalogue"]
@@ -144,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "CeleriacIntegrationTests",
             dependencies: [
-                "Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard",
+                "Celeriac", "CeleriacPostgres", "CeleriacCLI", "CeleriacDashboard", "ShopExample",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
