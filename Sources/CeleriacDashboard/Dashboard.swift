@@ -125,12 +125,18 @@ public struct Dashboard: Sendable {
 
     /// Serves until SIGTERM or SIGINT.
     public func run() async throws {
-        let application = Application(
+        try await service().runService()
+    }
+
+    /// The dashboard as a swift-service-lifecycle `Service` (a Hummingbird application on
+    /// the settings' address), to run in your own `ServiceGroup` beside a worker or your web
+    /// server: it stops taking requests on the group's graceful shutdown.
+    public func service() -> some ApplicationProtocol {
+        Application(
             router: router(),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Celeriac"),
             logger: Logger(label: "Dashboard")
         )
-        try await application.runService()
     }
 
     /// Renders `template` into the layout.

@@ -173,7 +173,7 @@ extension MaintenanceTests {
     @Test func aRoundRunsWhenDueAtTheTimeGivenAndNotBefore() async throws {
         try await TestEnvironment.with({ $0.maintenanceInterval = .seconds(1) }) { env in
             let url = try DatabaseURL(env.url)
-            let service = try MaintenanceService(
+            let service = try MaintenanceLoop(
                 maintenance: Maintenance(configuration: env.app.conf, holder: "service-test"), url: url,
                 applicationName: "maintenance-test")
             let leaders = "SELECT count(*) FROM \(env.schema).leaders WHERE holder = 'service-test'"

@@ -1,4 +1,8 @@
+import CeleriacDashboard
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -36,6 +40,30 @@ import Testing
             #expect(try await second.state == .success)
             #expect(
                 try await env.count("SELECT count(*) FROM \(env.schema).workers WHERE stopped_at IS NOT NULL") == 1)
+        }
+    }
+
+    /// Maintenance and the dashboard beside beat in one group: maintenance takes the cluster's
+    /// lease and gives it up on shutdown; the dashboard answers until then.
+    @Test func maintenanceAndTheDashboardRunInAServiceGroup() async throws {
+        try await TestEnvironment.with { env in
+            let maintenance = MaintenanceService(app: env.app, holder: "group-maintenance")
+            let port = Int.random(in: 20_000..<40_000)
+            let dashboard = try Dashboard(app: env.app, settings: DashboardSettings(port: port))
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [.init(service: maintenance), .init(service: dashboard.service())], logger: Logger(label: "test")))
+            let running = Task { try await group.run() }
+            let leads = "SELECT count(*) FROM \(env.schema).leaders WHERE role = 'maintenance' AND holder = 'group-maintenance' AND expires_at > now()"
+            try await env.eventually("maintenance leads") { try await env.count(leads) == 1 }
+            try await env.eventually("the dashboard answers") {
+                let url = try #require(URL(string: "http://127.0.0.1:\(port)/healthcheck"))
+                let answer = try? await URLSession.shared.data(from: url)
+                return (answer?.1 as? HTTPURLResponse)?.statusCode == 200
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(try await env.count(leads) == 0)
         }
     }
 }

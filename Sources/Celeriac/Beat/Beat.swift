@@ -133,7 +133,7 @@ public final class Beat: Sendable {
             return try store.sync(definitions, overwrite: overwrite, on: connection)
         }
         logger.info("beat: Starting... (\(definitions.count) schedule(s) in code, \(written) written)")
-        let maintenance = try MaintenanceService(
+        let maintenance = try MaintenanceLoop(
             maintenance: Maintenance(configuration: conf, holder: instanceID), url: url,
             applicationName: "celeriac-beat-maintenance")
         maintenance.start()
@@ -155,7 +155,7 @@ public final class Beat: Sendable {
     }
 
     /// Passes until stopped; a NOTIFY on the schedules topic (an edit) wakes it early.
-    /// Maintenance runs beside it (``MaintenanceService``), so a cluster with beat and no
+    /// Maintenance runs beside it (``MaintenanceLoop``), so a cluster with beat and no
     /// worker still rescues and prunes.
     private func loop(url: DatabaseURL) {
         let topics = Topics(schema: app.conf.schema)

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// Cluster housekeeping, done by whichever process holds the `maintenance` lease
-/// (``MaintenanceService`` runs it in workers and beat):
+/// (``MaintenanceLoop`` runs it in workers and beat):
 ///
 /// - **rescue** (`tasks.rescue`): tasks whose lease expired (their worker died, hung or lost
 ///   the network) go back to the queue when they were sent with acks-late and have attempts

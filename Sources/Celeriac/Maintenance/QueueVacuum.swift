@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// Keeps a deep queue as quick to claim from as a shallow one, run by the maintenance leader
-/// (``MaintenanceService``) every ``checkInterval``.
+/// (``MaintenanceLoop``) every ``checkInterval``.
 ///
 /// Each claim updates a task out of `tasks_ready_idx` and each completion deletes it, and
 /// both leave the old index entry behind until a vacuum. New tasks go to the index's tail, so

@@ -165,7 +165,7 @@ public final class Worker: Sendable {
             pool: pool,
             observers: observers
         )
-        let maintenance = try MaintenanceService(
+        let maintenance = try MaintenanceLoop(
             maintenance: Maintenance(configuration: conf, holder: instanceID, observers: self.observers),
             url: sessionURL, applicationName: String("celeriac-maintenance:\(nodeName)".prefix(63))
         )
