@@ -1,14 +1,15 @@
 import CeleriacDashboard
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
 
 @testable import Celeriac
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The worker and beat as swift-service-lifecycle Services in a ServiceGroup.
 @Suite struct ServiceTests {
@@ -54,7 +55,8 @@ import Testing
                 configuration: ServiceGroupConfiguration(
                     services: [.init(service: maintenance), .init(service: dashboard.service())], logger: Logger(label: "test")))
             let running = Task { try await group.run() }
-            let leads = "SELECT count(*) FROM \(env.schema).leaders WHERE role = 'maintenance' AND holder = 'group-maintenance' AND expires_at > now()"
+            let leads =
+                "SELECT count(*) FROM \(env.schema).leaders WHERE role = 'maintenance' AND holder = 'group-maintenance' AND expires_at > now()"
             try await env.eventually("maintenance leads") { try await env.count(leads) == 1 }
             try await env.eventually("the dashboard answers") {
                 let url = try #require(URL(string: "http://127.0.0.1:\(port)/healthcheck"))
