@@ -17,7 +17,7 @@ export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH ?= 12
 LINT_PATHS = $(wildcard Sources Tests Benchmarks Chaos Plugins Examples Package.swift)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down browser-up build demo test test-unit sql bench soak bench-peers chaos lint clean
+.PHONY: help setup db-up db-down db-destroy pooler-up pooler-down browser-up build demo test test-unit docs sql bench soak bench-peers chaos lint clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -52,9 +52,14 @@ demo: db-up ## Build the demo and run the walkthrough (migrate, worker, tasks, s
 browser-up: ## Install Chromium, its driver and selenium for the browser test (skipped if impossible)
 	scripts/browser.sh
 
-test: db-up pooler-up browser-up ## Run the test suite against the local cluster (and through pgbouncer, and Chromium)
+test: db-up pooler-up browser-up ## Run the test suite against the local cluster (and through pgbouncer, and Chromium), then build the docs
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) docs
+
+docs: ## Build the DocC documentation of the Celeriac module (warnings fail it) into .build/docs
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target Celeriac \
+		--warnings-as-errors --output-path .build/docs
 
 test-unit: ## Run the unit suites only: no PostgreSQL needed
 	$(SWIFT) build --build-tests

@@ -43,7 +43,7 @@ public struct Configuration: Sendable {
     public var taskAcksLate: Bool = false
     /// `task_always_eager` (`CELERIAC_TASK_ALWAYS_EAGER`): `delay`, `applyAsync`, `enqueue` and
     /// canvases run their tasks in this process at once, instead of inserting them, and their
-    /// results are read from memory. For tests without a database (``EagerRunner`` says what
+    /// results are read from memory. For tests without a database (the README says what
     /// is kept of a real run: order, arguments, chords, failures, retries, links; not
     /// countdowns, limits or queues). Tasks enqueued inside your own transaction are still
     /// inserted.

@@ -88,7 +88,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             && lhs.dayOfWeek.bits == rhs.dayOfWeek.bits && lhs.matchesEitherDay == rhs.matchesEitherDay
     }
 
-    /// Hashes what ``==`` compares.
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         for field in [minute, hour, dayOfMonth, month, dayOfWeek] { hasher.combine(field.bits) }
         hasher.combine(matchesEitherDay)

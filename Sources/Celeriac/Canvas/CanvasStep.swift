@@ -3,7 +3,7 @@ import Foundation
 /// One step of a canvas: a task, or a group of member chains run in parallel. A chain is a
 /// list of these; the step after a group is the group's body, which makes it a chord.
 ///
-/// In the database a task step is a ``ChainStepRecord`` and a group step is
+/// In the database a task step is a `ChainStepRecord` and a group step is
 /// `{"id", "group": [member chains], "task_ids": [each member's final task], "allowed_failures"}`
 /// (sql/repeatable/chords.sql).
 public enum CanvasStep: Sendable {

@@ -9,7 +9,7 @@ import Foundation
 /// try await sums.get(timeout: .seconds(10))  // [0, 2, 4, …, 18]
 /// ```
 ///
-/// Followed by a signature (`group | body`, or ``chord(_:_:allowedFailures:)``) it is a chord.
+/// Followed by a signature (`group | body`, or `chord(group, body)`) it is a chord.
 /// The members are inserted by one statement, in the same transaction as the group's row
 /// (`groups`, migrations 0026 and 0027): all of them exist, or none.
 public struct Group<Output: Codable & Sendable>: Sendable {

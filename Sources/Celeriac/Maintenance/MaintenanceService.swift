@@ -2,7 +2,7 @@ import CeleriacPostgres
 import Foundation
 import ServiceLifecycle
 
-/// Cluster maintenance (``Maintenance``: rescue of lost tasks, pruning, priority aging, the
+/// Cluster maintenance ( rescue of lost tasks, pruning, priority aging, the
 /// queue's vacuum) as a `Service`, for a process that runs neither a worker nor beat, such as
 /// a web server that should keep the queue healthy on its own. Every worker and beat already
 /// runs it; the `maintenance` lease makes one node at a time do the work, however many run.

@@ -97,7 +97,7 @@ extension CeleriacApp {
     }
 
     /// Asks one worker (its node name or instance id) or every worker (nil) to shut down
-    /// warmly: stop claiming, finish running tasks (``control(_:destination:)``).
+    /// warmly: stop claiming, finish running tasks (the `shutdown` control command).
     public func shutdownWorkers(_ worker: String? = nil) async throws {
         try await control(.shutdown, destination: worker)
     }

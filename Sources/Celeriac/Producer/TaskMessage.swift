@@ -28,7 +28,7 @@ public struct TaskMessage: Sendable {
     public var maxRetries: Int?
     /// The row options: what a worker or the rescuer needs to know without the task's code.
     public var options = TaskRowOptions()
-    /// The remaining chain steps, a JSON array (see ``ChainStepRecord``).
+    /// The remaining chain steps, a JSON array (see `ChainStepRecord`).
     public var chain: String? = nil
     /// The task whose result created this one.
     public var parentID: UUID? = nil

@@ -102,9 +102,14 @@ extension CeleriacApp {
     /// ```
     /// - Parameters:
     ///   - name: the name producers use (any language can enqueue it by this name).
-    ///   - queue, priority, maxRetries, defaultRetryDelay, acksLate: see ``TaskOptions``.
+    ///   - queue: the queue calls go to unless they name one (``TaskOptions/queue``).
+    ///   - priority: the calls' priority unless they set one, 0 to 255.
+    ///   - maxRetries: how many times the task may retry.
+    ///   - defaultRetryDelay: the wait before a retry that names none.
+    ///   - acksLate: run again rather than fail when the worker dies mid-task.
     ///   - argumentNames: parameter names, so callers may pass keyword arguments.
     ///   - options: the remaining options.
+    ///   - body: the task itself: its parameters are the call's arguments, decoded from JSON.
     @discardableResult
     public func task<each Argument: Codable & Sendable, Output: Codable & Sendable>(
         _ name: String,

@@ -40,7 +40,7 @@ public struct TaskRowOptions: Sendable, Hashable {
     public var link: String?
     /// `link_error`: chain steps sent with the task's id when it fails or is revoked.
     public var linkError: String?
-    /// The trace context of the span that sent the task (``TaskTracing``), as the tracer's
+    /// The trace context of the span that sent the task (distributed tracing), as the tracer's
     /// instrument wrote it: W3C `traceparent` and `tracestate` with swift-otel.
     public var trace: [String: String]?
 

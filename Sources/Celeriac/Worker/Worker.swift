@@ -33,6 +33,8 @@ public final class Worker: Sendable {
     private let control = Mutex<(consumer: Consumer?, pendingStop: StopMode?)>((nil, nil))
 
     /// - Parameters:
+    ///   - app: the app whose tasks it runs, and its settings.
+    ///   - options: queues, concurrency, pool and node name (the command line's flags).
     ///   - observers: told of every task and worker transition, on the worker's database
     ///     thread (keep them quick).
     public init(app: CeleriacApp, options: WorkerOptions = WorkerOptions(), observers: [any LifecycleObserver] = []) {
@@ -46,7 +48,9 @@ public final class Worker: Sendable {
     }
 
     /// Runs until a shutdown signal (or ``stop(cold:)``) and every task is settled.
-    /// - Parameter handleSignals: install SIGTERM/SIGINT/SIGQUIT handlers (off in tests).
+    /// - Parameters:
+    ///   - handleSignals: install SIGTERM/SIGINT/SIGQUIT handlers (off in tests).
+    ///   - printBanner: print Celery's start-up banner.
     public func run(handleSignals: Bool = true, printBanner: Bool = true) async throws {
         var conf = app.conf
         if let concurrency = options.concurrency { conf.workerConcurrency = concurrency }
