@@ -22,8 +22,10 @@ import Testing
             #expect(finding(findings, "clock")?.severity == .ok)
             #expect(
                 Set(findings.map(\.check)) == [
-                    "connection", "schema", "listen", "connections", "idle timeout", "long transactions", "clock",
+                    "connection", "schema", "listen", "connections", "idle timeout", "long transactions", "checkpoints",
+                    "clock",
                 ])
+            #expect(finding(findings, "checkpoints")?.detail.contains("max_wal_size is") == true)
             // The command says so with its exit status, and never prints the password.
             let (status, output) = try await ProcessTests.runOffPool("celeriac", ["doctor"], schema: env.schema, url: env.url)
             #expect(status == 0, "\(output)")

@@ -173,6 +173,26 @@ public struct Doctor: Sendable {
                     detail: String(format: "no transaction open for over %g s", longTransaction)))
         }
 
+        // Checkpoints forced by WAL volume: after each, the first change to every page writes
+        // the whole page to the WAL, and a busy queue rewrites every page it touches.
+        // Counted since the statistics were last reset, so only a small max_wal_size is blamed.
+        let walDetail = "max_wal_size is \(health.maxWalSize)"
+        let counts = health.checkpointsRequested.flatMap { requested in
+            health.checkpointsTimed.map { (requested: requested, timed: $0) }
+        }
+        let countsText =
+            counts.map { String(format: "; %.0f checkpoints forced by WAL volume, %.0f on time", $0.requested, $0.timed) } ?? ""
+        if let counts, counts.requested >= 10, counts.requested > counts.timed, health.maxWalBytes < 4 * 1_073_741_824 {
+            findings.append(
+                Finding(
+                    severity: .warning, check: "checkpoints",
+                    detail: walDetail + countsText
+                        + ": raise it (4 to 16GB for a busy queue): after each checkpoint the first change to every page writes it whole to the WAL (docs/deployment.md)"
+                ))
+        } else {
+            findings.append(Finding(severity: .ok, check: "checkpoints", detail: walDetail + countsText))
+        }
+
         // The server's clock against the host's, at the middle of the round trip.
         let skew = health.clock - (sent + received) / 2
         let skewText = String(format: "%+.3f s (server minus host, round trip %.0f ms)", skew, (received - sent) * 1_000)
