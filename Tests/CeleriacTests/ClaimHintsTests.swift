@@ -18,30 +18,31 @@ import Testing
 
     @Test func aSlowClaimFromTheHeadTurnsKeysOnUntilASweepFindsTheHeadFastAgain() {
         var hints = ClaimHints()
+        // 45 ms: keys on, and the first sweep a hundred times that later.
         hints.claimed(used: [:], took: .milliseconds(45), last: ["celery": key], now: start)
         #expect(hints.keysForClaim(now: start + .milliseconds(10)) == ["celery": key])
-        #expect(hints.sweepDue == start + ClaimHints.sweepInterval)
+        #expect(hints.sweepDue == start + .milliseconds(4_500))
 
         // A claim after the key moves the key on and leaves the sweep where it was.
         let next = ClaimHints.Key(priority: 0, runAt: "2026-11-30 09:00:01+00", id: UUID())
         hints.claimed(used: ["celery": key], took: .milliseconds(1), last: ["celery": next], now: start + .milliseconds(20))
         #expect(hints.keysForClaim(now: start + .milliseconds(30)) == ["celery": next])
-        #expect(hints.sweepDue == start + ClaimHints.sweepInterval)
+        #expect(hints.sweepDue == start + .milliseconds(4_500))
 
         // The sweep is due: the next claim reads from the head, and asks for a few tasks only.
-        // Still slow, and slower than a twentieth of a second: keys stay on, the next sweep
-        // comes twenty times that later.
-        let sweep = start + ClaimHints.sweepInterval
+        // Still slow, and slower than a hundredth of a second: keys stay on, the next sweep
+        // comes a hundred times that later.
+        let sweep = start + .milliseconds(4_500)
         #expect(hints.keysForClaim(now: sweep).isEmpty)
         #expect(hints.sweeping(now: sweep))
         #expect(hints.claimSize(128, now: sweep) == ClaimHints.sweepBatch)
         #expect(hints.claimSize(128, now: sweep - .milliseconds(1)) == 128)
         hints.claimed(used: [:], took: .milliseconds(60), last: [:], now: sweep)
         #expect(hints.keysForClaim(now: sweep + .milliseconds(1)) == ["celery": next])
-        #expect(hints.sweepDue == sweep + .milliseconds(1_200))
+        #expect(hints.sweepDue == sweep + .milliseconds(6_000))
 
         // However slow, a sweep comes within ten seconds.
-        let slow = sweep + .milliseconds(1_200)
+        let slow = sweep + .milliseconds(6_000)
         hints.claimed(used: [:], took: .seconds(2), last: [:], now: slow)
         #expect(hints.sweepDue == slow + ClaimHints.longestSweepInterval)
 
